@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { LabErrorData, type Result } from './errors';
+import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
+
+/**
+ * The one IPC contract. Two shapes cross a process boundary: a call (request → Result) and
+ * a listen (the live batch stream). Every channel carries the `lab:` prefix; both sides
+ * refuse others. Main (and the browser-mode server) parse every request with these schemas.
+ */
+export const CHANNEL_PREFIX = 'lab:';
+
+const name = z.string().min(1).max(200);
+const thingRef = z.object({ thing: name });
+const affordanceKey = z.object({ thing: name, affordance: name });
+
+/** A remote instrument the operator added (persisted in the settings file). */
+export const Instrument = z.object({
+  id: z.string(),
+  url: z.string(),
+  kind: z.enum(['labthings', 'wot', 'mqtt']),
+  /** Names of the Things it brought in (empty until its first successful connect). */
+  things: z.array(z.string()),
+  connection: ConnectionState,
+});
+export type Instrument = z.infer<typeof Instrument>;
+
+export const Credentials = z.discriminatedUnion('scheme', [
+  z.object({ scheme: z.literal('nosec') }),
+  z.object({ scheme: z.literal('basic'), username: z.string(), password: z.string() }),
+  z.object({ scheme: z.literal('bearer'), token: z.string() }),
+]);
+export type Credentials = z.infer<typeof Credentials>;
+
+export const calls = {
+  'lab:things:list': { request: z.object({}), response: z.array(ThingSummary) },
+  'lab:things:describe': { request: thingRef, response: ThingDescription },
+  'lab:property:read': { request: z.object({ thing: name, property: name }), response: z.unknown() },
+  'lab:property:write': { request: z.object({ thing: name, property: name, value: z.unknown() }), response: z.null() },
+  'lab:action:invoke': { request: z.object({ thing: name, action: name, input: z.unknown() }), response: Invocation },
+  'lab:action:cancel': { request: z.object({ thing: name, id: name }), response: Invocation },
+  'lab:invocations:list': { request: z.object({ thing: name.optional() }), response: z.array(Invocation) },
+  'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation },
+  'lab:live:subscribe': { request: affordanceKey, response: z.null() },
+  'lab:live:unsubscribe': { request: affordanceKey, response: z.null() },
+  'lab:instruments:list': { request: z.object({}), response: z.array(Instrument) },
+  'lab:instruments:add': {
+    request: z.object({ url: z.url(), credentials: Credentials.optional() }),
+    response: Instrument,
+  },
+  'lab:instruments:remove': { request: z.object({ id: name }), response: z.null() },
+} as const;
+
+export type CallChannel = keyof typeof calls;
+export type CallRequest<C extends CallChannel> = z.infer<(typeof calls)[C]['request']>;
+export type CallResponse<C extends CallChannel> = z.infer<(typeof calls)[C]['response']>;
+
+export const CALL_CHANNELS = Object.keys(calls) as CallChannel[];
+export const isCallChannel = (channel: unknown): channel is CallChannel =>
+  typeof channel === 'string' && Object.hasOwn(calls, channel);
+
+/** One live update: a broker message as it crosses to a window. */
+export const LiveItem = z.object({
+  thing: z.string(),
+  affordance: z.string(),
+  messageType: MessageType,
+  payload: z.unknown(),
+  /** Per (thing, affordance) on this channel, starting at 1; a jump means conflated or dropped. */
+  seq: z.number().int().positive(),
+  /** Publish time in ms since the epoch (main's clock), for ages and latency. */
+  time: z.number(),
+});
+export type LiveItem = z.infer<typeof LiveItem>;
+
+/** The listen channel: one batch per flush, in order. */
+export const LIVE_BATCH_CHANNEL = 'lab:live:batch';
+export const LiveBatch = z.object({
+  /** Batch number on this channel, starting at 1. */
+  seq: z.number().int().positive(),
+  items: z.array(LiveItem),
+  /** Property updates replaced by a newer value for the same key since the last batch. */
+  conflated: z.number().int().nonnegative(),
+  /** Messages lost since the last batch (broker drops, overflow): never silent. */
+  dropped: z.number().int().nonnegative(),
+});
+export type LiveBatch = z.infer<typeof LiveBatch>;
+
+/** What the preload exposes as `window.lab`, and what the WebSocket client implements too. */
+export interface LabApi {
+  call<C extends CallChannel>(channel: C, request: CallRequest<C>): Promise<Result<CallResponse<C>>>;
+  /** Listens to live batches; returns the disposer. */
+  onLiveBatch(listener: (batch: LiveBatch) => void): () => void;
+  /** 'electron' in the desktop app, 'browser' over WebSocket. */
+  readonly host: 'electron' | 'browser';
+}
+
+/** Parses a response on the receiving side; a malformed one becomes an INTERNAL error. */
+export function parseResult<C extends CallChannel>(channel: C, raw: unknown): Result<CallResponse<C>> {
+  const shape = z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), value: calls[channel].response }),
+    z.object({ ok: z.literal(false), error: LabErrorData }),
+  ]);
+  const parsed = shape.safeParse(raw);
+  if (parsed.success) return parsed.data as Result<CallResponse<C>>;
+  return { ok: false, error: { code: 'INTERNAL', message: `malformed reply on ${channel}: ${parsed.error.message}` } };
+}
+
+/** Parses a request at the trust boundary. */
+export function parseRequest<C extends CallChannel>(
+  channel: C,
+  raw: unknown,
+): { ok: true; value: CallRequest<C> } | { ok: false; error: LabErrorData } {
+  const parsed = calls[channel].request.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data as CallRequest<C> };
+  return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `bad request on ${channel}: ${z.prettifyError(parsed.error)}` } };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** The small set of error codes that cross process and network boundaries. */
+export const ErrorCode = z.enum([
+  'NOT_FOUND',
+  'INVALID_ARGUMENT',
+  'READ_ONLY',
+  'CONFLICT',
+  'DRIVER_FAULT',
+  'DISCONNECTED',
+  'TIMEOUT',
+  'CANCELLED',
+  'UNAUTHORIZED',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const LabErrorData = z.object({ code: ErrorCode, message: z.string() });
+export type LabErrorData = z.infer<typeof LabErrorData>;
+
+/** An error that knows its code, so it can cross a boundary as data. */
+export class LabError extends Error {
+  override readonly name = 'LabError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+  toData(): LabErrorData {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Errors cross boundaries as data, never as thrown objects. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: LabErrorData };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
+
+/** Turns anything thrown into error data; unknown errors become INTERNAL with their message. */
+export function toErrorData(error: unknown): LabErrorData {
+  if (error instanceof LabError) return error.toData();
+  if (error instanceof Error) return { code: 'INTERNAL', message: error.message };
+  return { code: 'INTERNAL', message: String(error) };
+}
+
+/** A zod schema for `Result<T>` given the schema of T. */
+export const resultSchema = <T extends z.ZodType>(value: T) =>
+  z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: LabErrorData })]);

@@ -1,0 +1,4 @@
+export * from './contract';
+export * from './disposable';
+export * from './errors';
+export * from './model';
