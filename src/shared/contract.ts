@@ -113,3 +113,22 @@ export function parseRequest<C extends CallChannel>(
   if (parsed.success) return { ok: true, value: parsed.data as CallRequest<C> };
   return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `bad request on ${channel}: ${z.prettifyError(parsed.error)}` } };
 }
+
+/**
+ * The browser-mode wire protocol (JSON text frames over one WebSocket at `/ws?token=…`):
+ * the same two shapes as IPC. The page and the socket both need the access token.
+ */
+export const WS_PATH = '/ws';
+export const TOKEN_PARAM = 'token';
+export const WsClientFrame = z.object({
+  type: z.literal('call'),
+  id: z.number().int().nonnegative(),
+  channel: z.string(),
+  request: z.unknown(),
+});
+export type WsClientFrame = z.infer<typeof WsClientFrame>;
+export const WsServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), result: z.unknown() }),
+  z.object({ type: z.literal('batch'), batch: LiveBatch }),
+]);
+export type WsServerFrame = z.infer<typeof WsServerFrame>;
