@@ -1,0 +1,43 @@
+import { defineConfig } from '@playwright/test';
+
+// The end-to-end tests drive the built renderer in Debian's Chromium through browser mode:
+// the same main-process core, served over HTTP + WebSocket on 127.0.0.1.
+const port = Number(process.env.LAB_E2E_PORT ?? 5199);
+export const E2E_TOKEN = 'e2e-test-token-0123456789abcdef';
+export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  outputDir: 'test-results/e2e',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    viewport: { width: 1280, height: 800 },
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json`,
+    url: E2E_URL,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'pipe',
+  },
+});
