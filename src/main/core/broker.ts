@@ -1,0 +1,429 @@
+import type { Disposer } from '../../shared/disposable';
+import { LabError } from '../../shared/errors';
+import { ANY_AFFORDANCE } from '../../shared/model';
+import type { Message, Publisher } from './message';
+import { BrokenResourceError, ClosedResourceError, WouldBlock, type MessageSendStream } from './streams';
+
+/**
+ * Relays every published message to the streams subscribed to its (thing, affordance), as
+ * labthings-fastapi's MessageBroker does, with the guarantees the UI needs:
+ * - `publish` is synchronous and never waits for a subscriber;
+ * - streams are held weakly: one whose owner dropped it is collected and pruned by itself;
+ *   closed or broken streams are pruned at the next publish;
+ * - a full stream loses that message for itself only; the drop is counted and reported;
+ * - a subscriber that throws is reported and does not stop delivery to the others;
+ * - `'*'` (ANY_AFFORDANCE) subscribes to every affordance of a Thing. A stream subscribed to
+ *   both `'*'` and a specific affordance of the same Thing gets each message once, counted on
+ *   the specific subscription.
+ * The broker does not check that Things or affordances exist: that is up to its callers.
+ */
+
+/** Raised by `unsubscribe` when the thing, the affordance or the stream is not subscribed. */
+export class SubscriptionNotFoundError extends LabError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export interface DropEvent {
+  thing: string;
+  affordance: string;
+  message: Message;
+  /** Messages dropped for this subscription so far, this one included. */
+  dropped: number;
+}
+
+export interface SubscriberErrorEvent {
+  thing: string;
+  affordance: string;
+  message: Message;
+  error: unknown;
+  /** Errors thrown by this subscription so far, this one included. */
+  errors: number;
+}
+
+export interface BrokerEvents {
+  drop: DropEvent;
+  error: SubscriberErrorEvent;
+}
+
+export interface SubscriptionStats {
+  thing: string;
+  affordance: string;
+  delivered: number;
+  dropped: number;
+  errors: number;
+}
+
+export interface BrokerLogger {
+  warn(message: string, ...details: unknown[]): void;
+}
+
+export interface MessageBrokerOptions {
+  /** Where drop and subscriber-error reports go; `console` by default. */
+  logger?: BrokerLogger;
+  /** At most one drop line and one error line per subscription per this many ms (5000). */
+  reportIntervalMs?: number;
+  /** Clock for the rate limit, in ms; `Date.now` by default. */
+  now?: () => number;
+}
+
+/** One line per kind per subscription per interval; what happens in between is summarised. */
+interface ReportState {
+  lastAt: number;
+  /** Occurrences not yet in a log line. */
+  pending: number;
+}
+
+interface Subscription {
+  readonly thing: string;
+  readonly affordance: string;
+  readonly ref: WeakRef<MessageSendStream>;
+  readonly entry: Entry;
+  active: boolean;
+  delivered: number;
+  dropped: number;
+  errors: number;
+  dropReport: ReportState | undefined;
+  errorReport: ReportState | undefined;
+}
+
+/**
+ * Subscriptions of one (thing, affordance). `subs` is replaced, never mutated, so a publish
+ * iterates a stable snapshot for free even if a sink subscribes or unsubscribes re-entrantly.
+ */
+interface Entry {
+  subs: readonly Subscription[];
+  readonly byStream: WeakMap<MessageSendStream, Subscription>;
+}
+
+type Listener<K extends keyof BrokerEvents> = (event: BrokerEvents[K]) => void;
+
+function checkName(field: 'thing' | 'affordance', value: unknown): void {
+  if (typeof value !== 'string') {
+    const shown = typeof value === 'object' && value !== null ? 'an object' : `${typeof value} ${String(value)}`;
+    throw new TypeError(`${field} must be a string, got ${shown}`);
+  }
+}
+
+function checkStream(stream: unknown): asserts stream is MessageSendStream {
+  if (
+    (typeof stream !== 'object' && typeof stream !== 'function') ||
+    stream === null ||
+    typeof (stream as { sendNowait?: unknown }).sendNowait !== 'function'
+  ) {
+    throw new TypeError('stream must have a sendNowait(message) method');
+  }
+}
+
+export class MessageBroker implements Publisher {
+  private readonly routes = new Map<string, Map<string, Entry>>();
+  private readonly finalizer = new FinalizationRegistry<Subscription>((sub) => {
+    if (sub.active) this.remove(sub, undefined);
+  });
+  private dropListeners: readonly Listener<'drop'>[] = [];
+  private errorListeners: readonly Listener<'error'>[] = [];
+  private readonly logger: BrokerLogger;
+  private readonly reportIntervalMs: number;
+  private readonly now: () => number;
+  /** Subscriptions with occurrences still to log, and the timer that will log them. */
+  private readonly pendingReports = new Set<Subscription>();
+  private reportTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: MessageBrokerOptions = {}) {
+    this.logger = options.logger ?? console;
+    this.reportIntervalMs = options.reportIntervalMs ?? 5000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Sends every message published on (thing, affordance) to `stream`; `'*'` as affordance
+   * means every affordance of the Thing. Subscribing the same stream twice is a no-op.
+   * The broker keeps only a weak reference: keep the stream referenced while listening.
+   * @throws TypeError if `thing` or `affordance` is not a string
+   */
+  subscribe(thing: string, affordance: string, stream: MessageSendStream): void {
+    checkName('thing', thing);
+    checkName('affordance', affordance);
+    checkStream(stream);
+    let byAffordance = this.routes.get(thing);
+    if (byAffordance === undefined) {
+      byAffordance = new Map();
+      this.routes.set(thing, byAffordance);
+    }
+    let entry = byAffordance.get(affordance);
+    if (entry === undefined) {
+      entry = { subs: [], byStream: new WeakMap() };
+      byAffordance.set(affordance, entry);
+    }
+    if (entry.byStream.has(stream)) return;
+    const sub: Subscription = {
+      thing,
+      affordance,
+      ref: new WeakRef(stream),
+      entry,
+      active: true,
+      delivered: 0,
+      dropped: 0,
+      errors: 0,
+      dropReport: undefined,
+      errorReport: undefined,
+    };
+    entry.byStream.set(stream, sub);
+    entry.subs = [...entry.subs, sub];
+    this.finalizer.register(stream, sub, sub);
+  }
+
+  /**
+   * Ends a subscription. Rarely needed: closed, broken and collected streams are pruned.
+   * @throws TypeError if `thing` or `affordance` is not a string
+   * @throws SubscriptionNotFoundError if the thing, affordance or stream is not subscribed
+   */
+  unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void {
+    checkName('thing', thing);
+    checkName('affordance', affordance);
+    const byAffordance = this.routes.get(thing);
+    if (byAffordance === undefined) {
+      throw new SubscriptionNotFoundError(`no subscription for thing ${JSON.stringify(thing)}`);
+    }
+    const entry = byAffordance.get(affordance);
+    if (entry === undefined) {
+      throw new SubscriptionNotFoundError(
+        `no subscription for affordance ${JSON.stringify(affordance)} of thing ${JSON.stringify(thing)}`,
+      );
+    }
+    const sub = entry.byStream.get(stream);
+    if (sub === undefined) {
+      throw new SubscriptionNotFoundError(
+        `this stream is not subscribed to ${JSON.stringify(thing)}/${JSON.stringify(affordance)}`,
+      );
+    }
+    this.remove(sub, stream);
+  }
+
+  /**
+   * Hands the message to every stream subscribed to its exact (thing, affordance) and to its
+   * Thing's `'*'`. Synchronous; never throws because of a subscriber.
+   */
+  publish(message: Message): void {
+    const byAffordance = this.routes.get(message.thing);
+    if (byAffordance === undefined) return;
+    const exact = byAffordance.get(message.affordance);
+    if (exact !== undefined) this.deliver(exact, message, undefined);
+    if (message.affordance !== ANY_AFFORDANCE) {
+      const any = byAffordance.get(ANY_AFFORDANCE);
+      if (any !== undefined) this.deliver(any, message, exact);
+    }
+  }
+
+  /** Closes every subscribed stream (their receivers end) and forgets all subscriptions. */
+  closeStreams(): void {
+    const streams = new Set<MessageSendStream>();
+    for (const byAffordance of this.routes.values()) {
+      for (const entry of byAffordance.values()) {
+        for (const sub of entry.subs) {
+          sub.active = false;
+          this.finalizer.unregister(sub);
+          const stream = sub.ref.deref();
+          if (stream !== undefined) streams.add(stream);
+        }
+      }
+    }
+    this.routes.clear();
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    this.flushReports(true);
+    for (const stream of streams) {
+      try {
+        stream.close?.();
+      } catch (error) {
+        this.logger.warn('message broker: closing a stream failed', error);
+      }
+    }
+  }
+
+  /** Listens to drop or subscriber-error reports; returns the disposer. */
+  on<K extends keyof BrokerEvents>(event: K, listener: Listener<K>): Disposer {
+    // The casts only re-narrow K, which TypeScript cannot track through the branch.
+    if (event === 'drop') this.dropListeners = [...this.dropListeners, listener as Listener<'drop'>];
+    else this.errorListeners = [...this.errorListeners, listener as Listener<'error'>];
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (event === 'drop') this.dropListeners = this.dropListeners.filter((l) => l !== listener);
+      else this.errorListeners = this.errorListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Whether anything listens to (thing, affordance), directly or through `'*'`. */
+  hasSubscribers(thing: string, affordance: string): boolean {
+    const byAffordance = this.routes.get(thing);
+    return byAffordance !== undefined && (byAffordance.has(affordance) || byAffordance.has(ANY_AFFORDANCE));
+  }
+
+  /** Live subscriptions (collected streams stop counting once pruned). */
+  subscriptionCount(): number {
+    let count = 0;
+    for (const byAffordance of this.routes.values()) {
+      for (const entry of byAffordance.values()) count += entry.subs.length;
+    }
+    return count;
+  }
+
+  /** Entries in the routing table ((thing, affordance) pairs); 0 when nothing is subscribed. */
+  keyCount(): number {
+    let count = 0;
+    for (const byAffordance of this.routes.values()) count += byAffordance.size;
+    return count;
+  }
+
+  /** Per-subscription counts, in subscription order per key. */
+  stats(): SubscriptionStats[] {
+    const out: SubscriptionStats[] = [];
+    for (const byAffordance of this.routes.values()) {
+      for (const entry of byAffordance.values()) {
+        for (const { thing, affordance, delivered, dropped, errors } of entry.subs) {
+          out.push({ thing, affordance, delivered, dropped, errors });
+        }
+      }
+    }
+    return out;
+  }
+
+  // The hot path: no allocation unless something goes wrong.
+  private deliver(entry: Entry, message: Message, skip: Entry | undefined): void {
+    const subs = entry.subs;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i] as Subscription;
+      if (!sub.active) continue; // removed re-entrantly during this publish
+      const stream = sub.ref.deref();
+      if (stream === undefined || stream.closed === true) {
+        this.remove(sub, stream);
+        continue;
+      }
+      if (skip !== undefined && skip.byStream.has(stream)) continue;
+      try {
+        stream.sendNowait(message);
+        sub.delivered++;
+      } catch (error) {
+        this.failed(sub, stream, message, error);
+      }
+    }
+  }
+
+  private failed(sub: Subscription, stream: MessageSendStream, message: Message, error: unknown): void {
+    if (error instanceof WouldBlock) {
+      sub.dropped++;
+      this.report(sub, 'drop');
+      const listeners = this.dropListeners;
+      if (listeners.length > 0) {
+        const event: DropEvent = { thing: sub.thing, affordance: sub.affordance, message, dropped: sub.dropped };
+        for (const listener of listeners) this.call(listener, event);
+      }
+    } else if (error instanceof ClosedResourceError || error instanceof BrokenResourceError) {
+      this.remove(sub, stream);
+    } else {
+      sub.errors++;
+      this.report(sub, 'error', error);
+      const listeners = this.errorListeners;
+      if (listeners.length > 0) {
+        const event: SubscriberErrorEvent = {
+          thing: sub.thing,
+          affordance: sub.affordance,
+          message,
+          error,
+          errors: sub.errors,
+        };
+        for (const listener of listeners) this.call(listener, event);
+      }
+    }
+  }
+
+  private call<E>(listener: (event: E) => void, event: E): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.logger.warn('message broker: a report listener threw', error);
+    }
+  }
+
+  /** Logs at once if this subscription has not logged this kind within the interval. */
+  private report(sub: Subscription, kind: 'drop' | 'error', error?: unknown): void {
+    const now = this.now();
+    const key = kind === 'drop' ? 'dropReport' : 'errorReport';
+    const state = sub[key];
+    if (state === undefined || now - state.lastAt >= this.reportIntervalMs) {
+      const pending = (state?.pending ?? 0) + 1;
+      sub[key] = { lastAt: now, pending: 0 };
+      this.log(sub, kind, pending, error);
+      return;
+    }
+    state.pending++;
+    this.pendingReports.add(sub);
+    this.reportTimer ??= this.schedule(state.lastAt + this.reportIntervalMs - now);
+  }
+
+  private log(sub: Subscription, kind: 'drop' | 'error', count: number, error?: unknown): void {
+    const where = `${JSON.stringify(sub.thing)}/${JSON.stringify(sub.affordance)}`;
+    if (kind === 'drop') {
+      this.logger.warn(
+        `message broker: dropped ${count} message(s) for a full subscriber of ${where} (${sub.dropped} in total)`,
+      );
+    } else if (error !== undefined) {
+      this.logger.warn(
+        `message broker: a subscriber of ${where} threw (${count} time(s), ${sub.errors} in total)`,
+        error,
+      );
+    } else {
+      this.logger.warn(`message broker: a subscriber of ${where} threw ${count} more time(s) (${sub.errors} in total)`);
+    }
+  }
+
+  /** Logs the summaries that were held back, so a burst that stops is still reported. */
+  private schedule(delay: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => this.flushReports(), Math.max(0, delay));
+    timer.unref?.(); // reports must not keep the process alive
+    return timer;
+  }
+
+  private flushReports(all = false): void {
+    this.reportTimer = undefined;
+    const now = this.now();
+    let next = Infinity;
+    for (const sub of this.pendingReports) {
+      let waiting = false;
+      for (const kind of ['drop', 'error'] as const) {
+        const state = kind === 'drop' ? sub.dropReport : sub.errorReport;
+        if (state === undefined || state.pending === 0) continue;
+        const due = state.lastAt + this.reportIntervalMs;
+        if (all || due <= now) {
+          this.log(sub, kind, state.pending);
+          state.pending = 0;
+          state.lastAt = now;
+        } else {
+          waiting = true;
+          next = Math.min(next, due);
+        }
+      }
+      if (!waiting) this.pendingReports.delete(sub);
+    }
+    if (next !== Infinity && !all) this.reportTimer = this.schedule(next - now);
+  }
+
+  private remove(sub: Subscription, stream: MessageSendStream | undefined): void {
+    if (!sub.active) return;
+    sub.active = false;
+    this.finalizer.unregister(sub);
+    const entry = sub.entry;
+    if (stream !== undefined) entry.byStream.delete(stream);
+    entry.subs = entry.subs.filter((s) => s !== sub);
+    if (entry.subs.length === 0) {
+      const byAffordance = this.routes.get(sub.thing);
+      // Only delete the entry if it is still the current one for this key.
+      if (byAffordance !== undefined && byAffordance.get(sub.affordance) === entry) {
+        byAffordance.delete(sub.affordance);
+        if (byAffordance.size === 0) this.routes.delete(sub.thing);
+      }
+    }
+  }
+}
