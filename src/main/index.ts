@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { BrowserWindow, app, ipcMain, session } from 'electron';
+import { parseCliArgs } from './cli';
+import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { createLabCore, type LabCore } from './lab-core';
+import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
+import { createMainWindow } from './window';
+
+const location: AppLocation = {
+  devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
+  rendererFile: join(__dirname, '../renderer/index.html'),
+};
+const preloadPath = join(__dirname, '../preload/index.js');
+
+let core: LabCore | undefined;
+let ipc: ElectronIpc | undefined;
+const windows = new Set<number>();
+
+async function openWindow(): Promise<void> {
+  const window = await createMainWindow(preloadPath, location);
+  const id = window.webContents.id;
+  windows.add(id);
+  window.webContents.once('destroyed', () => windows.delete(id));
+}
+
+async function start(): Promise<void> {
+  const cli = parseCliArgs(process.argv.slice(1));
+  secureSession(session.defaultSession, appCsp(location.devServerUrl));
+  core = await createLabCore({
+    instrumentConfig: cli.config,
+    connect: cli.connect,
+    settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+  });
+  ipc = registerElectronIpc({
+    ipcMain,
+    core,
+    isAllowedUrl: createAppUrlCheck(location),
+    isOwnWebContents: (contents) => windows.has(contents.id),
+  });
+  await openWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  // Every webContents, including any a page manages to create, gets the same rules.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (core && BrowserWindow.getAllWindows().length === 0) void openWindow();
+  });
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !core) return;
+    // Stop drivers and timers cleanly before the process ends.
+    event.preventDefault();
+    quitting = true;
+    ipc?.dispose();
+    core.dispose().finally(() => app.quit());
+  });
+  app.whenReady().then(start).catch((error: unknown) => {
+    console.error('Lab Monitor could not start:', error);
+    app.exit(1);
+  });
+}

@@ -1,0 +1,94 @@
+import { CALL_CHANNELS, LIVE_BATCH_CHANNEL } from '../../shared/contract';
+import type { Result } from '../../shared/errors';
+import type { ClientFactory, LabClient } from '../lab-core';
+import { consoleLogger, type Logger } from './logger';
+
+/** The part of Electron's WebContents the IPC layer uses; the real one fits. */
+export interface WebContentsLike {
+  readonly id: number;
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
+  once(event: 'destroyed', listener: () => void): unknown;
+}
+
+export interface IpcInvokeEventLike {
+  readonly sender: WebContentsLike;
+  readonly senderFrame: { readonly url: string } | null;
+}
+
+/** The part of Electron's ipcMain the IPC layer uses; the real one fits. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+export interface ElectronIpcOptions {
+  ipcMain: IpcMainLike;
+  core: ClientFactory;
+  /** True for URLs of the app's own pages (its file or the dev server origin). */
+  isAllowedUrl: (url: string) => boolean;
+  /** True for webContents of the app's own windows. */
+  isOwnWebContents: (contents: WebContentsLike) => boolean;
+  logger?: Logger;
+}
+
+export interface ElectronIpc {
+  /** Number of windows with an open live channel (for diagnostics and tests). */
+  clientCount(): number;
+  /** Removes the handlers and closes every window's live channel. */
+  dispose(): void;
+}
+
+/**
+ * Wires every `lab:` call channel to the core. Each message is checked at the trust
+ * boundary: the sender must be one of our windows showing one of our pages, the request
+ * must match its schema. Errors cross as data. Each window gets its own live channel,
+ * pushed with `webContents.send(LIVE_BATCH_CHANNEL, batch)` and closed when it is destroyed.
+ */
+export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
+  const { ipcMain, core, isAllowedUrl, isOwnWebContents } = options;
+  const logger = options.logger ?? consoleLogger;
+  const clients = new Map<WebContentsLike, LabClient>();
+
+  const clientFor = (contents: WebContentsLike): LabClient => {
+    const existing = clients.get(contents);
+    if (existing) return existing;
+    const client = core.openClient({
+      send: (batch) => {
+        if (!contents.isDestroyed()) contents.send(LIVE_BATCH_CHANNEL, batch);
+      },
+    });
+    clients.set(contents, client);
+    contents.once('destroyed', () => {
+      clients.delete(contents);
+      client.dispose();
+    });
+    return client;
+  };
+
+  const refuse = (channel: string, reason: string): Result<never> => {
+    logger.warn(`refused ${channel}: ${reason}`);
+    return { ok: false, error: { code: 'UNAUTHORIZED', message: `refused: ${reason}` } };
+  };
+
+  for (const channel of CALL_CHANNELS) {
+    ipcMain.handle(channel, async (event, ...args) => {
+      const url = event.senderFrame?.url;
+      if (url === undefined || !isAllowedUrl(url)) return refuse(channel, `the sending frame (${url ?? 'gone'}) is not the app's own page`);
+      if (!isOwnWebContents(event.sender) || event.sender.isDestroyed()) return refuse(channel, 'the sender is not a Lab Monitor window');
+      if (args.length !== 1) {
+        return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `${channel} takes exactly one request argument, got ${args.length}` } };
+      }
+      return clientFor(event.sender).call(channel, args[0]);
+    });
+  }
+
+  return {
+    clientCount: () => clients.size,
+    dispose() {
+      for (const channel of CALL_CHANNELS) ipcMain.removeHandler(channel);
+      for (const client of clients.values()) client.dispose();
+      clients.clear();
+    },
+  };
+}

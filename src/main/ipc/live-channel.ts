@@ -1,0 +1,245 @@
+import type { LiveBatch, LiveItem } from '../../shared/contract';
+import { LabError } from '../../shared/errors';
+import type { Message } from '../core/message';
+import { silentLogger, type Logger } from './logger';
+
+/** What the broker accepts as a subscriber: it must never block the publisher. */
+export interface MessageSink {
+  sendNowait(message: Message): void;
+  /** True once this sink will take nothing more, so the broker may prune it. */
+  readonly closed?: boolean;
+}
+
+/** The part of the MessageBroker a live channel uses. */
+export interface LiveBroker {
+  subscribe(thing: string, affordance: string, stream: MessageSink): void;
+  unsubscribe(thing: string, affordance: string, stream: MessageSink): void;
+}
+
+export interface LiveKey {
+  thing: string;
+  affordance: string;
+}
+
+export interface LiveChannelOptions {
+  broker: LiveBroker;
+  /** Delivers one batch to the window or client; may throw (a closed window) without harm. */
+  send: (batch: LiveBatch) => void;
+  /** False while the transport is congested: the flush waits, properties keep conflating. */
+  ready?: () => boolean;
+  now?: () => number;
+  /** Schedules a flush; returns its cancel function. */
+  setTimer?: (callback: () => void, ms: number) => () => void;
+  /** Upper bound on the time from the first pending item to its flush. */
+  flushMs?: number;
+  /** A batch of this many items is flushed at once, without waiting for the timer. */
+  maxBatchItems?: number;
+  /** Pending items beyond this are dropped (counted, logged): only reached when the transport stalls. */
+  maxPendingItems?: number;
+  /** Distinct keys one client may hold, so a client cannot grow main's memory without bound. */
+  maxKeys?: number;
+  logger?: Logger;
+}
+
+export interface LiveChannel {
+  /** Adds one reference to (thing, affordance); the first one subscribes at the broker. */
+  subscribe(key: LiveKey): void;
+  /** Drops one reference; the last one unsubscribes at the broker. */
+  unsubscribe(key: LiveKey): void;
+  /** Current subscriptions with their reference counts, for diagnostics and tests. */
+  subscriptions(): Array<LiveKey & { refs: number }>;
+  /** Sends whatever is pending now. */
+  flush(): void;
+  /** Removes every broker subscription and pending item; later calls are refused. */
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+const defaultSetTimer = (callback: () => void, ms: number): (() => void) => {
+  const handle = setTimeout(callback, ms);
+  return () => clearTimeout(handle);
+};
+
+// Thing and affordance names never contain NUL, so this key is unambiguous.
+const keyOf = (thing: string, affordance: string): string => `${thing}\u0000${affordance}`;
+
+/**
+ * The live channel of one window or browser client. Widgets subscribe by reference count;
+ * property updates are conflated to the latest value per key between flushes, action
+ * messages are kept in order; everything leaves in batches (a timer started by the first
+ * pending item, or at once when a batch is full), each with its sequence number and the
+ * count of what was conflated or dropped since the previous batch.
+ */
+export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
+  const { broker, send } = options;
+  const ready = options.ready ?? (() => true);
+  const now = options.now ?? Date.now;
+  const setTimer = options.setTimer ?? defaultSetTimer;
+  const flushMs = options.flushMs ?? 16;
+  const maxBatchItems = options.maxBatchItems ?? 500;
+  const maxPendingItems = options.maxPendingItems ?? 50_000;
+  const maxKeys = options.maxKeys ?? 10_000;
+  const logger = options.logger ?? silentLogger;
+
+  // Reference counts by key; the broker sees one subscription per key.
+  const subscriptions = new Map<string, LiveKey & { refs: number }>();
+  const itemSeq = new Map<string, number>();
+  // Pending items in arrival order; a conflated property is replaced in place.
+  let pending: LiveItem[] = [];
+  const pendingProperty = new Map<string, number>();
+  let batchSeq = 0;
+  let conflated = 0;
+  let dropped = 0;
+  let cancelTimer: (() => void) | undefined;
+  let disposed = false;
+  let overflowLogged = false;
+
+  const receive = (message: Message): void => {
+    if (disposed) return;
+    const key = keyOf(message.thing, message.affordance);
+
+    const seq = (itemSeq.get(key) ?? 0) + 1;
+    itemSeq.set(key, seq);
+    const item: LiveItem = {
+      thing: message.thing,
+      affordance: message.affordance,
+      messageType: message.messageType,
+      payload: message.payload,
+      seq,
+      time: now(),
+    };
+
+    if (message.messageType === 'property') {
+      const index = pendingProperty.get(key);
+      if (index !== undefined) {
+        pending[index] = item;
+        conflated += 1;
+        return;
+      }
+    }
+    if (pending.length >= maxPendingItems) {
+      dropped += 1;
+      if (!overflowLogged) {
+        overflowLogged = true;
+        logger.warn(`live channel: ${maxPendingItems} items pending, dropping new ones until the client catches up`);
+      }
+      return;
+    }
+    if (message.messageType === 'property') pendingProperty.set(key, pending.length);
+    pending.push(item);
+
+    if (pending.length >= maxBatchItems && ready()) flush();
+    else schedule();
+  };
+
+  const schedule = (): void => {
+    if (cancelTimer || disposed) return;
+    cancelTimer = setTimer(() => {
+      cancelTimer = undefined;
+      flush();
+    }, flushMs);
+  };
+
+  const deliver = (batch: LiveBatch): void => {
+    try {
+      send(batch);
+    } catch (error) {
+      // A window closing mid-send must not reach the broker's publisher.
+      logger.warn('live channel: sending a batch failed', error);
+    }
+  };
+
+  function flush(): void {
+    if (disposed) return;
+    cancelTimer?.();
+    cancelTimer = undefined;
+    if (pending.length === 0 && conflated === 0 && dropped === 0) return;
+    if (!ready()) {
+      schedule();
+      return;
+    }
+    const items = pending;
+    pending = [];
+    pendingProperty.clear();
+    overflowLogged = false;
+    for (let start = 0; start < items.length || start === 0; start += maxBatchItems) {
+      batchSeq += 1;
+      deliver({ seq: batchSeq, items: items.slice(start, start + maxBatchItems), conflated, dropped });
+      conflated = 0;
+      dropped = 0;
+      if (disposed) return;
+    }
+  }
+
+  // One sink for every key, held strongly here (the broker holds it weakly); subscribed to
+  // both '*' and an affordance of a Thing, the broker hands it each message once.
+  const sink: MessageSink = {
+    sendNowait: receive,
+    get closed() {
+      return disposed;
+    },
+  };
+
+  const brokerUnsubscribe = (thing: string, affordance: string): void => {
+    try {
+      broker.unsubscribe(thing, affordance, sink);
+    } catch (error) {
+      // Already gone (the broker was closed): nothing left to undo.
+      logger.warn('live channel: unsubscribing failed', error);
+    }
+  };
+
+  const check = (key: LiveKey): string => {
+    if (disposed) throw new LabError('CANCELLED', 'the live channel is closed');
+    return keyOf(key.thing, key.affordance);
+  };
+
+  return {
+    subscribe(key) {
+      const id = check(key);
+      const existing = subscriptions.get(id);
+      if (existing) {
+        existing.refs += 1;
+        return;
+      }
+      if (subscriptions.size >= maxKeys) {
+        throw new LabError('INVALID_ARGUMENT', `too many live subscriptions (at most ${maxKeys} keys per client)`);
+      }
+      broker.subscribe(key.thing, key.affordance, sink);
+      subscriptions.set(id, { thing: key.thing, affordance: key.affordance, refs: 1 });
+    },
+
+    unsubscribe(key) {
+      const id = check(key);
+      const existing = subscriptions.get(id);
+      if (!existing) {
+        throw new LabError('NOT_FOUND', `not subscribed to "${key.affordance}" of "${key.thing}" (unsubscribed more often than subscribed)`);
+      }
+      existing.refs -= 1;
+      if (existing.refs > 0) return;
+      subscriptions.delete(id);
+      brokerUnsubscribe(existing.thing, existing.affordance);
+    },
+
+    subscriptions() {
+      return [...subscriptions.values()].map(({ thing, affordance, refs }) => ({ thing, affordance, refs }));
+    },
+
+    flush,
+
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      cancelTimer?.();
+      cancelTimer = undefined;
+      pending = [];
+      pendingProperty.clear();
+      for (const sub of subscriptions.values()) brokerUnsubscribe(sub.thing, sub.affordance);
+      subscriptions.clear();
+    },
+
+    get disposed() {
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import {
+  isCallChannel,
+  parseRequest,
+  type CallChannel,
+  type CallRequest,
+  type CallResponse,
+  type Credentials,
+  type Instrument,
+  type LiveBatch,
+} from '../shared/contract';
+import { LabError, toErrorData, type Result } from '../shared/errors';
+import type { Invocation } from '../shared/model';
+import { MessageBroker } from './core/broker';
+import type { Publisher } from './core/message';
+import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from './ipc/live-channel';
+import { consoleLogger, type Logger } from './ipc/logger';
+import type { ThingDriver } from './things/driver';
+import { ThingRegistry } from './things/registry';
+
+/** What the core needs of the remote-instrument manager (src/main/drivers). */
+export interface InstrumentsApi {
+  list(): Instrument[];
+  add(url: string, credentials?: Credentials): Promise<Instrument>;
+  remove(id: string): Promise<void>;
+  /** Stops its drivers; optional so simple implementations fit. */
+  dispose?(): Promise<void> | void;
+}
+
+export interface LabBroker extends LiveBroker, Publisher {
+  closeStreams?(): void;
+}
+
+export interface InstrumentsContext {
+  broker: LabBroker;
+  registry: ThingRegistry;
+  settingsPath?: string;
+  logger: Logger;
+}
+
+export interface LabCoreOptions {
+  /** Path of an instrument config file, or the config itself; the default config when absent. */
+  instrumentConfig?: string | object;
+  /** Remote instruments to add at start (LabThings, WoT or MQTT URLs). */
+  connect?: string[];
+  /** Where the instrument manager persists the instruments the operator added. */
+  settingsPath?: string;
+  logger?: Logger;
+  /** The remote-instrument manager, or a factory that builds it from the core's parts. */
+  instruments?: InstrumentsApi | ((context: InstrumentsContext) => InstrumentsApi | Promise<InstrumentsApi>);
+  /** The broker to use; a new MessageBroker when absent. */
+  broker?: LabBroker;
+  /** Builds the local Things; the simulated instruments of `instrumentConfig` when absent. */
+  things?: (publisher: Publisher) => ThingDriver[] | Promise<ThingDriver[]>;
+}
+
+/** One connected window or browser client: its own live channel, the shared call router. */
+export interface LabClient {
+  call(channel: unknown, rawRequest: unknown): Promise<Result<unknown>>;
+  readonly live: LiveChannel;
+  dispose(): void;
+}
+
+export type LabClientOptions = Omit<LiveChannelOptions, 'broker' | 'logger' | 'send'> & {
+  send: (batch: LiveBatch) => void;
+};
+
+/** The part of the core a transport needs. */
+export interface ClientFactory {
+  openClient(options: LabClientOptions): LabClient;
+}
+
+export interface LabCore extends ClientFactory {
+  readonly broker: LabBroker;
+  readonly registry: ThingRegistry;
+  /**
+   * Routes one call from any transport: checks the channel and the request, dispatches,
+   * and returns the outcome as data. Never throws. Live (un)subscribe needs a client.
+   */
+  handleCall(channel: unknown, rawRequest: unknown): Promise<Result<unknown>>;
+  /** Opens a client with its own live channel; dispose it when the window or socket goes. */
+  dispose(): Promise<void>;
+}
+
+type Handlers = { [C in CallChannel]: (request: CallRequest<C>) => Promise<CallResponse<C>> | CallResponse<C> };
+
+const LIVE_CHANNELS: ReadonlySet<string> = new Set<CallChannel>(['lab:live:subscribe', 'lab:live:unsubscribe']);
+
+const noInstruments = (): never => {
+  throw new LabError('INTERNAL', 'remote instruments are not available in this build');
+};
+
+/** The simulated instruments of a config file or object (the default config when absent). */
+async function simulatedThings(config: string | object | undefined, publisher: Publisher): Promise<ThingDriver[]> {
+  void config;
+  void publisher;
+  return [];
+}
+
+/**
+ * The composition root shared by the desktop app and browser mode: broker, Thing registry,
+ * simulated Things and (when given) the remote-instrument manager, started and routed.
+ */
+export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCore> {
+  const logger = options.logger ?? consoleLogger;
+  const broker = options.broker ?? new MessageBroker({ logger });
+  const registry = new ThingRegistry(broker);
+  const clients = new Set<LabClient>();
+
+  const things = options.things ? await options.things(broker) : await simulatedThings(options.instrumentConfig, broker);
+  for (const thing of things) registry.add(thing);
+  const started = await Promise.allSettled(things.map((thing) => thing.start()));
+  started.forEach((outcome, index) => {
+    if (outcome.status === 'rejected') logger.error(`Thing "${things[index]?.name}" failed to start`, outcome.reason);
+  });
+
+  const instruments =
+    typeof options.instruments === 'function'
+      ? await options.instruments({ broker, registry, settingsPath: options.settingsPath, logger })
+      : options.instruments;
+
+  for (const url of options.connect ?? []) {
+    if (!instruments) {
+      logger.warn(`cannot connect to ${url}: remote instruments are not available in this build`);
+      continue;
+    }
+    // Connecting is slow and may fail; the instrument shows its state in the app.
+    instruments.add(url).catch((error: unknown) => logger.warn(`connecting to ${url} failed`, error));
+  }
+
+  const listAllInvocations = async (): Promise<Invocation[]> => {
+    const lists = await Promise.allSettled(registry.all().map((driver) => driver.listInvocations()));
+    return lists
+      .flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []))
+      .sort((a, b) => a.timeRequested.localeCompare(b.timeRequested));
+  };
+
+  const handlers: Handlers = {
+    'lab:things:list': () => registry.summaries(),
+    'lab:things:describe': ({ thing }) => registry.get(thing).describe(),
+    'lab:property:read': ({ thing, property }) => registry.get(thing).readProperty(property),
+    'lab:property:write': async ({ thing, property, value }) => {
+      await registry.get(thing).writeProperty(property, value);
+      return null;
+    },
+    'lab:action:invoke': ({ thing, action, input }) => registry.get(thing).invokeAction(action, input),
+    'lab:action:cancel': ({ thing, id }) => registry.get(thing).cancelInvocation(id),
+    'lab:invocations:list': ({ thing }) => (thing === undefined ? listAllInvocations() : registry.get(thing).listInvocations()),
+    'lab:invocations:get': ({ thing, id }) => registry.get(thing).getInvocation(id),
+    'lab:live:subscribe': () => {
+      throw new LabError('INVALID_ARGUMENT', 'lab:live:subscribe needs a live client');
+    },
+    'lab:live:unsubscribe': () => {
+      throw new LabError('INVALID_ARGUMENT', 'lab:live:unsubscribe needs a live client');
+    },
+    'lab:instruments:list': () => instruments?.list() ?? [],
+    'lab:instruments:add': ({ url, credentials }) => (instruments ?? noInstruments()).add(url, credentials),
+    'lab:instruments:remove': async ({ id }) => {
+      await (instruments ?? noInstruments()).remove(id);
+      return null;
+    },
+  };
+
+  async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> {
+    const parsed = parseRequest(channel, rawRequest);
+    if (!parsed.ok) return parsed;
+    try {
+      if (live && LIVE_CHANNELS.has(channel)) {
+        const key = liveKey(parsed.value);
+        if (channel === 'lab:live:subscribe') live.subscribe(key);
+        else live.unsubscribe(key);
+        return { ok: true, value: null };
+      }
+      const handler: Handlers[C] = handlers[channel];
+      return { ok: true, value: await handler(parsed.value) };
+    } catch (error) {
+      return { ok: false, error: toErrorData(error) };
+    }
+  }
+
+  // Live requests were parsed against the affordance-key schema; read the two fields.
+  function liveKey(value: unknown): { thing: string; affordance: string } {
+    if (typeof value === 'object' && value !== null && 'thing' in value && 'affordance' in value) {
+      const { thing, affordance } = value;
+      if (typeof thing === 'string' && typeof affordance === 'string') return { thing, affordance };
+    }
+    throw new LabError('INVALID_ARGUMENT', 'a live request needs "thing" and "affordance"');
+  }
+
+  const route = async (channel: unknown, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> => {
+    if (!isCallChannel(channel)) {
+      const shown = typeof channel === 'string' ? `"${channel.slice(0, 100)}"` : typeof channel;
+      return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `unknown call channel ${shown}` } };
+    }
+    try {
+      return await dispatch(channel, rawRequest, live);
+    } catch (error) {
+      return { ok: false, error: toErrorData(error) };
+    }
+  };
+
+  let disposed = false;
+  return {
+    broker,
+    registry,
+    handleCall: (channel, rawRequest) => route(channel, rawRequest),
+    openClient(clientOptions) {
+      const live = createLiveChannel({ ...clientOptions, broker, logger });
+      const client: LabClient = {
+        live,
+        call: (channel, rawRequest) => route(channel, rawRequest, live),
+        dispose() {
+          clients.delete(client);
+          live.dispose();
+        },
+      };
+      clients.add(client);
+      return client;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const client of [...clients]) client.dispose();
+      try {
+        await instruments?.dispose?.();
+      } catch (error) {
+        logger.warn('stopping remote instruments failed', error);
+      }
+      await registry.stopAll();
+      broker.closeStreams?.();
+    },
+  };
+}

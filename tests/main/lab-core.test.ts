@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Instrument, LiveBatch } from '../../src/shared/contract';
+import { silentLogger } from '../../src/main/ipc/logger';
+import { createLabCore, type InstrumentsApi, type LabCore } from '../../src/main/lab-core';
+import { FakeThing } from './ipc/fake-thing';
+
+let core: LabCore | undefined;
+afterEach(async () => {
+  await core?.dispose();
+  core = undefined;
+});
+
+async function makeCore(instruments?: InstrumentsApi) {
+  const things: FakeThing[] = [];
+  core = await createLabCore({
+    logger: silentLogger,
+    instruments,
+    things: (publisher) => {
+      things.push(new FakeThing('thermo', publisher), new FakeThing('stage', publisher));
+      return things;
+    },
+  });
+  return { core, things };
+}
+
+describe('createLabCore', () => {
+  it('registers and starts the Things, and stops them on dispose', async () => {
+    const { core: lab, things } = await makeCore();
+    expect(lab.registry.all().map((thing) => thing.name)).toEqual(['thermo', 'stage']);
+    expect(things.every((thing) => thing.started)).toBe(true);
+    await lab.dispose();
+    expect(things.every((thing) => thing.stopped)).toBe(true);
+  });
+
+  it('routes calls to the registry and drivers', async () => {
+    const { core: lab, things } = await makeCore();
+    const list = await lab.handleCall('lab:things:list', {});
+    expect(list).toMatchObject({ ok: true, value: [{ name: 'thermo', title: 'Fake thermo' }, { name: 'stage' }] });
+    expect(await lab.handleCall('lab:property:write', { thing: 'thermo', property: 'level', value: 5 })).toEqual({ ok: true, value: null });
+    expect(things[0]?.value).toBe(5);
+    expect(await lab.handleCall('lab:property:read', { thing: 'thermo', property: 'level' })).toEqual({ ok: true, value: 5 });
+    const invoked = await lab.handleCall('lab:action:invoke', { thing: 'stage', action: 'run', input: { x: 1 } });
+    expect(invoked).toMatchObject({ ok: true, value: { id: 'inv-1', status: 'completed' } });
+    expect(await lab.handleCall('lab:invocations:list', {})).toMatchObject({ ok: true, value: [{ thing: 'stage' }] });
+    expect(await lab.handleCall('lab:invocations:get', { thing: 'stage', id: 'inv-1' })).toMatchObject({ ok: true });
+  });
+
+  it('returns errors as data with their codes, never throws', async () => {
+    const { core: lab } = await makeCore();
+    expect(await lab.handleCall('lab:nope', {})).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"lab:nope"') },
+    });
+    expect(await lab.handleCall(42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await lab.handleCall('lab:property:read', { thing: 'thermo' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('lab:property:read') },
+    });
+    expect(await lab.handleCall('lab:things:describe', { thing: 'ghost' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await lab.handleCall('lab:property:write', { thing: 'thermo', property: 'level', value: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'level must be a number' },
+    });
+    expect(await lab.handleCall('lab:action:invoke', { thing: 'stage', action: 'explode', input: null })).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'boom' },
+    });
+    expect(await lab.handleCall('lab:live:subscribe', { thing: 'thermo', affordance: 'level' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await lab.handleCall('lab:instruments:add', { url: 'http://example.org/' })).toMatchObject({ ok: false });
+    expect(await lab.handleCall('lab:instruments:list', {})).toEqual({ ok: true, value: [] });
+  });
+
+  it('gives each client its own live channel through the same router', async () => {
+    vi.useFakeTimers();
+    try {
+      const { core: lab, things } = await makeCore();
+      const batches: LiveBatch[] = [];
+      const client = lab.openClient({ send: (batch) => batches.push(batch) });
+      expect(await client.call('lab:live:subscribe', { thing: 'thermo', affordance: 'level' })).toEqual({ ok: true, value: null });
+      things[0]?.emit(1);
+      vi.advanceTimersByTime(16);
+      expect(batches[0]?.items[0]).toMatchObject({ thing: 'thermo', affordance: 'level', payload: 1, seq: 1 });
+      expect(await client.call('lab:live:unsubscribe', { thing: 'thermo', affordance: 'level' })).toEqual({ ok: true, value: null });
+      expect(await client.call('lab:live:unsubscribe', { thing: 'thermo', affordance: 'level' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+      await client.call('lab:live:subscribe', { thing: 'thermo', affordance: 'level' });
+      expect(lab.broker).toBeDefined();
+      client.dispose();
+      things[0]?.emit(2);
+      vi.advanceTimersByTime(16);
+      expect(batches).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('routes instrument calls to the pluggable manager and connects --connect URLs', async () => {
+    const instrument: Instrument = {
+      id: 'i1',
+      url: 'http://lab.example:5000/',
+      kind: 'labthings',
+      things: [],
+      connection: { status: 'connecting', since: '2026-01-01T00:00:00Z' },
+    };
+    const manager: InstrumentsApi = {
+      list: () => [instrument],
+      add: vi.fn(async () => instrument),
+      remove: vi.fn(async () => undefined),
+    };
+    core = await createLabCore({ logger: silentLogger, things: () => [], instruments: () => manager, connect: ['http://lab.example:5000/'] });
+    expect(manager.add).toHaveBeenCalledWith('http://lab.example:5000/');
+    expect(await core.handleCall('lab:instruments:list', {})).toEqual({ ok: true, value: [instrument] });
+    expect(await core.handleCall('lab:instruments:add', { url: 'not a url' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await core.handleCall('lab:instruments:remove', { id: 'i1' })).toEqual({ ok: true, value: null });
+    expect(manager.remove).toHaveBeenCalledWith('i1');
+  });
+});
