@@ -1,0 +1,615 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LabError } from '../../../src/shared/errors';
+import { ANY_AFFORDANCE } from '../../../src/shared/model';
+import {
+  MessageBroker,
+  SubscriptionNotFoundError,
+  type BrokerLogger,
+  type DropEvent,
+  type SubscriberErrorEvent,
+} from '../../../src/main/core/broker';
+import { Message, type Publisher } from '../../../src/main/core/message';
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  createConflatingStream,
+  createMemoryObjectStream,
+  WouldBlock,
+  type MessageSendStream,
+} from '../../../src/main/core/streams';
+
+const msg = (thing: string, affordance: string, payload: unknown = null, messageType: 'property' | 'action' = 'property') =>
+  new Message({ thing, affordance, messageType, payload });
+
+/** A sink that records what it gets; `fail` makes it throw instead. */
+class RecordingSink implements MessageSendStream {
+  readonly got: Message[] = [];
+  closed = false;
+  closeCalls = 0;
+  fail: Error | undefined;
+  sendNowait(message: Message): void {
+    if (this.fail) throw this.fail;
+    this.got.push(message);
+  }
+  close(): void {
+    this.closeCalls++;
+    this.closed = true;
+  }
+  get payloads(): unknown[] {
+    return this.got.map((m) => m.payload);
+  }
+}
+
+/** A logger that keeps its lines, so tests can count reports. */
+function recordingLogger(): BrokerLogger & { lines: string[]; details: unknown[][] } {
+  const lines: string[] = [];
+  const details: unknown[][] = [];
+  return {
+    lines,
+    details,
+    warn(message: string, ...rest: unknown[]) {
+      lines.push(message);
+      details.push(rest);
+    },
+  };
+}
+
+const quietBroker = () => new MessageBroker({ logger: recordingLogger() });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('MessageBroker: subscribe and unsubscribe', () => {
+  it('rejects non-string names with a TypeError naming the field', () => {
+    const broker = quietBroker();
+    const sink = new RecordingSink();
+    const bad = (v: unknown) => v as string;
+    expect(() => broker.subscribe(bad(1), 'a', sink)).toThrow(TypeError);
+    expect(() => broker.subscribe(bad(1), 'a', sink)).toThrow(/thing.*number 1/);
+    expect(() => broker.subscribe('t', bad(null), sink)).toThrow(/affordance.*null/);
+    expect(() => broker.subscribe('t', bad({}), sink)).toThrow(/affordance.*an object/);
+    expect(() => broker.unsubscribe(bad(undefined), 'a', sink)).toThrow(/thing.*undefined/);
+    expect(() => broker.unsubscribe('t', bad(2), sink)).toThrow(TypeError);
+    expect(() => broker.unsubscribe('t', bad(2), sink)).toThrow(/affordance/);
+    expect(broker.subscriptionCount()).toBe(0);
+  });
+
+  it('rejects a stream without sendNowait', () => {
+    const broker = quietBroker();
+    expect(() => broker.subscribe('t', 'a', {} as MessageSendStream)).toThrow(/stream/);
+    expect(() => broker.subscribe('t', 'a', null as unknown as MessageSendStream)).toThrow(TypeError);
+  });
+
+  it('raises SubscriptionNotFoundError for an unknown thing, affordance or stream', () => {
+    const broker = quietBroker();
+    const sink = new RecordingSink();
+    broker.subscribe('t', 'a', sink);
+    const other = new RecordingSink();
+    expect(() => broker.unsubscribe('nope', 'a', sink)).toThrow(SubscriptionNotFoundError);
+    expect(() => broker.unsubscribe('nope', 'a', sink)).toThrow(/thing "nope"/);
+    expect(() => broker.unsubscribe('t', 'b', sink)).toThrow(/affordance "b" of thing "t"/);
+    expect(() => broker.unsubscribe('t', 'a', other)).toThrow(/not subscribed to "t"\/"a"/);
+    try {
+      broker.unsubscribe('t', 'b', sink);
+    } catch (error) {
+      expect(error).toBeInstanceOf(LabError);
+      expect((error as LabError).code).toBe('NOT_FOUND');
+    }
+    broker.unsubscribe('t', 'a', sink);
+    expect(() => broker.unsubscribe('t', 'a', sink)).toThrow(SubscriptionNotFoundError);
+  });
+
+  it('delivers once to a stream subscribed twice, and one unsubscribe ends it', () => {
+    const broker = quietBroker();
+    const sink = new RecordingSink();
+    broker.subscribe('t', 'a', sink);
+    broker.subscribe('t', 'a', sink);
+    expect(broker.subscriptionCount()).toBe(1);
+    broker.publish(msg('t', 'a', 1));
+    expect(sink.payloads).toEqual([1]);
+    broker.unsubscribe('t', 'a', sink);
+    broker.publish(msg('t', 'a', 2));
+    expect(sink.payloads).toEqual([1]);
+    expect(broker.subscriptionCount()).toBe(0);
+  });
+
+  it('leaves the registry empty after 10,000 subscribe/unsubscribe cycles', () => {
+    const broker = quietBroker();
+    for (let i = 0; i < 10_000; i++) {
+      const sink = new RecordingSink();
+      const thing = `thing-${i % 7}`;
+      const affordance = i % 3 === 0 ? ANY_AFFORDANCE : `prop-${i % 11}`;
+      broker.subscribe(thing, affordance, sink);
+      broker.publish(msg(thing, `prop-${i % 11}`, i));
+      broker.unsubscribe(thing, affordance, sink);
+      expect(sink.payloads).toEqual([i]);
+    }
+    expect(broker.subscriptionCount()).toBe(0);
+    expect(broker.keyCount()).toBe(0);
+    expect(broker.stats()).toEqual([]);
+    expect(broker.hasSubscribers('thing-0', 'prop-0')).toBe(false);
+  });
+
+  it('is a Publisher', () => {
+    const publisher: Publisher = quietBroker();
+    expect(() => publisher.publish(msg('nobody', 'listens'))).not.toThrow();
+  });
+});
+
+describe('MessageBroker: routing and delivery', () => {
+  it('routes on the exact (thing, affordance) pair', () => {
+    const broker = quietBroker();
+    const ta1 = new RecordingSink();
+    const ta2 = new RecordingSink();
+    const tb = new RecordingSink();
+    const ua = new RecordingSink();
+    broker.subscribe('t', 'a', ta1);
+    broker.subscribe('t', 'a', ta2);
+    broker.subscribe('t', 'b', tb);
+    broker.subscribe('u', 'a', ua);
+    broker.publish(msg('t', 'a', 'ta'));
+    broker.publish(msg('t', 'b', 'tb'));
+    broker.publish(msg('u', 'a', 'ua'));
+    broker.publish(msg('u', 'b', 'ub'));
+    broker.publish(msg('v', 'a', 'va'));
+    broker.publish(msg('T', 'a', 'Ta'));
+    expect(ta1.payloads).toEqual(['ta']);
+    expect(ta2.payloads).toEqual(['ta']);
+    expect(tb.payloads).toEqual(['tb']);
+    expect(ua.payloads).toEqual(['ua']);
+    expect(broker.hasSubscribers('t', 'a')).toBe(true);
+    expect(broker.hasSubscribers('t', 'c')).toBe(false);
+  });
+
+  it('hands every subscriber the same message object, in publish order', () => {
+    const broker = quietBroker();
+    const sinks = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+    for (const sink of sinks) broker.subscribe('t', 'a', sink);
+    const messages = Array.from({ length: 100 }, (_, i) => msg('t', 'a', i, i % 2 ? 'action' : 'property'));
+    for (const message of messages) broker.publish(message);
+    for (const sink of sinks) {
+      expect(sink.got).toHaveLength(100);
+      sink.got.forEach((message, i) => expect(message).toBe(messages[i]));
+    }
+  });
+
+  it('delivers in order through real streams, receiving concurrently', async () => {
+    const broker = quietBroker();
+    const [send, receive] = createMemoryObjectStream<Message>(16);
+    broker.subscribe('t', 'a', send);
+    const received: unknown[] = [];
+    const reader = (async () => {
+      for await (const message of receive) received.push(message.payload);
+    })();
+    for (let i = 0; i < 200; i++) {
+      broker.publish(msg('t', 'a', i));
+      if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
+    }
+    broker.closeStreams();
+    await reader;
+    expect(received).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('publish is synchronous: the message is in the stream when publish returns', () => {
+    const broker = quietBroker();
+    const [send, receive] = createMemoryObjectStream<Message>(1);
+    broker.subscribe('t', 'a', send);
+    broker.publish(msg('t', 'a', 'now'));
+    expect(receive.receiveNowait().payload).toBe('now');
+  });
+
+  it("'*' receives every affordance of its Thing only", () => {
+    const broker = quietBroker();
+    const all = new RecordingSink();
+    const other = new RecordingSink();
+    broker.subscribe('t', ANY_AFFORDANCE, all);
+    broker.subscribe('u', ANY_AFFORDANCE, other);
+    broker.publish(msg('t', 'a', 1));
+    broker.publish(msg('t', 'b', 2, 'action'));
+    broker.publish(msg('u', 'a', 3));
+    expect(all.payloads).toEqual([1, 2]);
+    expect(other.payloads).toEqual([3]);
+    expect(broker.hasSubscribers('t', 'anything')).toBe(true);
+  });
+
+  it("delivers once to a stream subscribed to both '*' and the specific affordance", () => {
+    const broker = quietBroker();
+    const both = new RecordingSink();
+    const star = new RecordingSink();
+    broker.subscribe('t', ANY_AFFORDANCE, both);
+    broker.subscribe('t', 'a', both);
+    broker.subscribe('t', ANY_AFFORDANCE, star);
+    broker.publish(msg('t', 'a', 1));
+    broker.publish(msg('t', 'b', 2));
+    expect(both.payloads).toEqual([1, 2]);
+    expect(star.payloads).toEqual([1, 2]);
+    // Counted on the specific subscription when both match.
+    const stats = broker.stats();
+    expect(stats).toContainEqual({ thing: 't', affordance: 'a', delivered: 1, dropped: 0, errors: 0 });
+    expect(stats).toContainEqual({ thing: 't', affordance: '*', delivered: 1, dropped: 0, errors: 0 });
+    expect(stats).toContainEqual({ thing: 't', affordance: '*', delivered: 2, dropped: 0, errors: 0 });
+    // After leaving the specific one, '*' still delivers it.
+    broker.unsubscribe('t', 'a', both);
+    broker.publish(msg('t', 'a', 3));
+    expect(both.payloads).toEqual([1, 2, 3]);
+  });
+
+  it("a message whose affordance is literally '*' reaches '*' subscribers once", () => {
+    const broker = quietBroker();
+    const sink = new RecordingSink();
+    broker.subscribe('t', ANY_AFFORDANCE, sink);
+    broker.publish(msg('t', ANY_AFFORDANCE, 1));
+    expect(sink.payloads).toEqual([1]);
+  });
+
+  it('counts delivered, dropped and errors per subscription', () => {
+    const broker = quietBroker();
+    const ok = new RecordingSink();
+    const [full] = createMemoryObjectStream<Message>(0);
+    const throwing = new RecordingSink();
+    throwing.fail = new Error('boom');
+    broker.subscribe('t', 'a', ok);
+    broker.subscribe('t', 'a', full);
+    broker.subscribe('t', 'b', throwing);
+    broker.publish(msg('t', 'a'));
+    broker.publish(msg('t', 'a'));
+    broker.publish(msg('t', 'b'));
+    expect(broker.stats()).toEqual([
+      { thing: 't', affordance: 'a', delivered: 2, dropped: 0, errors: 0 },
+      { thing: 't', affordance: 'a', delivered: 0, dropped: 2, errors: 0 },
+      { thing: 't', affordance: 'b', delivered: 0, dropped: 0, errors: 1 },
+    ]);
+  });
+
+  it('works with a conflating stream as the subscriber', () => {
+    const broker = quietBroker();
+    const [send, receive] = createConflatingStream(2);
+    broker.subscribe('t', ANY_AFFORDANCE, send);
+    for (let i = 0; i < 100; i++) {
+      broker.publish(msg('t', 'x', i));
+      broker.publish(msg('t', 'y', -i));
+    }
+    expect(receive.receiveNowait().payload).toBe(99);
+    expect(receive.receiveNowait().payload).toBe(-99);
+    expect(broker.stats()[0]).toMatchObject({ delivered: 200, dropped: 0 });
+  });
+});
+
+describe('MessageBroker: full streams', () => {
+  it('buffer of 1: the 3rd publish is dropped with exactly one report; delivery resumes after draining', async () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const drops: DropEvent[] = [];
+    broker.on('drop', (event) => drops.push(event));
+    const [send, receive] = createMemoryObjectStream<Message>(1);
+    const healthy = new RecordingSink();
+    broker.subscribe('t', 'a', send);
+    broker.subscribe('t', 'a', healthy);
+
+    const first = receive.receive(); // a receiver is waiting: #1 goes straight to it
+    broker.publish(msg('t', 'a', 1));
+    broker.publish(msg('t', 'a', 2)); // fills the buffer
+    broker.publish(msg('t', 'a', 3)); // dropped, for this subscriber only
+    expect((await first).payload).toBe(1);
+    expect(drops).toHaveLength(1);
+    expect(drops[0]).toMatchObject({ thing: 't', affordance: 'a', dropped: 1 });
+    expect(drops[0]?.message.payload).toBe(3);
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatch(/dropped 1 message.*"t"\/"a"/);
+
+    expect(receive.receiveNowait().payload).toBe(2); // drain
+    broker.publish(msg('t', 'a', 4));
+    expect(receive.receiveNowait().payload).toBe(4);
+    expect(healthy.payloads).toEqual([1, 2, 3, 4]);
+    expect(drops).toHaveLength(1);
+    expect(broker.subscriptionCount()).toBe(2);
+    expect(broker.stats()[0]).toEqual({ thing: 't', affordance: 'a', delivered: 3, dropped: 1, errors: 0 });
+  });
+
+  it('rate-limits drop log lines per subscription and summarises the counts', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger, reportIntervalMs: 1000, now: () => now });
+    const [fullA] = createMemoryObjectStream<Message>(0);
+    const [fullB] = createMemoryObjectStream<Message>(0);
+    const drops: DropEvent[] = [];
+    broker.on('drop', (event) => drops.push(event));
+    broker.subscribe('t', 'a', fullA);
+    broker.subscribe('t', 'b', fullB);
+
+    for (let i = 0; i < 50; i++) broker.publish(msg('t', 'a', i));
+    broker.publish(msg('t', 'b'));
+    expect(drops).toHaveLength(51); // every drop is an event
+    expect(logger.lines).toHaveLength(2); // but one line per subscription
+    expect(logger.lines[0]).toMatch(/dropped 1 message\(s\).*"t"\/"a" \(1 in total\)/);
+
+    // The 49 held back are logged when the interval ends, even with no further drop.
+    now = 1000;
+    vi.advanceTimersByTime(1000);
+    expect(logger.lines).toHaveLength(3);
+    expect(logger.lines[2]).toMatch(/dropped 49 message\(s\).*"t"\/"a" \(50 in total\)/);
+
+    // Nothing pending: no more lines.
+    now = 5000;
+    vi.advanceTimersByTime(4000);
+    expect(logger.lines).toHaveLength(3);
+
+    // A later drop after a quiet interval logs at once.
+    broker.publish(msg('t', 'a'));
+    expect(logger.lines).toHaveLength(4);
+    expect(logger.lines[3]).toMatch(/dropped 1 message\(s\).*\(51 in total\)/);
+  });
+
+  it('a later drop past the interval logs the held-back count with it', () => {
+    let now = 0;
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger, reportIntervalMs: 1000, now: () => now });
+    const [full] = createMemoryObjectStream<Message>(0);
+    broker.subscribe('t', 'a', full);
+    broker.publish(msg('t', 'a'));
+    broker.publish(msg('t', 'a'));
+    broker.publish(msg('t', 'a'));
+    now = 1500;
+    broker.publish(msg('t', 'a'));
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines[1]).toMatch(/dropped 3 message\(s\).*\(4 in total\)/);
+    broker.closeStreams();
+  });
+
+  it('logs held-back counts on closeStreams', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger, reportIntervalMs: 60_000 });
+    const [full] = createMemoryObjectStream<Message>(0);
+    broker.subscribe('t', 'a', full);
+    broker.publish(msg('t', 'a'));
+    broker.publish(msg('t', 'a'));
+    broker.closeStreams();
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines[1]).toMatch(/dropped 1 message\(s\).*\(2 in total\)/);
+  });
+
+  it('logs through console.warn by default', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const broker = new MessageBroker();
+      const [full] = createMemoryObjectStream<Message>(0);
+      broker.subscribe('t', 'a', full);
+      broker.publish(msg('t', 'a'));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/dropped 1 message/);
+      broker.closeStreams();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a custom sink signals full with WouldBlock and keeps its subscription', () => {
+    const broker = quietBroker();
+    const sink = new RecordingSink();
+    sink.fail = new WouldBlock();
+    broker.subscribe('t', 'a', sink);
+    broker.publish(msg('t', 'a', 1));
+    sink.fail = undefined;
+    broker.publish(msg('t', 'a', 2));
+    expect(sink.payloads).toEqual([2]);
+    expect(broker.stats()[0]).toMatchObject({ delivered: 1, dropped: 1 });
+  });
+});
+
+describe('MessageBroker: isolation', () => {
+  it('isolates a throwing subscriber between two healthy ones and reports it', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const errors: SubscriberErrorEvent[] = [];
+    broker.on('error', (event) => errors.push(event));
+    const before = new RecordingSink();
+    const throwing = new RecordingSink();
+    const after = new RecordingSink();
+    const boom = new Error('boom');
+    throwing.fail = boom;
+    broker.subscribe('t', 'a', before);
+    broker.subscribe('t', 'a', throwing);
+    broker.subscribe('t', 'a', after);
+
+    expect(() => broker.publish(msg('t', 'a', 1))).not.toThrow();
+    broker.publish(msg('t', 'a', 2));
+    expect(before.payloads).toEqual([1, 2]);
+    expect(after.payloads).toEqual([1, 2]);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ thing: 't', affordance: 'a', error: boom, errors: 1 });
+    expect(logger.lines).toHaveLength(1); // rate-limited like drops
+    expect(logger.lines[0]).toMatch(/subscriber of "t"\/"a" threw/);
+    expect(logger.details[0]).toEqual([boom]);
+    // The subscription stays: a transient fault must not silence it for good.
+    throwing.fail = undefined;
+    broker.publish(msg('t', 'a', 3));
+    expect(throwing.payloads).toEqual([3]);
+    expect(broker.stats().map((s) => s.errors)).toEqual([0, 2, 0]);
+  });
+
+  it('isolates a throwing report listener', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const seen: number[] = [];
+    broker.on('drop', () => {
+      throw new Error('listener broke');
+    });
+    broker.on('drop', (event) => seen.push(event.dropped));
+    const [full] = createMemoryObjectStream<Message>(0);
+    const healthy = new RecordingSink();
+    broker.subscribe('t', 'a', full);
+    broker.subscribe('t', 'a', healthy);
+    expect(() => broker.publish(msg('t', 'a'))).not.toThrow();
+    expect(seen).toEqual([1]);
+    expect(healthy.got).toHaveLength(1);
+    expect(logger.lines.some((line) => /listener threw/.test(line))).toBe(true);
+  });
+
+  it('on() returns a disposer that stops the listener (twice is harmless)', () => {
+    const broker = quietBroker();
+    const seen: DropEvent[] = [];
+    const dispose = broker.on('drop', (event) => seen.push(event));
+    const [full] = createMemoryObjectStream<Message>(0);
+    broker.subscribe('t', 'a', full);
+    broker.publish(msg('t', 'a'));
+    dispose();
+    dispose();
+    broker.publish(msg('t', 'a'));
+    expect(seen).toHaveLength(1);
+  });
+
+  it('survives sinks that subscribe or unsubscribe others while being delivered to', () => {
+    const broker = quietBroker();
+    const victim = new RecordingSink();
+    const late = new RecordingSink();
+    const meddler: MessageSendStream = {
+      sendNowait: () => {
+        broker.unsubscribe('t', 'a', victim);
+        broker.subscribe('t', 'a', late);
+      },
+    };
+    broker.subscribe('t', 'a', meddler);
+    broker.subscribe('t', 'a', victim);
+    broker.publish(msg('t', 'a', 1));
+    expect(victim.got).toHaveLength(0); // unsubscribed before its turn
+    expect(late.got).toHaveLength(0); // joined after this publish began
+    broker.unsubscribe('t', 'a', meddler);
+    broker.publish(msg('t', 'a', 2));
+    expect(late.payloads).toEqual([2]);
+  });
+});
+
+describe('MessageBroker: pruning', () => {
+  it('prunes a stream whose send side was closed, at the next publish, silently', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const [send, receive] = createMemoryObjectStream<Message>(4);
+    const other = new RecordingSink();
+    broker.subscribe('t', 'a', send);
+    broker.subscribe('t', 'a', other);
+    send.close();
+    expect(broker.subscriptionCount()).toBe(2);
+    broker.publish(msg('t', 'a', 1));
+    expect(broker.subscriptionCount()).toBe(1);
+    expect(other.payloads).toEqual([1]);
+    expect(() => receive.receiveNowait()).toThrow();
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('prunes a stream whose receive side was closed (broken), silently', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const errors: SubscriberErrorEvent[] = [];
+    broker.on('error', (event) => errors.push(event));
+    const [send, receive] = createMemoryObjectStream<Message>(4);
+    broker.subscribe('t', 'a', send);
+    broker.subscribe('t', ANY_AFFORDANCE, send);
+    receive.close();
+    broker.publish(msg('t', 'a', 1)); // both subscriptions of the stream match, both go
+    expect(broker.subscriptionCount()).toBe(0);
+    expect(broker.keyCount()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('prunes custom sinks reporting closed or throwing Closed/Broken errors', () => {
+    const broker = quietBroker();
+    const closedFlag = new RecordingSink();
+    const closedError = new RecordingSink();
+    const brokenError = new RecordingSink();
+    closedError.fail = new ClosedResourceError();
+    brokenError.fail = new BrokenResourceError();
+    for (const sink of [closedFlag, closedError, brokenError]) broker.subscribe('t', 'a', sink);
+    closedFlag.closed = true;
+    broker.publish(msg('t', 'a'));
+    expect(closedFlag.got).toHaveLength(0); // not even called
+    expect(broker.subscriptionCount()).toBe(0);
+    expect(() => broker.unsubscribe('t', 'a', closedError)).toThrow(SubscriptionNotFoundError);
+  });
+
+  it('prunes a stream its owner dropped, after garbage collection, with no call needed', async () => {
+    expect(typeof globalThis.gc).toBe('function');
+    const gc = globalThis.gc as () => void;
+    const broker = quietBroker();
+    const kept = new RecordingSink();
+    broker.subscribe('t', 'a', kept);
+    // The stream lives only inside this function.
+    (() => {
+      const [send] = createMemoryObjectStream<Message>(4);
+      broker.subscribe('t', 'a', send);
+      broker.subscribe('t', ANY_AFFORDANCE, send);
+      broker.subscribe('u', 'b', send);
+    })();
+    expect(broker.subscriptionCount()).toBe(4);
+    for (let i = 0; i < 50 && broker.subscriptionCount() > 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(broker.subscriptionCount()).toBe(1);
+    expect(broker.keyCount()).toBe(1);
+    broker.publish(msg('t', 'a', 1));
+    expect(kept.payloads).toEqual([1]);
+  });
+});
+
+describe('MessageBroker: closeStreams', () => {
+  it('closes every subscribed stream, ends receivers and empties the registry', async () => {
+    const broker = quietBroker();
+    const [sendA, receiveA] = createMemoryObjectStream<Message>(4);
+    const [sendB, receiveB] = createConflatingStream(4);
+    const custom = new RecordingSink();
+    broker.subscribe('t', 'a', sendA);
+    broker.subscribe('t', ANY_AFFORDANCE, sendA);
+    broker.subscribe('u', 'b', sendB);
+    broker.subscribe('u', 'c', custom);
+    broker.publish(msg('t', 'a', 1));
+    const endedA = (async () => {
+      const out: unknown[] = [];
+      for await (const message of receiveA) out.push(message.payload);
+      return out;
+    })();
+    const pendingB = receiveB.receive();
+    broker.closeStreams();
+    expect(await endedA).toEqual([1]); // buffered messages are still read, then it ends
+    await expect(pendingB).rejects.toThrow(/ended/);
+    expect(custom.closeCalls).toBe(1);
+    expect(sendA.closed).toBe(true);
+    expect(broker.subscriptionCount()).toBe(0);
+    expect(broker.keyCount()).toBe(0);
+    expect(broker.stats()).toEqual([]);
+    broker.publish(msg('t', 'a', 2));
+    expect(custom.got).toHaveLength(0);
+  });
+
+  it('keeps closing when one stream fails to close, and accepts sinks without close()', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const noClose: MessageSendStream = { sendNowait: () => undefined };
+    const badClose: MessageSendStream = {
+      sendNowait: () => undefined,
+      close: () => {
+        throw new Error('cannot close');
+      },
+    };
+    const good = new RecordingSink();
+    broker.subscribe('t', 'a', noClose);
+    broker.subscribe('t', 'a', badClose);
+    broker.subscribe('t', 'a', good);
+    expect(() => broker.closeStreams()).not.toThrow();
+    expect(good.closeCalls).toBe(1);
+    expect(logger.lines).toEqual(['message broker: closing a stream failed']);
+    expect(broker.subscriptionCount()).toBe(0);
+  });
+
+  it('can be used again after closeStreams', () => {
+    const broker = quietBroker();
+    broker.subscribe('t', 'a', new RecordingSink());
+    broker.closeStreams();
+    const sink = new RecordingSink();
+    broker.subscribe('t', 'a', sink);
+    broker.publish(msg('t', 'a', 1));
+    expect(sink.payloads).toEqual([1]);
+  });
+});
