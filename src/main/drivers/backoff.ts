@@ -1,0 +1,55 @@
+/**
+ * Reconnect timing shared by every remote driver: capped exponential backoff with full
+ * jitter (delay = random() * min(cap, initial * 2^attempt)), so a lab full of instruments
+ * that lost the same network does not hammer it in lockstep when it returns.
+ */
+export interface BackoffOptions {
+  initialMs?: number;
+  maxMs?: number;
+  /** In [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+export class Backoff {
+  private attempt = 0;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly random: () => number;
+
+  constructor(options: BackoffOptions = {}) {
+    this.initialMs = options.initialMs ?? 500;
+    this.maxMs = options.maxMs ?? 30_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The delay before the next attempt; each call counts one more failure. */
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt += 1;
+    return Math.floor(this.random() * ceiling);
+  }
+
+  /** After a successful connect the next failure starts small again. */
+  reset(): void {
+    this.attempt = 0;
+  }
+
+  get failures(): number {
+    return this.attempt;
+  }
+}
+
+/** Timers and wall clock, injectable so tests need not wait for real backoff. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
+  },
+};

@@ -1,0 +1,491 @@
+import WebSocket from 'ws';
+import { z } from 'zod';
+import type { Credentials } from '../../shared/contract';
+import { LabError } from '../../shared/errors';
+import {
+  TERMINAL_STATUSES,
+  type ActionEventPayload,
+  type ConnectionState,
+  type Invocation,
+  type ThingDescription,
+} from '../../shared/model';
+import { Message, type Publisher } from '../core/message';
+import type { ThingDriver } from '../things/driver';
+import { systemClock, type BackoffOptions, type Clock } from './backoff';
+import { ConnectionTracker } from './connection';
+import { authHeaders, HttpClient, httpError, redactUrl, type FetchLike } from './http';
+import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
+import { silentLogger, type Logger } from './logger';
+import { ReconnectLoop, reasonOf } from './reconnect';
+import { toLocalIso } from './time';
+import { findForm, matchesSchemaType } from './td-forms';
+
+export interface RemoteDriverOptions {
+  /** Unique name in this app. */
+  name: string;
+  td: ThingDescription;
+  /** Where the TD came from: the fallback base for relative hrefs. */
+  tdUrl: string;
+  publisher: Publisher;
+  fetch?: FetchLike;
+  credentials?: Credentials;
+  clock?: Clock;
+  backoff?: BackoffOptions;
+  logger?: Logger;
+  /** Invocation follow-up poll while running (ms). */
+  invocationPollMs?: number;
+  /** Poll period for properties that cannot be observed (ms). */
+  propertyPollMs?: number;
+}
+
+interface Tracked {
+  invocation: Invocation;
+  href: string;
+  outputHref?: string;
+  /** Log records already published. */
+  published: number;
+  /** Fingerprint of the last published state, to publish changes only. */
+  fingerprint: string;
+}
+
+const isTerminal = (invocation: Invocation): boolean => TERMINAL_STATUSES.includes(invocation.status);
+const fingerprint = (invocation: Invocation): string =>
+  JSON.stringify([
+    invocation.status,
+    invocation.progress,
+    invocation.timeStarted,
+    invocation.timeCompleted,
+    invocation.log.length,
+    invocation.output,
+    invocation.error,
+  ]);
+
+/**
+ * A Thing on a labthings-fastapi (v0.3.0) server. Properties and actions over HTTP, live
+ * updates over `ws://<host>/<thing>/ws`. The socket's actionStatus frames carry no
+ * invocation id, so invocations are followed through their HTTP resources: polled while
+ * running and refreshed on every actionStatus of their action.
+ */
+export class LabThingsDriver implements ThingDriver {
+  readonly name: string;
+  readonly source = 'labthings' as const;
+  readonly origin: string;
+
+  private readonly td: ThingDescription;
+  private readonly base: string;
+  private readonly wsUrl: string;
+  private readonly http: HttpClient;
+  private readonly publisher: Publisher;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly tracker: ConnectionTracker;
+  private readonly loop: ReconnectLoop;
+  private readonly invocationPollMs: number;
+  private readonly propertyPollMs: number;
+  private readonly credentials?: Credentials;
+
+  private socket?: WebSocket;
+  private stopped = true;
+  private readonly invocations = new Map<string, Tracked>();
+  /** Properties the server refused to observe (functional ones): polled instead. */
+  private readonly polled = new Set<string>();
+  private readonly lastPolled = new Map<string, string>();
+  private invocationTimer: unknown;
+  private propertyTimer: unknown;
+
+  constructor(options: RemoteDriverOptions) {
+    this.name = options.name;
+    this.td = options.td;
+    this.origin = redactUrl(options.tdUrl);
+    this.base = options.td.base ?? options.tdUrl;
+    this.publisher = options.publisher;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.credentials = options.credentials;
+    this.http = new HttpClient(options.fetch, options.credentials);
+    this.invocationPollMs = options.invocationPollMs ?? 300;
+    this.propertyPollMs = options.propertyPollMs ?? 1000;
+    this.wsUrl = labThingsSocketUrl(this.td, this.base, options.tdUrl);
+    this.tracker = new ConnectionTracker(this.name, this.publisher, this.clock);
+    this.loop = new ReconnectLoop({
+      tracker: this.tracker,
+      clock: this.clock,
+      backoff: options.backoff,
+      logger: this.logger,
+      label: `LabThings Thing "${this.name}"`,
+      connect: (session) => this.connect(session),
+      teardown: () => this.teardown(),
+    });
+  }
+
+  describe(): ThingDescription {
+    return this.td;
+  }
+
+  connection(): ConnectionState {
+    return this.tracker.current;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.loop.stop();
+    this.clock.clearTimeout(this.invocationTimer);
+    this.invocationTimer = undefined;
+    this.tracker.set('disconnected', 'stopped');
+    this.stopped = true;
+  }
+
+  // ---- properties -------------------------------------------------------------------
+
+  async readProperty(property: string): Promise<unknown> {
+    const affordance = this.td.properties[property];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const url = this.href(findForm(affordance.forms, 'readproperty')?.href ?? this.fallbackHref(property));
+    const response = await this.http.request({ method: 'GET', url });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
+    if (!matchesSchemaType(affordance, response.body)) {
+      throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
+    }
+    return response.body;
+  }
+
+  async writeProperty(property: string, value: unknown): Promise<void> {
+    const affordance = this.td.properties[property];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const url = this.href(findForm(affordance.forms, 'writeproperty')?.href ?? this.fallbackHref(property));
+    const response = await this.http.request({ method: 'PUT', url, body: value });
+    if (response.status < 200 || response.status >= 300) {
+      throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
+    }
+  }
+
+  // ---- actions ----------------------------------------------------------------------
+
+  async invokeAction(action: string, input: unknown): Promise<Invocation> {
+    const affordance = this.td.actions[action];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
+    const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
+    const response = await this.http.request({ method: 'POST', url, body: input === undefined ? {} : input });
+    if (response.status < 200 || response.status >= 300) {
+      throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
+    }
+    const raw = this.parseInvocation(response.body, `invoking ${this.name}.${action}`);
+    return this.track(raw, action).invocation;
+  }
+
+  async getInvocation(id: string): Promise<Invocation> {
+    const known = this.invocations.get(id);
+    if (known && isTerminal(known.invocation)) return known.invocation;
+    return (await this.refresh(id, known?.href ?? this.invocationHref(id))).invocation;
+  }
+
+  async cancelInvocation(id: string): Promise<Invocation> {
+    const href = this.invocations.get(id)?.href ?? this.invocationHref(id);
+    const response = await this.http.request({ method: 'DELETE', url: href });
+    if (response.status < 200 || response.status >= 300) {
+      throw httpError(response.status, response.body, 'cancel', `cancelling invocation ${id}`);
+    }
+    return (await this.refresh(id, href)).invocation;
+  }
+
+  async listInvocations(): Promise<Invocation[]> {
+    const url = this.href('action_invocations');
+    const response = await this.http.request({ method: 'GET', url });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'get', 'listing invocations');
+    const parsed = z.array(LtInvocation).safeParse(response.body);
+    if (!parsed.success) throw new LabError('DRIVER_FAULT', `listing invocations: unexpected answer (${z.prettifyError(parsed.error)})`);
+    const now = toLocalIso(new Date(this.clock.now()));
+    const result: Invocation[] = [];
+    for (const raw of parsed.data) {
+      const action = this.actionOf(raw.action);
+      if (!action) continue;
+      result.push(this.invocations.get(raw.id)?.invocation ?? toInvocation(raw, this.name, action, now));
+    }
+    return result;
+  }
+
+  // ---- session ----------------------------------------------------------------------
+
+  private async connect(session: number): Promise<void> {
+    const socket = new WebSocket(this.wsUrl, { headers: authHeaders(this.credentials), handshakeTimeout: 10_000 });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', (error) => reject(new LabError('DISCONNECTED', `WebSocket ${redactUrl(this.wsUrl)}: ${error.message}`)));
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new LabError('DISCONNECTED', `WebSocket ${redactUrl(this.wsUrl)}: HTTP ${response.statusCode}`)),
+      );
+    });
+    socket.on('message', (data) => this.onFrame(data.toString()));
+    socket.on('close', (code, reason) =>
+      this.loop.lost(session, `server closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`),
+    );
+    socket.on('error', (error) => this.loop.lost(session, error.message));
+
+    // Observe first, then read: a change between the two is then not lost. One property
+    // per frame, because a refused key makes the server skip the keys after it.
+    this.polled.clear();
+    for (const property of Object.keys(this.td.properties)) {
+      socket.send(JSON.stringify({ messageType: 'addPropertyObservation', data: { [property]: true } }));
+    }
+    for (const action of Object.keys(this.td.actions)) {
+      socket.send(JSON.stringify({ messageType: 'addActionObservation', data: { [action]: true } }));
+    }
+    for (const [property, affordance] of Object.entries(this.td.properties)) {
+      if (affordance.writeOnly === true) continue;
+      try {
+        const value = await this.readProperty(property);
+        if (!this.loop.isCurrent(session)) return;
+        this.publishProperty(property, value);
+      } catch (error) {
+        if (error instanceof LabError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT')) throw error;
+        this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
+      }
+    }
+    // Invocations may have moved on while we were away.
+    for (const [id, tracked] of this.invocations) {
+      if (!isTerminal(tracked.invocation)) void this.refreshQuietly(id);
+    }
+  }
+
+  private teardown(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.clock.clearTimeout(this.propertyTimer);
+    this.propertyTimer = undefined;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.terminate();
+    }
+  }
+
+  private onFrame(text: string): void {
+    if (this.stopped) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.logger.warn(`${this.name}: WebSocket frame is not JSON, ignored`);
+      return;
+    }
+    const parsed = LtWsFrame.safeParse(json);
+    if (!parsed.success) {
+      this.logger.warn(`${this.name}: unexpected WebSocket frame ignored`);
+      return;
+    }
+    this.handleFrame(parsed.data);
+  }
+
+  private handleFrame(frame: LtWsFrameType): void {
+    switch (frame.messageType) {
+      case 'propertyStatus':
+        for (const [property, value] of Object.entries(frame.data)) {
+          if (this.td.properties[property]) this.publishProperty(property, value);
+        }
+        return;
+      case 'actionStatus':
+        this.onActionStatus(frame.data['action name']);
+        return;
+      case 'response': {
+        if (!frame.error) return;
+        const status = String(frame.error.status ?? '');
+        const what = `${frame.operation ?? 'operation'} ${frame.name ?? ''}`.trim();
+        if (frame.operation === 'observeproperty' && frame.name && status === '403' && this.td.properties[frame.name]) {
+          // Functional properties cannot be observed: poll them instead.
+          this.polled.add(frame.name);
+          this.schedulePropertyPoll();
+          return;
+        }
+        this.logger.warn(`${this.name}: server refused ${what}: ${status} ${frame.error.detail ?? frame.error.title ?? ''}`);
+        return;
+      }
+    }
+  }
+
+  private onActionStatus(action: string): void {
+    let followed = false;
+    for (const [id, tracked] of this.invocations) {
+      if (tracked.invocation.action === action && !isTerminal(tracked.invocation)) {
+        followed = true;
+        void this.refreshQuietly(id);
+      }
+    }
+    // Someone else (another client, the instrument itself) started it: find it by listing.
+    if (!followed) void this.discover(action);
+  }
+
+  private async discover(action: string): Promise<void> {
+    const affordance = this.td.actions[action];
+    if (!affordance) return;
+    try {
+      const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
+      const response = await this.http.request({ method: 'GET', url });
+      if (response.status !== 200) return;
+      const parsed = z.array(LtInvocation).safeParse(response.body);
+      if (!parsed.success) return;
+      for (const raw of parsed.data) {
+        if (raw.status === 'pending' || raw.status === 'running') {
+          if (!this.invocations.has(raw.id)) await this.refreshQuietly(raw.id, raw.href);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`${this.name}: listing ${action} invocations: ${reasonOf(error)}`);
+    }
+  }
+
+  private schedulePropertyPoll(): void {
+    if (this.propertyTimer !== undefined || this.polled.size === 0 || this.stopped) return;
+    const session = this.loop.current;
+    this.propertyTimer = this.clock.setTimeout(async () => {
+      this.propertyTimer = undefined;
+      for (const property of this.polled) {
+        try {
+          const value = await this.readProperty(property);
+          if (!this.loop.isCurrent(session)) return;
+          const key = JSON.stringify(value);
+          if (this.lastPolled.get(property) !== key) this.publishProperty(property, value);
+        } catch (error) {
+          this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
+        }
+      }
+      if (this.loop.isCurrent(session)) this.schedulePropertyPoll();
+    }, this.propertyPollMs);
+  }
+
+  private publishProperty(property: string, value: unknown): void {
+    if (this.stopped) return;
+    if (!matchesSchemaType(this.td.properties[property], value)) {
+      this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
+      return;
+    }
+    this.lastPolled.set(property, JSON.stringify(value));
+    this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
+  }
+
+  // ---- invocations ------------------------------------------------------------------
+
+  private parseInvocation(body: unknown, what: string): LtInvocation {
+    const parsed = LtInvocation.safeParse(body);
+    if (!parsed.success) throw new LabError('DRIVER_FAULT', `${what}: unexpected answer (${z.prettifyError(parsed.error)})`);
+    return parsed.data;
+  }
+
+  private track(raw: LtInvocation, action: string): Tracked {
+    const now = toLocalIso(new Date(this.clock.now()));
+    const invocation = toInvocation(raw, this.name, action, now);
+    let tracked = this.invocations.get(raw.id);
+    if (!tracked) {
+      tracked = { invocation, href: raw.href, published: 0, fingerprint: '' };
+      this.invocations.set(raw.id, tracked);
+    }
+    tracked.href = raw.href;
+    tracked.outputHref = raw.links?.find((link) => link.rel === 'output')?.href ?? `${raw.href.replace(/\/$/, '')}/output`;
+    // A late poll answer must not move a finished invocation back.
+    if (!(isTerminal(tracked.invocation) && !isTerminal(invocation))) tracked.invocation = invocation;
+    this.publishInvocation(tracked);
+    if (!isTerminal(tracked.invocation)) this.scheduleInvocationPoll();
+    return tracked;
+  }
+
+  private async refresh(id: string, href: string): Promise<Tracked> {
+    const response = await this.http.request({ method: 'GET', url: href });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
+    const raw = this.parseInvocation(response.body, `invocation ${id}`);
+    const action = this.invocations.get(id)?.invocation.action ?? this.actionOf(raw.action);
+    if (!action) throw new LabError('NOT_FOUND', `invocation ${id} does not belong to "${this.name}"`);
+    if (raw.status === 'completed' && !('output' in raw)) raw.output = await this.fetchOutput(raw);
+    return this.track(raw, action);
+  }
+
+  private async refreshQuietly(id: string, href?: string): Promise<void> {
+    try {
+      await this.refresh(id, href ?? this.invocations.get(id)?.href ?? this.invocationHref(id));
+    } catch (error) {
+      this.logger.warn(`${this.name}: following invocation ${id}: ${reasonOf(error)}`);
+    }
+  }
+
+  /** `/output` answers 503 for every falsy output, so 503 there means null, not failure. */
+  private async fetchOutput(raw: LtInvocation): Promise<unknown> {
+    const href = raw.links?.find((link) => link.rel === 'output')?.href ?? `${raw.href.replace(/\/$/, '')}/output`;
+    const response = await this.http.request({ method: 'GET', url: href });
+    if (response.status === 200) return response.body;
+    if (response.status === 503) return null;
+    throw httpError(response.status, response.body, 'get', `output of invocation ${raw.id}`);
+  }
+
+  private scheduleInvocationPoll(): void {
+    if (this.invocationTimer !== undefined || this.stopped) return;
+    this.invocationTimer = this.clock.setTimeout(async () => {
+      const active = [...this.invocations].filter(([, tracked]) => !isTerminal(tracked.invocation));
+      await Promise.all(active.map(([id]) => this.refreshQuietly(id)));
+      this.invocationTimer = undefined;
+      if ([...this.invocations.values()].some((tracked) => !isTerminal(tracked.invocation))) this.scheduleInvocationPoll();
+    }, this.invocationPollMs);
+  }
+
+  private publishInvocation(tracked: Tracked): void {
+    if (this.stopped) return;
+    const print = fingerprint(tracked.invocation);
+    if (print === tracked.fingerprint) return;
+    tracked.fingerprint = print;
+    const { log, ...invocation } = tracked.invocation;
+    const payload: ActionEventPayload = { invocation, newLog: log.slice(tracked.published) };
+    tracked.published = log.length;
+    this.publisher.publish(new Message({ thing: this.name, affordance: invocation.action, messageType: 'action', payload }));
+  }
+
+  // ---- hrefs ------------------------------------------------------------------------
+
+  private href(href: string): string {
+    return new URL(href, this.base).toString();
+  }
+
+  private fallbackHref(affordance: string): string {
+    return new URL(affordance, this.wsUrl.replace(/^ws/, 'http').replace(/ws$/, '')).toString();
+  }
+
+  private invocationHref(id: string): string {
+    return this.href(`action_invocations/${encodeURIComponent(id)}`);
+  }
+
+  /** Our action name for a LabThings action path such as "/sensor/ramp". */
+  private actionOf(path: string): string | undefined {
+    const target = this.href(path);
+    for (const [name, affordance] of Object.entries(this.td.actions)) {
+      const form = findForm(affordance.forms, 'invokeaction');
+      if (form && this.href(form.href) === target) return name;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * LabThings v0.3.0 TDs carry no WebSocket form: by convention it is `<thing path>/ws`,
+ * the thing path being the forms' common parent (or the TD URL's path).
+ */
+export function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: string): string {
+  const hrefs = [...Object.values(td.properties), ...Object.values(td.actions)].flatMap((affordance) =>
+    affordance.forms.map((form) => new URL(form.href, base)),
+  );
+  let thingPath: string;
+  const first = hrefs[0];
+  if (first) {
+    thingPath = first.pathname.replace(/\/[^/]*$/, '/');
+    for (const url of hrefs) {
+      while (!url.pathname.startsWith(thingPath) && thingPath.length > 1) thingPath = thingPath.replace(/[^/]*\/$/, '');
+    }
+  } else {
+    thingPath = new URL(tdUrl).pathname.replace(/\/?$/, '/');
+  }
+  const url = new URL(`${thingPath}ws`, first ?? new URL(base));
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
