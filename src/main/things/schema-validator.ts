@@ -1,0 +1,31 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { DataSchema } from '../../shared/model';
+
+/**
+ * One Ajv instance for every Thing: schemas are compiled once, when an affordance is
+ * defined. Strict mode stays on so a typo in an instrument's schema fails at start-up;
+ * TD-only annotations are registered as known keywords.
+ */
+// useDefaults fills action inputs' schema defaults (callers pass a copy).
+const ajv = new Ajv({ strict: true, allErrors: false, useDefaults: true });
+ajv.addVocabulary(['unit', 'observable', 'forms']);
+
+export type Validator<T> = ValidateFunction<T>;
+
+export function compileSchema<T>(schema: DataSchema): Validator<T> {
+  return ajv.compile<T>(schema);
+}
+
+/** `setpoint: must be <= 200 (maximum)`; nested paths read `moveTo input.x: ...`. */
+export function describeValidationError(subject: string, errors: ErrorObject[] | null | undefined): string {
+  const first = errors?.[0];
+  if (!first) return `${subject}: invalid value`;
+  const path = first.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+  const where = path ? `${subject}.${path}` : subject;
+  let message = first.message ?? 'is invalid';
+  const allowed: unknown = first.params['allowedValues'];
+  if (first.keyword === 'enum' && Array.isArray(allowed)) {
+    message = `must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
+  }
+  return `${where}: ${message} (${first.keyword})`;
+}
