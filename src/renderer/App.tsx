@@ -1,0 +1,41 @@
+/*
+ * Stable data-testid attributes (for end-to-end tests):
+ *   header:     link-status (data-status), live-drops, add-instrument, connection-banner
+ *   instruments: instruments-panel, instruments-close, instrument-url, instrument-scheme,
+ *               instrument-username, instrument-password, instrument-token, instrument-submit,
+ *               instrument-error, instrument-list, instrument-<id> (data-status), remove-instrument-<id>
+ *   things:     thing-list, thing-<name> (data-status, aria-current), thing-reason-<name>
+ *   thing view: thing-view-<thing>, thing-status, thing-disconnected-banner, properties-<thing>
+ *   properties: prop-<thing>-<name> (data-stale), value-<thing>-<name>, stale-<thing>-<name>,
+ *               age-<thing>-<name>, sparkline-<thing>-<name>, plot-<thing>-<name>,
+ *               edit-form-<thing>-<name>, edit-<thing>-<name>, edit-submit-<thing>-<name>,
+ *               edit-error-<thing>-<name>
+ *   actions:    action-<thing>-<action>, input-<thing>-<action>-<field>,
+ *               input-error-<thing>-<action>-<field>, run-<thing>-<action>, run-error-<thing>-<action>,
+ *               invocations-<thing>-<action>
+ *   invocations: invocation-<id> (data-status), status-<id>, progress-<id>, cancel-<id>, log-<id>,
+ *               output-<id>, error-<id>
+ *   timeline:   timeline, timeline-filter-thing, timeline-filter-<kind>
+ *               (property|action|write|connection), timeline-entry (data-kind, data-thing)
+ */
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { Header } from './components/Header';
+import { ThingList } from './components/ThingList';
+import { ThingView } from './components/ThingView';
+import { Timeline } from './components/Timeline';
+import { useLab } from './ui/lab-context';
+
+export function App() {
+  const selected = useLab((state) => state.selected);
+  return (
+    <div className="app">
+      <Header />
+      <ConnectionBanner />
+      <div className="body">
+        <ThingList />
+        {selected === null ? <main className="thing-view muted empty">Select a Thing.</main> : <ThingView key={selected} thing={selected} />}
+        <Timeline />
+      </div>
+    </div>
+  );
+}

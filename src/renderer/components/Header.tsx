@@ -1,0 +1,36 @@
+import { useState } from 'react';
+import { useLab } from '../ui/lab-context';
+import { InstrumentsPanel } from './InstrumentsPanel';
+
+export function Header() {
+  const host = useLab((state) => state.link.host);
+  const status = useLab((state) => state.link.status);
+  const dropped = useLab((state) => state.stats.dropped);
+  const skipped = useLab((state) => state.stats.skipped + state.stats.missedBatches);
+  const [open, setOpen] = useState(false);
+  const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
+  return (
+    <header className="app-header">
+      <span className="app-name">Lab Monitor</span>
+      <span className="host" data-testid="link-status" data-status={status} title={`via ${host === 'electron' ? 'desktop IPC' : 'WebSocket'}`}>
+        <span className={`dot dot-${status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'disconnected'}`} />
+        {host === 'electron' ? 'desktop' : window.location.host} · {statusText}
+      </span>
+      {(dropped > 0 || skipped > 0) && (
+        <span className="tag warn-tag" data-testid="live-drops" title="Live messages lost upstream (dropped) or skipped on a key">
+          {dropped} dropped · {skipped} skipped
+        </span>
+      )}
+      <span className="spacer" />
+      <button
+        type="button"
+        data-testid="add-instrument"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        Add instrument
+      </button>
+      {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+    </header>
+  );
+}

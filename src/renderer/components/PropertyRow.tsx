@@ -1,0 +1,82 @@
+import { useEffect, useRef, useSyncExternalStore } from 'react';
+import type { PropertyAffordance } from '../../shared/model';
+import { liveKey } from '../store/keys';
+import { formatAge, formatValue, isLogScale } from '../ui/format';
+import { useLab, useLabContext } from '../ui/lab-context';
+import { PropertyEditor } from './PropertyEditor';
+import { Sparkline } from './Sparkline';
+import { SpectrumPlot } from './SpectrumPlot';
+
+/** "0.4 s ago", updated from the shared ticker by writing text, not by re-rendering. */
+function Age({ thing, name }: { thing: string; name: string }) {
+  const { store, ticker } = useLabContext();
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const key = liveKey(thing, name);
+    const update = () => {
+      const at = store.getState().live[key]?.receivedAt;
+      if (ref.current) ref.current.textContent = at === undefined ? '' : formatAge(Date.now() - at);
+    };
+    update();
+    return ticker.subscribe(update);
+  }, [store, ticker, thing, name]);
+  return <span ref={ref} className="age" data-testid={`age-${thing}-${name}`} />;
+}
+
+function useStale(thing: string, name: string): boolean {
+  const { series, ticker } = useLabContext();
+  const key = liveKey(thing, name);
+  return useSyncExternalStore(ticker.subscribe, () => series.isStale(key, Date.now()));
+}
+
+export function PropertyRow({
+  thing,
+  name,
+  affordance,
+  disconnected,
+}: {
+  thing: string;
+  name: string;
+  affordance: PropertyAffordance;
+  disconnected: boolean;
+}) {
+  const key = liveKey(thing, name);
+  const text = useLab((state) => {
+    const live = state.live[key];
+    return live === undefined ? '…' : formatValue(live.value, affordance);
+  });
+  const kind = useLab((state) => {
+    const value = state.live[key]?.value;
+    return Array.isArray(value) ? 'array' : typeof value;
+  });
+  const stale = useStale(thing, name) || disconnected;
+  const writable = affordance.readOnly !== true;
+  const isArray = affordance.type === 'array' || kind === 'array';
+  const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
+
+  return (
+    <tr className={stale ? 'prop stale' : 'prop'} data-testid={`prop-${thing}-${name}`} data-stale={stale}>
+      <th scope="row" title={affordance.description ?? name}>
+        <span className="prop-title">{affordance.title ?? name}</span>
+        {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+      </th>
+      <td className="value">
+        <span data-testid={`value-${thing}-${name}`}>{text}</span>
+        {stale && (
+          <span className="tag stale-tag" data-testid={`stale-${thing}-${name}`}>
+            stale
+          </span>
+        )}
+      </td>
+      <td className="age-cell">
+        <Age thing={thing} name={name} />
+      </td>
+      <td className="plot-cell">
+        {isArray ? <SpectrumPlot thing={thing} property={name} /> : isNumber ? <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} /> : null}
+      </td>
+      <td className="edit-cell">
+        {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
+      </td>
+    </tr>
+  );
+}

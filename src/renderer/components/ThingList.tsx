@@ -1,0 +1,56 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useLab } from '../ui/lab-context';
+
+function ThingItem({ name }: { name: string }) {
+  const title = useLab((state) => state.things.find((thing) => thing.name === name)?.title ?? name);
+  const status = useLab((state) => state.things.find((thing) => thing.name === name)?.connection.status ?? 'disconnected');
+  const reason = useLab((state) => state.things.find((thing) => thing.name === name)?.connection.reason ?? '');
+  const source = useLab((state) => state.things.find((thing) => thing.name === name)?.source ?? '');
+  const selected = useLab((state) => state.selected === name);
+  const select = useLab((state) => state.select);
+  return (
+    <li>
+      <button
+        type="button"
+        className={selected ? 'thing-item selected' : 'thing-item'}
+        data-testid={`thing-${name}`}
+        data-status={status}
+        aria-current={selected ? 'true' : undefined}
+        title={reason ? `${status}: ${reason}` : status}
+        onClick={() => select(name)}
+      >
+        <span className={`dot dot-${status}`} aria-label={status} />
+        <span className="thing-text">
+          <span className="thing-title">{title}</span>
+          <span className="thing-sub muted">
+            {name} · {source}
+          </span>
+          {status !== 'connected' && (
+            <span className="thing-reason" data-testid={`thing-reason-${name}`}>
+              {status}
+              {reason ? ` — ${reason}` : ''}
+            </span>
+          )}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+export function ThingList() {
+  const names = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
+  return (
+    <nav className="sidebar" aria-label="Things">
+      <h2>Things</h2>
+      {names.length === 0 ? (
+        <p className="muted">No Things yet.</p>
+      ) : (
+        <ul className="thing-list" data-testid="thing-list">
+          {names.map((name) => (
+            <ThingItem key={name} name={name} />
+          ))}
+        </ul>
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,64 @@
+import { useLab } from '../ui/lab-context';
+import { ActionCard } from './ActionCard';
+import { PropertyRow } from './PropertyRow';
+
+export function ThingView({ thing }: { thing: string }) {
+  const td = useLab((state) => state.tds[thing]);
+  const status = useLab((state) => state.things.find((each) => each.name === thing)?.connection.status ?? 'disconnected');
+  const reason = useLab((state) => state.things.find((each) => each.name === thing)?.connection.reason ?? '');
+  const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
+  const disconnected = status === 'disconnected';
+
+  if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
+  const properties = Object.keys(td.properties);
+  const actions = Object.keys(td.actions);
+  return (
+    <main className="thing-view" data-testid={`thing-view-${thing}`}>
+      <header className="thing-head">
+        <h1>{td.title}</h1>
+        <span className={`badge conn-${status}`} data-testid="thing-status">
+          {status}
+        </span>
+        {origin && <span className="muted origin">{origin}</span>}
+        {td.description && <p className="muted description">{td.description}</p>}
+      </header>
+      {status !== 'connected' && (
+        <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
+          {disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}
+          {reason ? ` — ${reason}` : ''}. Values shown are the last received.
+        </div>
+      )}
+      <section className="card">
+        <h2>Properties</h2>
+        <table className="props" data-testid={`properties-${thing}`}>
+          <thead>
+            <tr>
+              <th scope="col">Property</th>
+              <th scope="col">Value</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Trend</th>
+              <th scope="col">Set</th>
+            </tr>
+          </thead>
+          <tbody>
+            {properties.map((name) => {
+              const affordance = td.properties[name];
+              return affordance ? <PropertyRow key={name} thing={thing} name={name} affordance={affordance} disconnected={disconnected} /> : null;
+            })}
+          </tbody>
+        </table>
+      </section>
+      {actions.length > 0 && (
+        <section className="actions">
+          <h2>Actions</h2>
+          <div className="action-grid">
+            {actions.map((name) => {
+              const affordance = td.actions[name];
+              return affordance ? <ActionCard key={name} thing={thing} name={name} affordance={affordance} disabled={disconnected} /> : null;
+            })}
+          </div>
+        </section>
+      )}
+    </main>
+  );
+}

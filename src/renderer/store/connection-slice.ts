@@ -1,0 +1,41 @@
+import type { SliceCreator } from './types';
+
+/** State of the link between this window and the Lab Monitor host (IPC or WebSocket). */
+export type LinkStatus = 'connecting' | 'connected' | 'reconnecting';
+
+export interface LinkState {
+  host: 'electron' | 'browser';
+  status: LinkStatus;
+  /** ms since the epoch: when this state began. */
+  since: number;
+  /** Reconnect attempts since the link was lost. */
+  attempt: number;
+  /** ms since the epoch: the next attempt, while reconnecting. */
+  nextAttempt?: number;
+  reason?: string;
+}
+
+export interface LiveStats {
+  batches: number;
+  lastBatchSeq: number;
+  /** Batches that never arrived (gaps in the batch sequence). */
+  missedBatches: number;
+  /** Messages skipped on a key (gaps in a per-key sequence: conflated or dropped upstream). */
+  skipped: number;
+  conflated: number;
+  dropped: number;
+}
+
+export interface ConnectionSlice {
+  link: LinkState;
+  stats: LiveStats;
+  setLink(link: LinkState): void;
+}
+
+export const emptyStats = (): LiveStats => ({ batches: 0, lastBatchSeq: 0, missedBatches: 0, skipped: 0, conflated: 0, dropped: 0 });
+
+export const createConnectionSlice: SliceCreator<ConnectionSlice> = (set) => ({
+  link: { host: 'browser', status: 'connecting', since: Date.now(), attempt: 0 },
+  stats: emptyStats(),
+  setLink: (link) => set({ link }),
+});

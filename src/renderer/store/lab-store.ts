@@ -1,0 +1,171 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { LiveBatch } from '../../shared/contract';
+import {
+  ActionEventPayload,
+  CONNECTION_AFFORDANCE,
+  ConnectionState,
+  LAB_THING,
+  THINGS_AFFORDANCE,
+  ThingSummary,
+  type Invocation,
+  type ThingSummary as ThingSummaryType,
+} from '../../shared/model';
+import { z } from 'zod';
+import { createConnectionSlice, emptyStats, type LiveStats } from './connection-slice';
+import { appendEvents, createEventsSlice, type NewTimelineEvent } from './events-slice';
+import { applyActionPayload, boundInvocations, createInvocationsSlice } from './invocations-slice';
+import { liveKey } from './keys';
+import { createLiveSliceState, type BatchOutcome, type LiveValue } from './live-slice';
+import { SeriesRegistry } from './series';
+import { createThingsSlice, keepSelection, withConnection } from './things-slice';
+import type { LabState } from './types';
+
+export type LabStore = StoreApi<LabState>;
+
+export interface LabStoreOptions {
+  series?: SeriesRegistry;
+  /** Minimum spacing of timeline entries for one numeric property (readability, not storage). */
+  numericEventSpacingMs?: number;
+  /** Minimum spacing for other property kinds (booleans, enums, strings). */
+  discreteEventSpacingMs?: number;
+}
+
+const ThingList = z.array(ThingSummary);
+
+const formatShort = (value: unknown): string => {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? `[${value.length} values]` : '{…}';
+};
+
+/**
+ * The renderer's one store. Slices: things (summaries, TDs, selection, instruments), live
+ * values, invocations, connection (host link and live-channel stats) and events (timeline).
+ */
+export function createLabStore(options: LabStoreOptions = {}): LabStore {
+  const series = options.series ?? new SeriesRegistry();
+  const numericSpacing = options.numericEventSpacingMs ?? 10_000;
+  const discreteSpacing = options.discreteEventSpacingMs ?? 1000;
+  // Bookkeeping nobody renders: last seq per key and the timeline sampler.
+  let lastSeq = new Map<string, number>();
+  const lastEventAt = new Map<string, { at: number; value: unknown }>();
+
+  return createStore<LabState>()((set, get, api) => ({
+    ...createThingsSlice(set, get, api),
+    ...createInvocationsSlice(set, get, api),
+    ...createConnectionSlice(set, get, api),
+    ...createEventsSlice(set, get, api),
+    ...createLiveSliceState(),
+
+    applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
+      const state = get();
+      const outcome: BatchOutcome = { refetch: [] };
+      let live: Record<string, LiveValue> | undefined;
+      let things: ThingSummaryType[] = state.things;
+      let invocations: Record<string, Invocation> = state.invocations;
+      const events: NewTimelineEvent[] = [];
+      const stats: LiveStats = { ...state.stats, batches: state.stats.batches + 1 };
+      if (stats.lastBatchSeq > 0 && batch.seq > stats.lastBatchSeq + 1) stats.missedBatches += batch.seq - stats.lastBatchSeq - 1;
+      stats.lastBatchSeq = batch.seq;
+      stats.conflated += batch.conflated;
+      stats.dropped += batch.dropped;
+
+      for (const item of batch.items) {
+        const key = liveKey(item.thing, item.affordance);
+        const previousSeq = lastSeq.get(key) ?? 0;
+        // Older or repeated than what we hold: a replay after a reconnect race; never go back.
+        if (item.seq <= previousSeq) continue;
+        const gap = item.seq > previousSeq + 1 && previousSeq > 0;
+        if (gap) stats.skipped += item.seq - previousSeq - 1;
+        lastSeq.set(key, item.seq);
+
+        if (item.messageType === 'action') {
+          const parsed = ActionEventPayload.safeParse(item.payload);
+          if (!parsed.success) continue;
+          const before = invocations[parsed.data.invocation.id];
+          invocations = applyActionPayload(invocations, parsed.data);
+          const inv = parsed.data.invocation;
+          // Live messages lost on this key may have carried log records: refetch the full one.
+          if (gap) outcome.refetch.push({ thing: inv.thing, id: inv.id });
+          if (before?.status !== inv.status) {
+            events.push({
+              time: item.time,
+              thing: item.thing,
+              kind: 'action',
+              text: `${inv.action} ${inv.status}${inv.status === 'error' && inv.error ? `: ${inv.error.title}` : ''}`,
+              level: inv.status === 'error' ? 'error' : inv.status === 'cancelled' ? 'warn' : 'info',
+            });
+          }
+          continue;
+        }
+
+        if (item.thing === LAB_THING && item.affordance === THINGS_AFFORDANCE) {
+          const parsed = ThingList.safeParse(item.payload);
+          if (parsed.success) things = parsed.data;
+          continue;
+        }
+
+        if (item.affordance === CONNECTION_AFFORDANCE) {
+          const parsed = ConnectionState.safeParse(item.payload);
+          if (!parsed.success) continue;
+          const previous = things.find((thing) => thing.name === item.thing)?.connection;
+          things = withConnection(things, item.thing, parsed.data);
+          if (previous?.status !== parsed.data.status) {
+            events.push({
+              time: item.time,
+              thing: item.thing,
+              kind: 'connection',
+              text: `${parsed.data.status}${parsed.data.reason ? ` — ${parsed.data.reason}` : ''}`,
+              level: parsed.data.status === 'disconnected' ? 'error' : parsed.data.status === 'connecting' ? 'warn' : 'info',
+            });
+          }
+          continue;
+        }
+
+        live ??= { ...state.live };
+        const previous = live[key];
+        live[key] = { value: item.payload, time: item.time, receivedAt, seq: item.seq };
+        series.record(key, item.payload, receivedAt);
+
+        // Timeline: property changes, sampled so a 10 Hz value does not flood it.
+        if (Array.isArray(item.payload) || (typeof item.payload === 'object' && item.payload !== null)) continue;
+        const sampled = lastEventAt.get(key);
+        const spacing = typeof item.payload === 'number' ? numericSpacing : discreteSpacing;
+        const changed = previous === undefined || !Object.is(previous.value, item.payload);
+        if (changed && (!sampled || receivedAt - sampled.at >= spacing) && !Object.is(sampled?.value, item.payload)) {
+          lastEventAt.set(key, { at: receivedAt, value: item.payload });
+          events.push({ time: item.time, thing: item.thing, kind: 'property', text: `${item.affordance} = ${formatShort(item.payload)}`, level: 'info' });
+        }
+      }
+
+      const next: Partial<LabState> = { stats, ...appendEvents(state, events) };
+      if (live) next.live = live;
+      if (things !== state.things) {
+        next.things = things;
+        next.selected = keepSelection(state.selected, things);
+      }
+      if (invocations !== state.invocations) next.invocations = boundInvocations(invocations);
+      set(next);
+      return outcome;
+    },
+
+    setReadValue(thing, property, value, at = Date.now()) {
+      const key = liveKey(thing, property);
+      if (get().live[key]) return;
+      series.record(key, value, at);
+      set((state) => ({ live: { ...state.live, [key]: { value, time: at, receivedAt: at, seq: 0 } } }));
+    },
+
+    resetSequences() {
+      lastSeq = new Map();
+      set((state) => ({ stats: { ...emptyStats(), conflated: state.stats.conflated, dropped: state.stats.dropped, skipped: state.stats.skipped } }));
+    },
+  }));
+}
+
+/** Parses an unknown batch (from a transport that did not) before applying it. */
+export function parseBatch(raw: unknown): LiveBatch | undefined {
+  const parsed = LiveBatch.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}

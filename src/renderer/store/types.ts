@@ -1,0 +1,10 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { ConnectionSlice } from './connection-slice';
+import type { EventsSlice } from './events-slice';
+import type { InvocationsSlice } from './invocations-slice';
+import type { LiveSlice } from './live-slice';
+import type { ThingsSlice } from './things-slice';
+
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice;
+
+export type SliceCreator<S> = StateCreator<LabState, [], [], S>;

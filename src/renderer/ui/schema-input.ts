@@ -1,0 +1,118 @@
+import type { DataSchema } from '../../shared/model';
+import { unitSymbol } from './format';
+
+/** What an input holds while the operator edits: text for numbers and strings. */
+export type Draft = string | boolean;
+
+export type Checked = { ok: true; value: unknown } | { ok: false; message: string };
+
+export type FieldKind = 'number' | 'integer' | 'boolean' | 'enum' | 'string' | 'json';
+
+export function fieldKind(schema: DataSchema): FieldKind {
+  if (schema.enum && schema.enum.length > 0) return 'enum';
+  switch (schema.type) {
+    case 'number':
+      return 'number';
+    case 'integer':
+      return 'integer';
+    case 'boolean':
+      return 'boolean';
+    case 'string':
+      return 'string';
+    default:
+      return 'json';
+  }
+}
+
+/** The starting draft: the schema's default, else the current value, else empty. */
+export function initialDraft(schema: DataSchema, current?: unknown): Draft {
+  const seed = schema.default !== undefined ? schema.default : current;
+  if (fieldKind(schema) === 'boolean') return seed === true;
+  if (seed === undefined || seed === null) return '';
+  if (fieldKind(schema) === 'enum') return JSON.stringify(seed);
+  return typeof seed === 'string' ? seed : fieldKind(schema) === 'json' ? JSON.stringify(seed) : String(seed);
+}
+
+const range = (schema: DataSchema): string => {
+  const unit = unitSymbol(schema.unit);
+  const suffix = unit ? ` ${unit}` : '';
+  if (schema.minimum !== undefined && schema.maximum !== undefined) return `${schema.minimum}–${schema.maximum}${suffix}`;
+  if (schema.minimum !== undefined) return `≥ ${schema.minimum}${suffix}`;
+  if (schema.maximum !== undefined) return `≤ ${schema.maximum}${suffix}`;
+  return '';
+};
+
+/** Client-side check against the schema; the host checks again and may still refuse. */
+export function checkDraft(schema: DataSchema, draft: Draft, required = true): Checked {
+  const kind = fieldKind(schema);
+  if (kind === 'boolean') return { ok: true, value: draft === true };
+  const text = typeof draft === 'string' ? draft.trim() : '';
+  if (text === '') {
+    return required ? { ok: false, message: 'required' } : { ok: true, value: undefined };
+  }
+  if (kind === 'enum') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    return (schema.enum ?? []).some((option) => Object.is(option, value)) ? { ok: true, value } : { ok: false, message: 'not one of the choices' };
+  }
+  if (kind === 'number' || kind === 'integer') {
+    const value = Number(text);
+    if (!Number.isFinite(value)) return { ok: false, message: 'not a number' };
+    if (kind === 'integer' && !Number.isInteger(value)) return { ok: false, message: 'must be a whole number' };
+    const outside = (schema.minimum !== undefined && value < schema.minimum) || (schema.maximum !== undefined && value > schema.maximum);
+    if (outside) return { ok: false, message: `out of range (${range(schema)})` };
+    return { ok: true, value };
+  }
+  if (kind === 'string') return { ok: true, value: text };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, message: 'not valid JSON' };
+  }
+}
+
+export interface FormField {
+  name: string;
+  schema: DataSchema;
+  required: boolean;
+}
+
+/**
+ * An action's input as form fields: an object's properties, a single value as one field
+ * named "value", nothing for no input.
+ */
+export function formFields(input: DataSchema | undefined): FormField[] {
+  if (!input) return [];
+  if (input.type === 'object' || input.properties) {
+    const required = new Set(input.required ?? []);
+    return Object.keys(input.properties ?? {}).flatMap((name) => {
+      const schema = input.properties?.[name];
+      return schema ? [{ name, schema, required: required.has(name) }] : [];
+    });
+  }
+  if (input.type === 'null') return [];
+  return [{ name: 'value', schema: input, required: true }];
+}
+
+/** Builds the invoke input from the drafts, or the per-field errors. */
+export function buildInput(
+  input: DataSchema | undefined,
+  drafts: Record<string, Draft>,
+): { ok: true; value: unknown } | { ok: false; errors: Record<string, string> } {
+  const fields = formFields(input);
+  if (!input || fields.length === 0) return { ok: true, value: input?.type === 'object' ? {} : null };
+  const errors: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const field of fields) {
+    const checked = checkDraft(field.schema, drafts[field.name] ?? initialDraft(field.schema), field.required);
+    if (!checked.ok) errors[field.name] = checked.message;
+    else if (checked.value !== undefined) values[field.name] = checked.value;
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const single = fields.length === 1 && fields[0]?.name === 'value' && input.type !== 'object' && !input.properties;
+  return { ok: true, value: single ? values['value'] : values };
+}
