@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import type { Credentials, Instrument } from '../../shared/contract';
+import { LabError } from '../../shared/errors';
+import type { ConnectionState } from '../../shared/model';
+import type { Publisher } from '../core/message';
+import type { ThingDriver } from '../things/driver';
+import type { ThingRegistry } from '../things/registry';
+import { Backoff, systemClock, type BackoffOptions, type Clock } from './backoff';
+import { discover, type DiscoveredThing } from './discovery';
+import { HttpClient, redactUrl, type FetchLike } from './http';
+import { LabThingsDriver, type RemoteDriverOptions } from './labthings-driver';
+import { consoleLogger, type Logger } from './logger';
+import { reasonOf } from './reconnect';
+import { SettingsStore, type PersistedInstrument } from './settings-store';
+import { toLocalIso } from './time';
+import { WotDriver } from './wot-driver';
+import { MqttInstrument } from './mqtt-driver';
+
+export type InstrumentKind = Instrument['kind'];
+
+export interface DriverFactoryInput extends Omit<RemoteDriverOptions, 'name' | 'td' | 'tdUrl'> {
+  name: string;
+  thing: DiscoveredThing;
+}
+
+export interface InstrumentManagerOptions {
+  registry: ThingRegistry;
+  publisher: Publisher;
+  /** The JSON file that keeps the operator's instruments. */
+  settingsPath: string;
+  logger?: Logger;
+  fetch?: FetchLike;
+  clock?: Clock;
+  backoff?: BackoffOptions;
+  /** Passed to each driver (tests shorten the polls). */
+  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs'>;
+}
+
+interface Entry {
+  id: string;
+  url: string;
+  kind: InstrumentKind;
+  /** Known after the first successful discovery (http URLs). */
+  discovered: boolean;
+  credentials?: Credentials;
+  auth: PersistedInstrument['auth'];
+  persist: boolean;
+  drivers: ThingDriver[];
+  mqtt?: MqttInstrument;
+  state: ConnectionState;
+  timer: unknown;
+  backoff: Backoff;
+  removed: boolean;
+}
+
+/**
+ * The operator's remote instruments: adds them by URL, finds out what they are, puts their
+ * Things in the registry and keeps the list in the settings file.
+ *
+ * - `mqtt://` / `mqtts://` → MQTT broker (Things from retained TDs).
+ * - http(s) → a LabThings server root (GET thing_descriptions/), else a single TD that is
+ *   LabThings-shaped or generic WoT.
+ * - Instruments added through `add` are persisted; `connectAll` (the `--connect` URLs)
+ *   are for this run only. Credentials are never written to disk.
+ * - An unreachable instrument is kept and retried with backoff; each Thing then
+ *   reconnects on its own.
+ */
+export class InstrumentManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly store: SettingsStore;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private started = false;
+
+  constructor(private readonly options: InstrumentManagerOptions) {
+    this.logger = options.logger ?? consoleLogger;
+    this.clock = options.clock ?? systemClock;
+    this.store = new SettingsStore(options.settingsPath, this.logger, () => this.clock.now());
+  }
+
+  list(): Instrument[] {
+    return [...this.entries.values()].map((entry) => ({
+      id: entry.id,
+      url: entry.url,
+      kind: entry.kind,
+      things: entry.drivers.map((driver) => driver.name),
+      connection: this.connectionOf(entry),
+    }));
+  }
+
+  /** Loads the saved instruments and connects each; never throws for a bad file. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const saved of await this.store.load()) {
+      if (this.findByUrl(saved.url)) continue;
+      const entry = this.createEntry(saved.url, saved.kind, undefined, true, saved.id, saved.auth);
+      if (saved.auth !== 'nosec') {
+        entry.state = this.state('disconnected', `needs ${saved.auth} credentials (not stored on disk): remove and add it again`);
+        continue;
+      }
+      void this.attempt(entry);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.allSettled(entries.map((entry) => this.teardown(entry)));
+  }
+
+  /**
+   * Adds and connects an instrument the operator typed in, and saves it. A server that
+   * answers but is not a Thing is refused at once; one that does not answer is kept and
+   * retried.
+   */
+  async add(url: string, credentials?: Credentials, options: { persist?: boolean } = {}): Promise<Instrument> {
+    const normalised = normaliseUrl(url, credentials);
+    if (this.findByUrl(normalised.url)) throw new LabError('CONFLICT', `${redactUrl(normalised.url)} is already added`);
+    const persist = options.persist ?? true;
+    const entry = this.createEntry(normalised.url, normalised.kind, normalised.credentials, persist, randomUUID());
+    const outcome = await this.attempt(entry);
+    if (outcome && !(outcome.code === 'DISCONNECTED' || outcome.code === 'TIMEOUT')) {
+      this.entries.delete(entry.id);
+      await this.teardown(entry);
+      throw outcome;
+    }
+    if (persist) await this.save();
+    return this.describe(entry);
+  }
+
+  /** The `--connect` URLs: connected for this run, not saved. Bad ones are logged, not thrown. */
+  async connectAll(urls: readonly string[]): Promise<Instrument[]> {
+    const added: Instrument[] = [];
+    for (const url of urls) {
+      try {
+        added.push(await this.add(url, undefined, { persist: false }));
+      } catch (error) {
+        this.logger.error(`--connect ${redactUrl(url)}: ${reasonOf(error)}`);
+      }
+    }
+    return added;
+  }
+
+  async remove(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new LabError('NOT_FOUND', `no instrument with id "${id}"`);
+    this.entries.delete(id);
+    await this.teardown(entry);
+    if (entry.persist) await this.save();
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private createEntry(
+    url: string,
+    kind: InstrumentKind,
+    credentials: Credentials | undefined,
+    persist: boolean,
+    id: string,
+    auth: PersistedInstrument['auth'] = credentials?.scheme ?? 'nosec',
+  ): Entry {
+    const entry: Entry = {
+      id,
+      url,
+      kind,
+      discovered: kind === 'mqtt',
+      credentials,
+      auth,
+      persist,
+      drivers: [],
+      state: this.state('connecting'),
+      timer: undefined,
+      backoff: new Backoff(this.options.backoff),
+      removed: false,
+    };
+    this.entries.set(id, entry);
+    return entry;
+  }
+
+  /** One discovery attempt; on a failure it schedules the next. Returns the failure. */
+  private async attempt(entry: Entry): Promise<LabError | undefined> {
+    entry.timer = undefined;
+    if (entry.removed) return undefined;
+    entry.state = this.state('connecting', entry.backoff.failures > 0 ? entry.state.reason : undefined);
+    try {
+      if (entry.kind === 'mqtt') {
+        await this.startMqtt(entry);
+      } else {
+        const http = new HttpClient(this.options.fetch, entry.credentials);
+        const found = await discover(entry.url, http, this.logger);
+        if (entry.removed) return undefined;
+        entry.kind = found.kind;
+        entry.discovered = true;
+        for (const thing of found.things) this.addDriver(entry, thing);
+        if (entry.persist && this.started) void this.save().catch((error: unknown) => this.logger.error(`saving instruments: ${reasonOf(error)}`));
+      }
+      entry.backoff.reset();
+      entry.state = this.state('connected');
+      return undefined;
+    } catch (error) {
+      const labError = error instanceof LabError ? error : new LabError('DRIVER_FAULT', reasonOf(error));
+      if (entry.removed) return labError;
+      const delay = entry.backoff.next();
+      entry.state = this.state('disconnected', labError.message, delay);
+      this.logger.warn(`instrument ${redactUrl(entry.url)}: ${labError.message}`);
+      entry.timer = this.clock.setTimeout(() => void this.attempt(entry), delay);
+      return labError;
+    }
+  }
+
+  private addDriver(entry: Entry, thing: DiscoveredThing): void {
+    const name = this.uniqueName(thing.key, entry.url);
+    const common = {
+      name,
+      td: thing.td,
+      tdUrl: thing.tdUrl,
+      publisher: this.options.publisher,
+      fetch: this.options.fetch,
+      credentials: entry.credentials,
+      clock: this.clock,
+      backoff: this.options.backoff,
+      logger: this.logger,
+      ...this.options.driverOptions,
+    };
+    const driver: ThingDriver = entry.kind === 'labthings' ? new LabThingsDriver(common) : new WotDriver(common);
+    this.options.registry.add(driver);
+    entry.drivers.push(driver);
+    void driver.start();
+  }
+
+  private async startMqtt(entry: Entry): Promise<void> {
+    entry.mqtt ??= new MqttInstrument({
+      url: entry.url,
+      credentials: entry.credentials,
+      publisher: this.options.publisher,
+      logger: this.logger,
+      clock: this.clock,
+      backoff: this.options.backoff,
+      uniqueName: (key) => this.uniqueName(key, entry.url),
+      onThing: (driver) => {
+        this.options.registry.add(driver);
+        entry.drivers.push(driver);
+      },
+    });
+    // Never throws: the broker connection retries by itself and reports its state.
+    await entry.mqtt.start();
+  }
+
+  /** The server's name if free, else prefixed with the host, else numbered. */
+  private uniqueName(key: string, url: string): string {
+    const taken = (name: string): boolean =>
+      this.options.registry.has(name) || [...this.entries.values()].some((entry) => entry.drivers.some((driver) => driver.name === name));
+    if (!taken(key)) return key;
+    const host = new URL(url).host;
+    const prefixed = `${host}/${key}`;
+    if (!taken(prefixed)) return prefixed;
+    for (let n = 2; ; n += 1) if (!taken(`${prefixed}-${n}`)) return `${prefixed}-${n}`;
+  }
+
+  private async teardown(entry: Entry): Promise<void> {
+    entry.removed = true;
+    this.clock.clearTimeout(entry.timer);
+    const drivers = entry.drivers;
+    entry.drivers = [];
+    await Promise.allSettled(drivers.map((driver) => this.options.registry.remove(driver.name)));
+    await entry.mqtt?.stop();
+  }
+
+  private connectionOf(entry: Entry): ConnectionState {
+    // A broker is the connection of all its Things, and exists before any TD arrives.
+    if (entry.mqtt) return entry.mqtt.connection();
+    if (entry.drivers.length === 0) return entry.state;
+    const states = entry.drivers.map((driver) => driver.connection());
+    return (
+      states.find((state) => state.status === 'disconnected') ??
+      states.find((state) => state.status === 'connecting') ??
+      states[0] ??
+      entry.state
+    );
+  }
+
+  private describe(entry: Entry): Instrument {
+    const found = this.list().find((instrument) => instrument.id === entry.id);
+    if (!found) throw new LabError('NOT_FOUND', `instrument ${entry.id} was removed`);
+    return found;
+  }
+
+  private findByUrl(url: string): Entry | undefined {
+    return [...this.entries.values()].find((entry) => entry.url === url);
+  }
+
+  private save(): Promise<void> {
+    const saved: PersistedInstrument[] = [...this.entries.values()]
+      .filter((entry) => entry.persist)
+      .map((entry) => ({ id: entry.id, url: entry.url, kind: entry.kind, auth: entry.auth }));
+    return this.store.save(saved);
+  }
+
+  private state(status: ConnectionState['status'], reason?: string, nextAttemptMs?: number): ConnectionState {
+    const state: ConnectionState = { status, since: toLocalIso(new Date(this.clock.now())) };
+    if (reason !== undefined) state.reason = reason;
+    if (nextAttemptMs !== undefined) state.nextAttempt = toLocalIso(new Date(this.clock.now() + nextAttemptMs));
+    return state;
+  }
+}
+
+/**
+ * Checks the scheme and moves user info out of the URL into credentials, so the URL can
+ * be shown, logged and saved.
+ */
+export function normaliseUrl(
+  url: string,
+  credentials?: Credentials,
+): { url: string; kind: InstrumentKind; credentials?: Credentials } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new LabError('INVALID_ARGUMENT', 'not a valid URL');
+  }
+  const scheme = parsed.protocol;
+  if (!['http:', 'https:', 'mqtt:', 'mqtts:'].includes(scheme)) {
+    throw new LabError('INVALID_ARGUMENT', `unsupported URL scheme "${scheme}" (use http, https, mqtt or mqtts)`);
+  }
+  let found = credentials;
+  if (parsed.username || parsed.password) {
+    found ??= { scheme: 'basic', username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+    parsed.username = '';
+    parsed.password = '';
+  }
+  const kind: InstrumentKind = scheme.startsWith('mqtt') ? 'mqtt' : 'labthings';
+  return found ? { url: parsed.toString(), kind, credentials: found } : { url: parsed.toString(), kind };
+}

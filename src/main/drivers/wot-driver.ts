@@ -1,0 +1,371 @@
+import { EventSource } from 'eventsource';
+import { z } from 'zod';
+import type { Credentials } from '../../shared/contract';
+import { LabError } from '../../shared/errors';
+import {
+  InvocationStatus,
+  TERMINAL_STATUSES,
+  type ActionEventPayload,
+  type ConnectionState,
+  type Form,
+  type Invocation,
+  type ThingDescription,
+} from '../../shared/model';
+import { Message, type Publisher } from '../core/message';
+import type { ThingDriver } from '../things/driver';
+import { systemClock, type Clock } from './backoff';
+import { ConnectionTracker } from './connection';
+import { authHeaders, HttpClient, httpError, redactUrl, type FetchLike } from './http';
+import type { RemoteDriverOptions } from './labthings-driver';
+import { silentLogger, type Logger } from './logger';
+import { ReconnectLoop, reasonOf } from './reconnect';
+import { findForm, matchesSchemaType } from './td-forms';
+import { normaliseTimestamp, toLocalIso } from './time';
+
+/** An async invocation resource, as far as a generic server describes one. */
+const StatusBody = z
+  .object({
+    status: z.string().transform((status) => status.toLowerCase()).pipe(InvocationStatus),
+    output: z.unknown().optional(),
+    error: z.unknown().optional(),
+    timeStarted: z.string().nullable().optional(),
+    timeCompleted: z.string().nullable().optional(),
+  })
+  .loose();
+const isJson = (form: Form): boolean => form.contentType === undefined || /json/i.test(form.contentType);
+
+/**
+ * A Thing known only by its W3C TD over HTTP. Follows the forms: readproperty (GET),
+ * writeproperty (PUT), observeproperty with `subprotocol` "sse" (EventSource) or
+ * "longpoll" (repeated GET), readallproperties, invokeaction (POST). Observable
+ * properties without an observe form are polled every second. Actions: a 200 answer is
+ * a finished invocation; 201/202 with a Location header (or an `href` in the body) is
+ * followed by polling that resource for `status`, and cancelled by DELETE on it.
+ * Only JSON payloads are supported.
+ */
+export class WotDriver implements ThingDriver {
+  readonly name: string;
+  readonly source = 'wot' as const;
+  readonly origin: string;
+
+  private readonly td: ThingDescription;
+  private readonly base: string;
+  private readonly http: HttpClient;
+  private readonly fetchImpl: FetchLike;
+  private readonly credentials?: Credentials;
+  private readonly publisher: Publisher;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly tracker: ConnectionTracker;
+  private readonly loop: ReconnectLoop;
+  private readonly pollMs: number;
+  private readonly invocationPollMs: number;
+  private stopped = true;
+  private sources: EventSource[] = [];
+  private aborts: AbortController[] = [];
+  private timers: unknown[] = [];
+  private readonly last = new Map<string, string>();
+  private readonly invocations = new Map<string, { invocation: Invocation; href?: string; published: boolean }>();
+  private counter = 0;
+
+  constructor(options: RemoteDriverOptions) {
+    this.name = options.name;
+    this.td = options.td;
+    this.origin = redactUrl(options.tdUrl);
+    this.base = options.td.base ?? options.tdUrl;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.credentials = options.credentials;
+    this.http = new HttpClient(this.fetchImpl, options.credentials);
+    this.publisher = options.publisher;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.pollMs = options.propertyPollMs ?? 1000;
+    this.invocationPollMs = options.invocationPollMs ?? 500;
+    this.tracker = new ConnectionTracker(this.name, this.publisher, this.clock);
+    this.loop = new ReconnectLoop({
+      tracker: this.tracker,
+      clock: this.clock,
+      backoff: options.backoff,
+      logger: this.logger,
+      label: `WoT Thing "${this.name}"`,
+      connect: (session) => this.connect(session),
+      teardown: () => this.teardown(),
+    });
+  }
+
+  describe(): ThingDescription {
+    return this.td;
+  }
+
+  connection(): ConnectionState {
+    return this.tracker.current;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.loop.stop();
+    this.tracker.set('disconnected', 'stopped');
+    this.stopped = true;
+  }
+
+  async readProperty(property: string): Promise<unknown> {
+    const affordance = this.td.properties[property];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const form = findForm(affordance.forms, 'readproperty', isJson);
+    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (no readproperty form)`);
+    const response = await this.http.request({ method: form['htv:methodName'] ?? 'GET', url: this.href(form) });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
+    if (!matchesSchemaType(affordance, response.body)) {
+      throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
+    }
+    return response.body;
+  }
+
+  async writeProperty(property: string, value: unknown): Promise<void> {
+    const affordance = this.td.properties[property];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
+    if (!form || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
+    const response = await this.http.request({ method: form['htv:methodName'] ?? 'PUT', url: this.href(form), body: value, contentType: form.contentType });
+    if (response.status < 200 || response.status >= 300) {
+      throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
+    }
+  }
+
+  async invokeAction(action: string, input: unknown): Promise<Invocation> {
+    const affordance = this.td.actions[action];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
+    const form = findForm(affordance.forms, 'invokeaction', isJson);
+    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (no invokeaction form)`);
+    const url = this.href(form);
+    const response = await this.http.request({ method: form['htv:methodName'] ?? 'POST', url, body: input ?? null, contentType: form.contentType });
+    if (response.status < 200 || response.status >= 300) {
+      throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
+    }
+    const now = toLocalIso(new Date(this.clock.now()));
+    const invocation: Invocation = {
+      id: `${this.name}-${Date.now().toString(36)}-${(this.counter += 1)}`,
+      thing: this.name,
+      action,
+      status: 'completed',
+      progress: null,
+      timeRequested: now,
+      timeStarted: now,
+      timeCompleted: now,
+      input: input ?? null,
+      output: response.body,
+      log: [],
+      error: null,
+    };
+    const location = response.headers.get('location') ?? hrefOf(response.body);
+    if ((response.status === 201 || response.status === 202) && location) {
+      const href = new URL(location, url).toString();
+      invocation.status = 'running';
+      invocation.timeCompleted = null;
+      invocation.output = null;
+      this.invocations.set(invocation.id, { invocation, href, published: false });
+      this.apply(invocation.id, response.body);
+      this.followLater(invocation.id);
+    } else {
+      this.invocations.set(invocation.id, { invocation, published: false });
+    }
+    this.publishInvocation(invocation.id);
+    return invocation;
+  }
+
+  async getInvocation(id: string): Promise<Invocation> {
+    const tracked = this.invocations.get(id);
+    if (!tracked) throw new LabError('NOT_FOUND', `no invocation "${id}" on "${this.name}"`);
+    return tracked.invocation;
+  }
+
+  async cancelInvocation(id: string): Promise<Invocation> {
+    const tracked = this.invocations.get(id);
+    if (!tracked) throw new LabError('NOT_FOUND', `no invocation "${id}" on "${this.name}"`);
+    if (TERMINAL_STATUSES.includes(tracked.invocation.status) || !tracked.href) {
+      throw new LabError('CONFLICT', `invocation "${id}" cannot be cancelled (it is ${tracked.invocation.status})`);
+    }
+    const response = await this.http.request({ method: 'DELETE', url: tracked.href });
+    if (response.status < 200 || response.status >= 300) throw httpError(response.status, response.body, 'cancel', `cancelling ${id}`);
+    await this.poll(id);
+    return tracked.invocation;
+  }
+
+  async listInvocations(): Promise<Invocation[]> {
+    return [...this.invocations.values()].map((tracked) => tracked.invocation);
+  }
+
+  // ---- session ----------------------------------------------------------------------
+
+  private async connect(session: number): Promise<void> {
+    const all = this.td.forms ? findForm(this.td.forms, 'readallproperties', isJson) : undefined;
+    let readAll = false;
+    if (all) {
+      const response = await this.http.request({ method: all['htv:methodName'] ?? 'GET', url: this.href(all) });
+      const parsed = z.record(z.string(), z.unknown()).safeParse(response.body);
+      if (response.status === 200 && parsed.success) {
+        for (const [property, value] of Object.entries(parsed.data)) {
+          if (this.td.properties[property]) this.publishProperty(property, value);
+        }
+        readAll = true;
+      }
+    }
+    for (const [property, affordance] of Object.entries(this.td.properties)) {
+      if (!this.loop.isCurrent(session)) return;
+      if (!readAll && findForm(affordance.forms, 'readproperty', isJson)) {
+        try {
+          this.publishProperty(property, await this.readProperty(property));
+        } catch (error) {
+          if (error instanceof LabError && ['DISCONNECTED', 'TIMEOUT', 'UNAUTHORIZED'].includes(error.code)) throw error;
+          this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
+        }
+      }
+      const observe = findForm(affordance.forms, 'observeproperty');
+      if (observe?.subprotocol === 'sse') this.observeSse(session, property, observe);
+      else if (observe?.subprotocol === 'longpoll') void this.observeLongPoll(session, property, observe);
+      else if (affordance.observable === true && findForm(affordance.forms, 'readproperty', isJson)) this.pollProperty(session, property);
+    }
+  }
+
+  private teardown(): void {
+    for (const source of this.sources) source.close();
+    for (const abort of this.aborts) abort.abort();
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
+    this.sources = [];
+    this.aborts = [];
+    this.timers = [];
+  }
+
+  private observeSse(session: number, property: string, form: Form): void {
+    const headers = authHeaders(this.credentials);
+    const source = new EventSource(this.href(form), {
+      fetch: (input, init) => this.fetchImpl(String(input), { ...init, headers: { ...init.headers, ...headers } }),
+    });
+    this.sources.push(source);
+    source.onmessage = (event) => {
+      if (!this.loop.isCurrent(session)) return;
+      try {
+        this.publishProperty(property, JSON.parse(event.data) as unknown);
+      } catch {
+        this.logger.warn(`${this.name}.${property}: SSE event is not JSON, ignored`);
+      }
+    };
+    // Our loop reconnects (re-reading values), so EventSource must not retry on its own.
+    source.onerror = (event) => {
+      source.close();
+      this.loop.lost(session, `event stream of ${property} failed${event.message ? `: ${event.message}` : ''}`);
+    };
+  }
+
+  private async observeLongPoll(session: number, property: string, form: Form): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.push(abort);
+    const url = this.href(form);
+    while (this.loop.isCurrent(session)) {
+      try {
+        const response = await this.http.request({ method: form['htv:methodName'] ?? 'GET', url, timeoutMs: 90_000 });
+        if (!this.loop.isCurrent(session)) return;
+        if (response.status === 200) this.publishProperty(property, response.body);
+        else if (response.status !== 204 && response.status !== 408) {
+          throw httpError(response.status, response.body, 'read', `long-poll of ${this.name}.${property}`);
+        }
+      } catch (error) {
+        if (error instanceof LabError && error.code === 'TIMEOUT') continue;
+        this.loop.lost(session, reasonOf(error));
+        return;
+      }
+    }
+  }
+
+  private pollProperty(session: number, property: string): void {
+    const tick = async (): Promise<void> => {
+      try {
+        const value = await this.readProperty(property);
+        if (!this.loop.isCurrent(session)) return;
+        if (this.last.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+      } catch (error) {
+        if (!this.loop.isCurrent(session)) return;
+        if (error instanceof LabError && error.code === 'DISCONNECTED') return this.loop.lost(session, error.message);
+        this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
+      }
+      if (this.loop.isCurrent(session)) this.timers.push(this.clock.setTimeout(() => void tick(), this.pollMs));
+    };
+    this.timers.push(this.clock.setTimeout(() => void tick(), this.pollMs));
+  }
+
+  private publishProperty(property: string, value: unknown): void {
+    if (this.stopped) return;
+    if (!matchesSchemaType(this.td.properties[property], value)) {
+      this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
+      return;
+    }
+    this.last.set(property, JSON.stringify(value));
+    this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
+  }
+
+  // ---- invocations ------------------------------------------------------------------
+
+  private followLater(id: string): void {
+    const timer = this.clock.setTimeout(async () => {
+      await this.poll(id).catch((error: unknown) => this.logger.warn(`${this.name}: following ${id}: ${reasonOf(error)}`));
+      const tracked = this.invocations.get(id);
+      if (tracked && !this.stopped && !TERMINAL_STATUSES.includes(tracked.invocation.status)) this.followLater(id);
+    }, this.invocationPollMs);
+    this.timers.push(timer);
+  }
+
+  private async poll(id: string): Promise<void> {
+    const tracked = this.invocations.get(id);
+    if (!tracked?.href) return;
+    const response = await this.http.request({ method: 'GET', url: tracked.href });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
+    this.apply(id, response.body);
+    this.publishInvocation(id);
+  }
+
+  private apply(id: string, body: unknown): void {
+    const tracked = this.invocations.get(id);
+    const parsed = StatusBody.safeParse(body);
+    if (!tracked || !parsed.success) return;
+    const invocation = tracked.invocation;
+    if (TERMINAL_STATUSES.includes(invocation.status)) return;
+    invocation.status = parsed.data.status;
+    if (parsed.data.timeStarted) invocation.timeStarted = normaliseTimestamp(parsed.data.timeStarted);
+    if (TERMINAL_STATUSES.includes(invocation.status)) {
+      invocation.timeCompleted = normaliseTimestamp(parsed.data.timeCompleted) ?? toLocalIso(new Date(this.clock.now()));
+      invocation.output = parsed.data.output ?? null;
+      if (invocation.status === 'error') {
+        const error = parsed.data.error;
+        invocation.error =
+          typeof error === 'string'
+            ? { title: error }
+            : { title: z.object({ title: z.string() }).loose().safeParse(error).data?.title ?? 'Error', detail: JSON.stringify(error ?? null) };
+      }
+    }
+    tracked.published = false;
+  }
+
+  private publishInvocation(id: string): void {
+    const tracked = this.invocations.get(id);
+    if (!tracked || tracked.published || this.stopped) return;
+    tracked.published = true;
+    const { log: _log, ...invocation } = tracked.invocation;
+    const payload: ActionEventPayload = { invocation: { ...invocation }, newLog: [] };
+    this.publisher.publish(new Message({ thing: this.name, affordance: invocation.action, messageType: 'action', payload }));
+  }
+
+  private href(form: Form): string {
+    return new URL(form.href, this.base).toString();
+  }
+}
+
+function hrefOf(body: unknown): string | undefined {
+  const parsed = z.object({ href: z.string() }).loose().safeParse(body);
+  return parsed.success ? parsed.data.href : undefined;
+}
