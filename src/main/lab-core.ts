@@ -10,24 +10,34 @@ import {
 } from '../shared/contract';
 import { LabError, toErrorData, type Result } from '../shared/errors';
 import type { Invocation } from '../shared/model';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { MessageBroker } from './core/broker';
+import { InstrumentManager } from './drivers/instrument-manager';
+import { InstrumentKind, loadInstrumentConfig } from './things/instrument-config';
+import { DEFAULT_INSTRUMENT_CONFIG_PATH, createSimulatedThings } from './things/simulated-things';
 import type { Publisher } from './core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from './ipc/live-channel';
 import { consoleLogger, type Logger } from './ipc/logger';
 import type { ThingDriver } from './things/driver';
 import { ThingRegistry } from './things/registry';
 
-/** What the core needs of the remote-instrument manager (src/main/drivers). */
+/** What the core needs of the remote-instrument manager (src/main/drivers); the lifecycle hooks are optional. */
 export interface InstrumentsApi {
   list(): Instrument[];
   add(url: string, credentials?: Credentials): Promise<Instrument>;
   remove(id: string): Promise<void>;
-  /** Stops its drivers; optional so simple implementations fit. */
-  dispose?(): Promise<void> | void;
+  /** Loads and connects the saved instruments. */
+  start?(): Promise<void>;
+  /** Connects the `--connect` URLs for this run; logs the ones that fail. */
+  connectAll?(urls: readonly string[]): Promise<unknown>;
+  stop?(): Promise<void>;
 }
 
 export interface LabBroker extends LiveBroker, Publisher {
   closeStreams?(): void;
+  hasSubscribers?(thing: string, affordance: string): boolean;
 }
 
 export interface InstrumentsContext {
@@ -45,8 +55,11 @@ export interface LabCoreOptions {
   /** Where the instrument manager persists the instruments the operator added. */
   settingsPath?: string;
   logger?: Logger;
-  /** The remote-instrument manager, or a factory that builds it from the core's parts. */
-  instruments?: InstrumentsApi | ((context: InstrumentsContext) => InstrumentsApi | Promise<InstrumentsApi>);
+  /**
+   * The remote-instrument manager, or a factory that builds it from the core's parts;
+   * an InstrumentManager by default, `false` for none.
+   */
+  instruments?: false | InstrumentsApi | ((context: InstrumentsContext) => InstrumentsApi | Promise<InstrumentsApi>);
   /** The broker to use; a new MessageBroker when absent. */
   broker?: LabBroker;
   /** Builds the local Things; the simulated instruments of `instrumentConfig` when absent. */
@@ -89,11 +102,33 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
-/** The simulated instruments of a config file or object (the default config when absent). */
-async function simulatedThings(config: string | object | undefined, publisher: Publisher): Promise<ThingDriver[]> {
-  void config;
-  void publisher;
-  return [];
+/** config/instruments.json from the working directory, else from the app next to out/main; all instruments when neither exists. */
+function defaultInstrumentConfig(): string | object {
+  const candidates = [resolve(DEFAULT_INSTRUMENT_CONFIG_PATH), resolve(__dirname, '../..', DEFAULT_INSTRUMENT_CONFIG_PATH)];
+  return candidates.find((path) => existsSync(path)) ?? { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
+}
+
+function simulatedThings(config: string | object | undefined, publisher: Publisher): ThingDriver[] {
+  return createSimulatedThings(loadInstrumentConfig(config ?? defaultInstrumentConfig()), publisher);
+}
+
+/** The default manager; without a settings file, instruments are kept for this run only. */
+function defaultInstruments({ broker, registry, settingsPath, logger }: InstrumentsContext): InstrumentsApi {
+  const manager = new InstrumentManager({
+    registry,
+    publisher: broker,
+    // A file that never exists: nothing is loaded, and nothing is written (persist: false).
+    settingsPath: settingsPath ?? join(tmpdir(), `lab-monitor-unsaved-${process.pid}.json`),
+    logger,
+  });
+  if (settingsPath !== undefined) return manager;
+  return {
+    list: () => manager.list(),
+    add: (url, credentials) => manager.add(url, credentials, { persist: false }),
+    remove: (id) => manager.remove(id),
+    connectAll: (urls) => manager.connectAll(urls),
+    stop: () => manager.stop(),
+  };
 }
 
 /**
@@ -106,25 +141,30 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   const registry = new ThingRegistry(broker);
   const clients = new Set<LabClient>();
 
-  const things = options.things ? await options.things(broker) : await simulatedThings(options.instrumentConfig, broker);
+  const things = options.things ? await options.things(broker) : simulatedThings(options.instrumentConfig, broker);
   for (const thing of things) registry.add(thing);
   const started = await Promise.allSettled(things.map((thing) => thing.start()));
   started.forEach((outcome, index) => {
     if (outcome.status === 'rejected') logger.error(`Thing "${things[index]?.name}" failed to start`, outcome.reason);
   });
 
+  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
+  const instrumentsOption = options.instruments ?? defaultInstruments;
   const instruments =
-    typeof options.instruments === 'function'
-      ? await options.instruments({ broker, registry, settingsPath: options.settingsPath, logger })
-      : options.instruments;
+    instrumentsOption === false
+      ? undefined
+      : typeof instrumentsOption === 'function'
+        ? await instrumentsOption(context)
+        : instrumentsOption;
 
-  for (const url of options.connect ?? []) {
-    if (!instruments) {
-      logger.warn(`cannot connect to ${url}: remote instruments are not available in this build`);
-      continue;
-    }
-    // Connecting is slow and may fail; the instrument shows its state in the app.
-    instruments.add(url).catch((error: unknown) => logger.warn(`connecting to ${url} failed`, error));
+  // Connecting is slow and may fail; instruments show their state in the app, so the core
+  // does not wait for them.
+  instruments?.start?.().catch((error: unknown) => logger.error('loading the saved instruments failed', error));
+  const connect = options.connect ?? [];
+  if (connect.length > 0) {
+    if (!instruments) logger.warn(`cannot connect to ${connect.join(', ')}: remote instruments are not available`);
+    else if (instruments.connectAll) instruments.connectAll(connect).catch((error: unknown) => logger.error('--connect failed', error));
+    else for (const url of connect) instruments.add(url).catch((error: unknown) => logger.error(`--connect ${url} failed`, error));
   }
 
   const listAllInvocations = async (): Promise<Invocation[]> => {
@@ -221,7 +261,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       disposed = true;
       for (const client of [...clients]) client.dispose();
       try {
-        await instruments?.dispose?.();
+        await instruments?.stop?.();
       } catch (error) {
         logger.warn('stopping remote instruments failed', error);
       }

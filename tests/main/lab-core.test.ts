@@ -14,7 +14,7 @@ async function makeCore(instruments?: InstrumentsApi) {
   const things: FakeThing[] = [];
   core = await createLabCore({
     logger: silentLogger,
-    instruments,
+    instruments: instruments ?? false,
     things: (publisher) => {
       things.push(new FakeThing('thermo', publisher), new FakeThing('stage', publisher));
       return things;
@@ -24,6 +24,25 @@ async function makeCore(instruments?: InstrumentsApi) {
 }
 
 describe('createLabCore', () => {
+  it('runs the simulated instruments of the default config and serves live data', async () => {
+    core = await createLabCore({ logger: silentLogger });
+    const list = await core.handleCall('lab:things:list', {});
+    expect(list.ok && Array.isArray(list.value) && list.value.map((thing: { name: string }) => thing.name).sort()).toEqual(
+      ['psu', 'spectrometer', 'stage', 'thermo', 'vacuum'],
+    );
+    const batches: LiveBatch[] = [];
+    const client = core.openClient({ send: (batch) => batches.push(batch) });
+    await client.call('lab:live:subscribe', { thing: 'thermo', affordance: '*' });
+    const deadline = Date.now() + 3000;
+    while (batches.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches[0]?.items[0]).toMatchObject({ thing: 'thermo', seq: 1 });
+    expect(await core.handleCall('lab:instruments:list', {})).toEqual({ ok: true, value: [] });
+  });
+
+  it('reports a bad instrument config clearly', async () => {
+    await expect(createLabCore({ logger: silentLogger, instrumentConfig: { instruments: [{ kind: 'laser' }] } })).rejects.toThrow(/instruments\[0\]\.kind/);
+  });
+
   it('registers and starts the Things, and stops them on dispose', async () => {
     const { core: lab, things } = await makeCore();
     expect(lab.registry.all().map((thing) => thing.name)).toEqual(['thermo', 'stage']);

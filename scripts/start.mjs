@@ -1,0 +1,76 @@
+// `npm start`: builds, then runs the desktop app. Where the Electron runtime is missing it
+// tries to fetch it once (install scripts are off, see .npmrc); where that fails (offline),
+// it runs the same app in browser mode instead. Arguments pass through (--connect URL, ...).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const args = process.argv.slice(2);
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+const build = spawnSync(npx, ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+if (build.status !== 0) {
+  console.error('The build failed; see the messages above.');
+  process.exit(build.status ?? 1);
+}
+
+/** The Electron executable when it is installed, else undefined (never throws). */
+function electronBinary() {
+  let electronDir;
+  try {
+    electronDir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return undefined;
+  }
+  const pathFile = join(electronDir, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(electronDir, 'dist');
+  const binary = join(dist, readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : undefined;
+}
+
+function tryInstallElectron() {
+  let installScript;
+  try {
+    installScript = join(dirname(require.resolve('electron/package.json')), 'install.js');
+  } catch {
+    return;
+  }
+  if (!existsSync(installScript)) return;
+  console.log('Fetching the Electron runtime (once)...');
+  const result = spawnSync(process.execPath, [installScript], { cwd: root, stdio: 'inherit', timeout: 60_000 });
+  if (result.error || result.status !== 0) console.log('Fetching the Electron runtime did not succeed.');
+}
+
+/** Runs a child, forwards Ctrl+C and termination to it, and exits with its status. */
+function run(command, commandArgs) {
+  const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  const forward = (signal) => () => child.kill(signal);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  child.on('error', (error) => {
+    console.error(`Could not start ${command}: ${error.message}`);
+    process.exit(1);
+  });
+}
+
+let binary = electronBinary();
+if (!binary) {
+  tryInstallElectron();
+  binary = electronBinary();
+}
+
+if (binary) {
+  run(binary, [root, ...args]);
+} else {
+  console.log(
+    'The Electron runtime is not installed on this machine (it could not be downloaded), so Lab Monitor starts in browser mode instead.',
+  );
+  // serve.js prints the URL with its access token.
+  run(process.execPath, [join(root, 'out', 'main', 'serve.js'), ...args]);
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { CliError, isLoopbackHost, parseCliArgs } from '../../src/main/cli';
+
+describe('parseCliArgs', () => {
+  it('has safe defaults', () => {
+    expect(parseCliArgs([])).toEqual({ port: 5190, host: '127.0.0.1', connect: [] });
+  });
+
+  it('reads every option, in both spellings, and repeats --connect', () => {
+    expect(
+      parseCliArgs(['--port', '0', '--host=::1', '--config', 'lab.json', '--connect', 'http://a:5000/', '--connect=mqtt://b/', '--token', 'x'.repeat(32), '--no-sandbox']),
+    ).toEqual({ port: 0, host: '::1', config: 'lab.json', connect: ['http://a:5000/', 'mqtt://b/'], token: 'x'.repeat(32) });
+  });
+
+  it('refuses bad values with a clear message', () => {
+    expect(() => parseCliArgs(['--port', 'abc'])).toThrow(CliError);
+    expect(() => parseCliArgs(['--port', '70000'])).toThrow('--port');
+    expect(() => parseCliArgs(['--connect', 'not a url'])).toThrow('--connect needs a URL');
+    expect(() => parseCliArgs(['--config'])).toThrow('--config needs a value');
+    expect(() => parseCliArgs(['--token', 'short'])).toThrow('--token');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('knows loopback addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.org']) expect(isLoopbackHost(host), host).toBe(false);
+  });
+});
