@@ -37,7 +37,7 @@ export function appendEvents(
   added: readonly NewTimelineEvent[],
   max = MAX_EVENTS,
 ): Pick<EventsSlice, 'events' | 'nextEventId'> {
-  if (added.length === 0) return state;
+  if (added.length === 0) return { events: state.events, nextEventId: state.nextEventId };
   let id = state.nextEventId;
   const fresh = added.map((event) => ({ ...event, id: id++ }));
   const joined = state.events.concat(fresh);

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LiveBatch } from '../../../src/shared/contract';
+import { createWsLabApi, wsUrlFromLocation, type WebSocketLike, type WsLinkState } from '../../../src/renderer/lab/ws-lab-api';
+
+class FakeSocket implements WebSocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  onopen: WebSocketLike['onopen'] = null;
+  onmessage: WebSocketLike['onmessage'] = null;
+  onclose: WebSocketLike['onclose'] = null;
+  onerror: WebSocketLike['onerror'] = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(frame: unknown) {
+    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+  }
+  drop(code = 1006, reason = '') {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  lastId(): number {
+    const last: unknown = this.sent.at(-1);
+    return typeof last === 'object' && last !== null && typeof Reflect.get(last, 'id') === 'number' ? Number(Reflect.get(last, 'id')) : -1;
+  }
+}
+
+const setup = (states: WsLinkState[] = []) =>
+  createWsLabApi({ url: 'ws://h/ws?token=t', createSocket: (url) => new FakeSocket(url), timeoutMs: 1000, baseDelayMs: 100, random: () => 0.5, onState: (s) => states.push(s) });
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.useFakeTimers();
+});
+afterEach(() => vi.useRealTimers());
+
+describe('ws LabApi', () => {
+  it('builds the socket URL from the page location and token', () => {
+    expect(wsUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5190', search: '?token=abc' })).toBe('ws://127.0.0.1:5190/ws?token=abc');
+    expect(wsUrlFromLocation({ protocol: 'https:', host: 'lab', search: '' })).toBe('wss://lab/ws?token=');
+  });
+
+  it('sends call frames once open and parses result frames', async () => {
+    const api = setup();
+    const socket = FakeSocket.all[0]!;
+    const pending = api.call('lab:things:list', {});
+    expect(socket.sent).toEqual([]);
+    socket.open();
+    expect(socket.sent).toEqual([{ type: 'call', id: 1, channel: 'lab:things:list', request: {} }]);
+    socket.receive({ type: 'result', id: 1, result: { ok: true, value: [] } });
+    await expect(pending).resolves.toEqual({ ok: true, value: [] });
+  });
+
+  it('turns a malformed result into an INTERNAL error and ignores junk frames', async () => {
+    const api = setup();
+    const socket = FakeSocket.all[0]!;
+    socket.open();
+    const pending = api.call('lab:things:list', {});
+    socket.receive('not json');
+    socket.receive({ type: 'mystery' });
+    socket.receive({ type: 'result', id: socket.lastId(), result: { ok: true, value: 'not a list' } });
+    const result = await pending;
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('INTERNAL');
+  });
+
+  it('delivers parsed batches to listeners and drops invalid ones', () => {
+    const api = setup();
+    const socket = FakeSocket.all[0]!;
+    socket.open();
+    const seen: LiveBatch[] = [];
+    const dispose = api.onLiveBatch((batch) => seen.push(batch));
+    const batch = { seq: 1, items: [{ thing: 'thermo', affordance: 'temperature', messageType: 'property', payload: 21, seq: 1, time: 5 }], conflated: 0, dropped: 0 };
+    socket.receive({ type: 'batch', batch });
+    socket.receive({ type: 'batch', batch: { ...batch, seq: 0 } });
+    dispose();
+    socket.receive({ type: 'batch', batch: { ...batch, seq: 2 } });
+    expect(seen).toEqual([batch]);
+  });
+
+  it('times out calls with a TIMEOUT error', async () => {
+    const api = setup();
+    FakeSocket.all[0]!.open();
+    const pending = api.call('lab:property:read', { thing: 'thermo', property: 'temperature' });
+    vi.advanceTimersByTime(1001);
+    const result = await pending;
+    expect(result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+  });
+
+  it('reconnects with backoff and subscribes every live key again', async () => {
+    const states: WsLinkState[] = [];
+    const api = setup(states);
+    const first = FakeSocket.all[0]!;
+    first.open();
+    const sub = api.call('lab:live:subscribe', { thing: 'thermo', affordance: '*' });
+    first.receive({ type: 'result', id: first.lastId(), result: { ok: true, value: null } });
+    await sub;
+    void api.call('lab:live:subscribe', { thing: 'stage', affordance: '$connection' });
+    const inFlight = api.call('lab:things:list', {});
+    first.drop();
+    await expect(inFlight).resolves.toMatchObject({ ok: false, error: { code: 'DISCONNECTED' } });
+    expect(states.at(-1)).toMatchObject({ status: 'reconnecting', attempt: 1 });
+    // Changes while down are remembered, not sent.
+    await expect(api.call('lab:live:unsubscribe', { thing: 'stage', affordance: '$connection' })).resolves.toEqual({ ok: true, value: null });
+    await expect(api.call('lab:live:subscribe', { thing: 'psu', affordance: '*' })).resolves.toEqual({ ok: true, value: null });
+    vi.advanceTimersByTime(99);
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    const second = FakeSocket.all[1]!;
+    second.open();
+    expect(states.at(-1)).toEqual({ status: 'connected' });
+    expect(second.sent).toEqual([
+      { type: 'call', id: expect.any(Number), channel: 'lab:live:subscribe', request: { thing: 'thermo', affordance: '*' } },
+      { type: 'call', id: expect.any(Number), channel: 'lab:live:subscribe', request: { thing: 'psu', affordance: '*' } },
+    ]);
+    // A successful open resets the backoff; failed attempts in a row wait longer each time.
+    second.drop();
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(3);
+    FakeSocket.all[2]!.drop();
+    vi.advanceTimersByTime(199);
+    expect(FakeSocket.all).toHaveLength(3);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(4);
+    expect(states.at(-1)).toMatchObject({ status: 'reconnecting', attempt: 2 });
+    api.close();
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { createLabStore } from '../../../src/renderer/store/lab-store';
+import { liveKey } from '../../../src/renderer/store/keys';
+import { MAX_EVENTS } from '../../../src/renderer/store/events-slice';
+import { SeriesRegistry } from '../../../src/renderer/store/series';
+import { actionItem, batch, invocation, item, record } from '../fixtures';
+
+const connection = (status: 'connected' | 'connecting' | 'disconnected', reason?: string) => ({ status, reason, since: '2025-01-01T10:00:00Z' });
+const summary = (name: string) => ({ name, title: name, source: 'simulated' as const, connection: connection('connected') });
+
+describe('lab store: applyBatch', () => {
+  it('applies a whole batch with exactly one store notification', () => {
+    const store = createLabStore();
+    store.getState().setThings([summary('thermo'), summary('stage')]);
+    let notifications = 0;
+    store.subscribe(() => (notifications += 1));
+    store.getState().applyBatch(
+      batch(1, [
+        item({ thing: 'thermo', affordance: 'temperature', seq: 1, payload: 21.5 }),
+        item({ thing: 'stage', affordance: 'x', seq: 1, payload: 100 }),
+        item({ thing: 'stage', affordance: '$connection', seq: 1, payload: connection('disconnected', 'stalled') }),
+        actionItem(1, invocation(), [record(1)]),
+      ]),
+    );
+    expect(notifications).toBe(1);
+    const state = store.getState();
+    expect(state.live[liveKey('thermo', 'temperature')]?.value).toBe(21.5);
+    expect(state.live[liveKey('stage', 'x')]?.value).toBe(100);
+    expect(state.things.find((thing) => thing.name === 'stage')?.connection.status).toBe('disconnected');
+    expect(state.invocations['inv-1']?.log).toHaveLength(1);
+  });
+
+  it('counts conflated, dropped, skipped per-key messages and missed batches', () => {
+    const store = createLabStore();
+    const key = liveKey('thermo', 'temperature');
+    store.getState().applyBatch(batch(1, [item({ thing: 'thermo', affordance: 'temperature', seq: 1, payload: 1 })], { conflated: 2 }));
+    store.getState().applyBatch(batch(3, [item({ thing: 'thermo', affordance: 'temperature', seq: 5, payload: 5 })], { dropped: 1 }));
+    const { stats, live } = store.getState();
+    expect(live[key]?.value).toBe(5);
+    expect(stats).toMatchObject({ batches: 2, lastBatchSeq: 3, missedBatches: 1, skipped: 3, conflated: 2, dropped: 1 });
+  });
+
+  it('ignores items older than or equal to the seq it holds, until sequences are reset', () => {
+    const store = createLabStore();
+    const key = liveKey('psu', 'voltage');
+    store.getState().applyBatch(batch(1, [item({ thing: 'psu', affordance: 'voltage', seq: 4, payload: 4 })]));
+    store.getState().applyBatch(batch(2, [item({ thing: 'psu', affordance: 'voltage', seq: 3, payload: 3 }), item({ thing: 'psu', affordance: 'voltage', seq: 4, payload: 44 })]));
+    expect(store.getState().live[key]?.value).toBe(4);
+    // A new channel after a reconnect starts again at 1.
+    store.getState().resetSequences();
+    store.getState().applyBatch(batch(1, [item({ thing: 'psu', affordance: 'voltage', seq: 1, payload: 7 })]));
+    expect(store.getState().live[key]?.value).toBe(7);
+    expect(store.getState().stats.missedBatches).toBe(0);
+  });
+
+  it('asks for a refetch when an action key has a gap', () => {
+    const store = createLabStore();
+    const first = store.getState().applyBatch(batch(1, [actionItem(1, invocation(), [])]));
+    expect(first.refetch).toEqual([]);
+    const second = store.getState().applyBatch(batch(2, [actionItem(3, invocation({ progress: 50 }), [])]));
+    expect(second.refetch).toEqual([{ thing: 'thermo', id: 'inv-1' }]);
+  });
+
+  it('replaces the Thing list from ($lab, things) and keeps a valid selection', () => {
+    const store = createLabStore();
+    store.getState().setThings([summary('thermo'), summary('stage')]);
+    store.getState().select('stage');
+    store.getState().applyBatch(batch(1, [item({ thing: '$lab', affordance: 'things', seq: 1, payload: [summary('thermo')] })]));
+    expect(store.getState().things.map((thing) => thing.name)).toEqual(['thermo']);
+    expect(store.getState().selected).toBe('thermo');
+  });
+
+  it('drops malformed payloads without throwing', () => {
+    const store = createLabStore();
+    store.getState().applyBatch(
+      batch(1, [
+        item({ thing: '$lab', affordance: 'things', seq: 1, payload: 'nope' }),
+        item({ thing: 'thermo', affordance: 'rampTo', seq: 1, messageType: 'action', payload: { bad: true } }),
+        item({ thing: 'thermo', affordance: '$connection', seq: 1, payload: { status: 'weird' } }),
+      ]),
+    );
+    expect(store.getState().things).toEqual([]);
+    expect(store.getState().invocations).toEqual({});
+  });
+
+  it('records numeric samples in the bounded series registry', () => {
+    const series = new SeriesRegistry(3);
+    const store = createLabStore({ series });
+    for (let seq = 1; seq <= 5; seq += 1) {
+      store.getState().applyBatch(batch(seq, [item({ thing: 't', affordance: 'p', seq, payload: seq * 10 })]), seq * 100);
+    }
+    const values: number[] = [];
+    series.numbers(liveKey('t', 'p'))?.forEach((_time, value) => values.push(value));
+    expect(values).toEqual([30, 40, 50]);
+  });
+
+  it('read-once values never overwrite a live value', () => {
+    const store = createLabStore();
+    const key = liveKey('thermo', 'setpoint');
+    store.getState().applyBatch(batch(1, [item({ thing: 'thermo', affordance: 'setpoint', seq: 1, payload: 80 })]));
+    store.getState().setReadValue('thermo', 'setpoint', 20);
+    expect(store.getState().live[key]?.value).toBe(80);
+    store.getState().setReadValue('thermo', 'stable', true);
+    expect(store.getState().live[liveKey('thermo', 'stable')]).toMatchObject({ value: true, seq: 0 });
+  });
+});
+
+describe('lab store: events timeline', () => {
+  it('stays bounded and keeps the newest', () => {
+    const store = createLabStore();
+    for (let index = 0; index < MAX_EVENTS + 50; index += 1) {
+      store.getState().addEvent({ time: index, thing: 'x', kind: 'write', text: `e${index}`, level: 'info' });
+    }
+    const { events } = store.getState();
+    expect(events).toHaveLength(MAX_EVENTS);
+    expect(events.at(-1)?.text).toBe(`e${MAX_EVENTS + 49}`);
+    expect(events[0]?.text).toBe('e50');
+  });
+
+  it('samples numeric property changes and logs discrete ones, action transitions and connection changes', () => {
+    const store = createLabStore({ numericEventSpacingMs: 10_000, discreteEventSpacingMs: 1000 });
+    store.getState().setThings([summary('thermo')]);
+    for (let seq = 1; seq <= 20; seq += 1) {
+      store.getState().applyBatch(batch(seq, [item({ thing: 'thermo', affordance: 'temperature', seq, payload: 20 + seq / 10 })]), 1000 + seq * 100);
+    }
+    expect(store.getState().events.filter((event) => event.kind === 'property')).toHaveLength(1);
+    store.getState().applyBatch(batch(21, [item({ thing: 'thermo', affordance: 'stable', seq: 1, payload: true })]), 5000);
+    store.getState().applyBatch(batch(22, [actionItem(1, invocation({ status: 'running' }), [])]), 5000);
+    store.getState().applyBatch(batch(23, [actionItem(2, invocation({ status: 'running', progress: 20 }), [])]), 5000);
+    store.getState().applyBatch(batch(24, [item({ thing: 'thermo', affordance: '$connection', seq: 1, payload: connection('disconnected', 'stalled') })]), 5000);
+    const kinds = store.getState().events.map((event) => `${event.kind}:${event.text}`);
+    expect(kinds).toContain('property:stable = true');
+    expect(kinds.filter((text) => text.startsWith('action:'))).toEqual(['action:rampTo running']);
+    expect(kinds).toContain('connection:disconnected — stalled');
+  });
+});
