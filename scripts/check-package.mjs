@@ -1,0 +1,64 @@
+// Verifies a packaged Lab Monitor: electron-builder.yml is valid, and app.asar holds the built
+// app and its production dependencies, nothing else, within the size budget.
+//
+//   node scripts/check-package.mjs                  check dist/*/resources/app.asar (after `npm run pack`)
+//   node scripts/check-package.mjs path/to/app.asar  check one archive
+//   node scripts/check-package.mjs --stand-in       build out/ if needed, pack for Linux with a stand-in
+//                                                   Electron in a temporary folder (no download), check
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  PROJECT_DIR, createStandInElectron, electronVersion, findAsars, formatMB, loadBuilderConfig,
+  packWithStandIn, validateBuilderConfig, verifyAsar,
+} from './package-check.mjs';
+
+function report(asarPath) {
+  const result = verifyAsar(asarPath);
+  const shown = relative(PROJECT_DIR, asarPath).startsWith('..') ? 'app.asar' : relative(PROJECT_DIR, asarPath);
+  console.log(`${shown}: ${result.entries.length} entries, ${formatMB(result.bytes)} (budget ${formatMB(result.budgetBytes)})`);
+  console.log(`  main entry: ${result.mainEntry ?? '?'}; loads ${result.requiredPackages.join(', ') || 'no packages'}`);
+  const packages = result.entries.filter((e) => /^(.*\/)?node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(e)).length;
+  console.log(`  ${packages} packages in node_modules, ${result.shippedPackages.length} of them loaded by main or preload`);
+  for (const problem of result.problems) console.error(`  ✗ ${problem}`);
+  return result.problems.length === 0;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+
+  await validateBuilderConfig(await loadBuilderConfig());
+  console.log('electron-builder.yml: valid');
+
+  if (args.includes('--stand-in')) {
+    if (!existsSync(join(PROJECT_DIR, 'out', 'main', 'index.js'))) {
+      const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: PROJECT_DIR, stdio: 'inherit' });
+      if (build.status !== 0) throw new Error('electron-vite build failed');
+    }
+    const tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
+    try {
+      const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
+      const { asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist });
+      return report(asarPath);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  const explicit = args.filter((a) => !a.startsWith('--'));
+  const asars = explicit.length > 0 ? explicit : findAsars(join(PROJECT_DIR, 'dist'));
+  if (asars.length === 0) {
+    console.error('no app.asar found under dist/: run `npm run pack` first, or pass --stand-in');
+    return false;
+  }
+  let ok = true;
+  for (const asar of asars) ok = report(asar) && ok;
+  return ok;
+}
+
+main().then(
+  (ok) => { process.exitCode = ok ? 0 : 1; },
+  (error) => { console.error(error instanceof Error ? error.message : error); process.exitCode = 1; },
+);

@@ -1,0 +1,42 @@
+// Types for scripts/package-check.mjs (used from tests/build).
+import type { Configuration } from 'electron-builder';
+
+export declare const PROJECT_DIR: string;
+export declare const ASAR_BUDGET_BYTES: number;
+export declare const ALWAYS_FORBIDDEN_PACKAGES: readonly string[];
+export declare const FORBIDDEN_TOP_LEVEL: readonly string[];
+
+export declare function loadBuilderConfig(projectDir?: string): Promise<Configuration>;
+export declare function validateBuilderConfig(config: Configuration): Promise<void>;
+
+export declare function createStandInElectron(dir: string, version: string): Promise<string>;
+export declare function electronVersion(projectDir?: string): string;
+export declare function packWithStandIn(options: {
+  projectDir?: string;
+  outDir: string;
+  electronDist: string;
+}): Promise<{ asarPath: string; log: string }>;
+export declare function findAsars(distDir: string): string[];
+
+export declare function listAsar(asarPath: string): string[];
+export declare function createAsar(srcDir: string, asarPath: string): Promise<void>;
+export declare function readAsarText(asarPath: string, file: string): string;
+export declare function packageNameOf(specifier: string): string | null;
+export declare function requiredPackages(source: string): string[];
+export declare function productionClosure(projectDir?: string): Set<string>;
+export declare function builtOutputFiles(projectDir?: string): string[];
+
+export interface AsarReport {
+  problems: string[];
+  bytes: number;
+  budgetBytes: number;
+  mainEntry: string | null;
+  entries: string[];
+  requiredPackages: string[];
+  shippedPackages: string[];
+}
+export declare function verifyAsar(
+  asarPath: string,
+  options?: { projectDir?: string; budgetBytes?: number },
+): AsarReport;
+export declare function formatMB(bytes: number): string;
