@@ -2,7 +2,7 @@ import { round, type InstrumentDefinition } from './types';
 
 type Mode = 'CV' | 'CC' | 'OFF';
 /** Output settling time constant of the regulator. */
-const SLEW_TAU_S = 0.15;
+const SLEW_TAU_S = 0.05;
 
 interface SweepInput {
   start: number;

@@ -75,8 +75,9 @@ export const stage: InstrumentDefinition = {
         }
         context.log.info('in position');
       } catch (error) {
-        if (context.signal.aborted) context.log.info(`stopped at (${round(actual.x, 1)}, ${round(actual.y, 1)}, ${round(actual.z, 1)}) µm`);
-        throw error;
+        if (!context.signal.aborted) throw error;
+        // Stopped (cancel or link loss): report where the stage stopped as the output.
+        context.log.info(`stopped at (${round(actual.x, 1)}, ${round(actual.y, 1)}, ${round(actual.z, 1)}) µm`);
       } finally {
         busyWith = null;
         moving.set(false);

@@ -39,6 +39,7 @@ export const thermo: InstrumentDefinition = {
       initial: 25,
       onWrite: () => {
         stableFor = 0;
+        stable.set(false);
       },
     });
     const heaterPower = thing.addProperty<number>('heaterPower', {

@@ -11,7 +11,7 @@ const ROUGHING_LIMIT = 2e-3;
 const ROUGHING_TAU_S = 3;
 const TURBO_START_BELOW = 5;
 const TURBO_BASE = 8e-7;
-const TURBO_TAU_S = 10;
+const TURBO_TAU_S = 20;
 const VENT_TAU_S = 6;
 const POLL_MS = 500;
 
