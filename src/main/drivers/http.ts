@@ -17,6 +17,8 @@ export interface HttpRequest {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
+  /** Aborts the request early (a driver stopping). */
+  signal?: AbortSignal;
 }
 
 /** The Authorization header for the user's credentials. Never logged, never in messages. */
@@ -68,7 +70,10 @@ export class HttpClient {
         method: request.method,
         headers,
         body,
-        signal: AbortSignal.timeout(request.timeoutMs ?? this.defaultTimeoutMs),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(request.timeoutMs ?? this.defaultTimeoutMs),
+          ...(request.signal ? [request.signal] : []),
+        ]),
       });
       text = await response.text();
     } catch (error) {

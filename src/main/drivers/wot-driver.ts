@@ -119,7 +119,7 @@ export class WotDriver implements ThingDriver {
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
     const form = findForm(affordance.forms, 'readproperty', isJson);
     if (!form) throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (no readproperty form)`);
-    const response = await this.http.request({ method: form['htv:methodName'] ?? 'GET', url: this.href(form) });
+    const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form) });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
     if (!matchesSchemaType(affordance, response.body)) {
       throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
@@ -132,7 +132,7 @@ export class WotDriver implements ThingDriver {
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
     const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
     if (!form || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
-    const response = await this.http.request({ method: form['htv:methodName'] ?? 'PUT', url: this.href(form), body: value, contentType: form.contentType });
+    const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
     }
@@ -144,7 +144,7 @@ export class WotDriver implements ThingDriver {
     const form = findForm(affordance.forms, 'invokeaction', isJson);
     if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (no invokeaction form)`);
     const url = this.href(form);
-    const response = await this.http.request({ method: form['htv:methodName'] ?? 'POST', url, body: input ?? null, contentType: form.contentType });
+    const response = await this.http.request({ method: methodOf(form, 'POST'), url, body: input ?? null, contentType: form.contentType });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
@@ -207,7 +207,7 @@ export class WotDriver implements ThingDriver {
     const all = this.td.forms ? findForm(this.td.forms, 'readallproperties', isJson) : undefined;
     let readAll = false;
     if (all) {
-      const response = await this.http.request({ method: all['htv:methodName'] ?? 'GET', url: this.href(all) });
+      const response = await this.http.request({ method: methodOf(all, 'GET'), url: this.href(all) });
       const parsed = z.record(z.string(), z.unknown()).safeParse(response.body);
       if (response.status === 200 && parsed.success) {
         for (const [property, value] of Object.entries(parsed.data)) {
@@ -269,7 +269,7 @@ export class WotDriver implements ThingDriver {
     const url = this.href(form);
     while (this.loop.isCurrent(session)) {
       try {
-        const response = await this.http.request({ method: form['htv:methodName'] ?? 'GET', url, timeoutMs: 90_000 });
+        const response = await this.http.request({ method: methodOf(form, 'GET'), url, timeoutMs: 90_000, signal: abort.signal });
         if (!this.loop.isCurrent(session)) return;
         if (response.status === 200) this.publishProperty(property, response.body);
         else if (response.status !== 204 && response.status !== 408) {
@@ -363,6 +363,12 @@ export class WotDriver implements ThingDriver {
   private href(form: Form): string {
     return new URL(form.href, this.base).toString();
   }
+}
+
+/** htv:methodName names the method of a single-op form; a shared form keeps each op's default. */
+function methodOf(form: Form, fallback: string): string {
+  const ops = form.op === undefined ? [] : [form.op].flat();
+  return ops.length <= 1 ? (form['htv:methodName'] ?? fallback) : fallback;
 }
 
 function hrefOf(body: unknown): string | undefined {
