@@ -9,6 +9,15 @@ export declare const FORBIDDEN_TOP_LEVEL: readonly string[];
 export declare function loadBuilderConfig(projectDir?: string): Promise<Configuration>;
 export declare function validateBuilderConfig(config: Configuration): Promise<void>;
 
+export interface ResolvedIcons {
+  icons: { file: string; size: number }[];
+  isFallback: boolean;
+}
+export declare function resolveBuilderIcons(
+  projectDir: string | undefined,
+  outDir: string,
+): Promise<{ linux: ResolvedIcons; win: ResolvedIcons; mac: ResolvedIcons }>;
+
 export declare function createStandInElectron(dir: string, version: string): Promise<string>;
 export declare function electronVersion(projectDir?: string): string;
 export declare function packWithStandIn(options: {

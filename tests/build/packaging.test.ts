@@ -10,7 +10,7 @@ import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASAR_BUDGET_BYTES, PROJECT_DIR, createAsar, createStandInElectron, electronVersion, formatMB,
-  listAsar, loadBuilderConfig, packWithStandIn, packageNameOf, readAsarText, requiredPackages,
+  listAsar, loadBuilderConfig, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
   validateBuilderConfig, verifyAsar,
 } from '../../scripts/package-check.mjs';
 
@@ -115,6 +115,20 @@ describe('icons', () => {
     expect(icns.subarray(0, 4).toString('ascii')).toBe('icns');
     expect(icns.readUInt32BE(4)).toBe(icns.length);
     expect(icns.includes(Buffer.from('ic10'))).toBe(true); // 1024 px (512@2x)
+  });
+
+  it('are the files electron-builder uses for each installer, without conversion', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-icons-'));
+    try {
+      const { linux, win, mac } = await resolveBuilderIcons(undefined, tmp);
+      const names = (r: { icons: { file: string }[] }): string[] => r.icons.map((i) => i.file.slice(PROJECT_DIR.length + 1).split('\\').join('/'));
+      expect(linux.isFallback).toBe(false);
+      expect(linux.icons.map((i) => i.size)).toEqual([16, 24, 32, 48, 64, 128, 256, 512]);
+      expect(names(win)).toEqual(['build/icon.ico']);
+      expect(names(mac)).toEqual(['build/icon.icns']);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
 
