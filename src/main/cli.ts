@@ -19,8 +19,8 @@ const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--t
 
 /**
  * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Unknown `--` options are
- * refused; other arguments (Electron's own) are ignored.
+ * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [] };

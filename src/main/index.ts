@@ -4,7 +4,7 @@ import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { createLabCore, type LabCore } from './lab-core';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
-import { createMainWindow } from './window';
+import { createMainWindow, loadApp } from './window';
 
 const location: AppLocation = {
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
@@ -17,10 +17,17 @@ let ipc: ElectronIpc | undefined;
 const windows = new Set<number>();
 
 async function openWindow(): Promise<void> {
-  const window = await createMainWindow(preloadPath, location);
-  const id = window.webContents.id;
+  const window = createMainWindow(preloadPath);
+  const contents = window.webContents;
+  const id = contents.id;
   windows.add(id);
-  window.webContents.once('destroyed', () => windows.delete(id));
+  contents.once('destroyed', () => windows.delete(id));
+  // A reload or navigation starts a new page that subscribes afresh.
+  contents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) ipc?.resetClient(contents);
+  });
+  // Registered before loading: the page calls as soon as its scripts run.
+  await loadApp(window, location);
 }
 
 async function start(): Promise<void> {

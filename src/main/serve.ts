@@ -47,6 +47,17 @@ export function browserCsp(wsHost: string): string {
   ].join('; ');
 }
 
+/** A browser always sends Origin on a WebSocket handshake: it must be this server. Non-browser clients send none. */
+function sameOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 /**
@@ -105,7 +116,7 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
     server,
     core,
     logger,
-    authorize: (request, url) => checkRequestToken(request, url, token).ok,
+    authorize: (request, url) => sameOrigin(request) && checkRequestToken(request, url, token).ok,
   });
 
   try {
@@ -193,4 +204,3 @@ if (/serve\.c?js$/.test(process.argv[1] ?? '')) {
   });
 }
 
-export { DEFAULT_PORT };

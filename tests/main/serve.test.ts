@@ -147,6 +147,11 @@ describe('browser mode: WebSocket', () => {
     await expect(connect('', { Cookie: `lab_token=${TOKEN}` })).resolves.toBeInstanceOf(WebSocket);
   });
 
+  it('refuses upgrades from pages of another origin, even with the token', async () => {
+    await expect(connect(`?token=${TOKEN}`, { Origin: 'http://evil.example' })).rejects.toThrow('401');
+    await expect(connect(`?token=${TOKEN}`, { Origin: `http://127.0.0.1:${server.port}` })).resolves.toBeInstanceOf(WebSocket);
+  });
+
   it('answers calls with results', async () => {
     const socket = await connect();
     const { result } = frames(socket);

@@ -35,6 +35,11 @@ export interface ElectronIpcOptions {
 export interface ElectronIpc {
   /** Number of windows with an open live channel (for diagnostics and tests). */
   clientCount(): number;
+  /**
+   * Closes a window's live channel, e.g. when it reloads: the new page subscribes afresh,
+   * so the old page's references must not linger.
+   */
+  resetClient(contents: WebContentsLike): void;
   /** Removes the handlers and closes every window's live channel. */
   dispose(): void;
 }
@@ -60,8 +65,8 @@ export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
     });
     clients.set(contents, client);
     contents.once('destroyed', () => {
-      clients.delete(contents);
       client.dispose();
+      if (clients.get(contents) === client) clients.delete(contents);
     });
     return client;
   };
@@ -85,6 +90,10 @@ export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
 
   return {
     clientCount: () => clients.size,
+    resetClient(contents) {
+      clients.get(contents)?.dispose();
+      clients.delete(contents);
+    },
     dispose() {
       for (const channel of CALL_CHANNELS) ipcMain.removeHandler(channel);
       for (const client of clients.values()) client.dispose();

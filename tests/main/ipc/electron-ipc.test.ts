@@ -174,4 +174,23 @@ describe('registerElectronIpc', () => {
     // A destroyed sender is refused, not given a new channel.
     await expect(ipcMain.invoke('lab:things:list', event(a), {})).resolves.toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
   });
+
+  it('starts a reloaded page with a fresh live channel', async () => {
+    const ipc = setup();
+    const a = window();
+    await ipcMain.invoke('lab:live:subscribe', event(a), { thing: 'thermo', affordance: 'level' });
+    ipc.resetClient(a);
+    expect(ipc.clientCount()).toBe(0);
+    // The new page's first unsubscribe finds nothing of the old page's references.
+    await expect(ipcMain.invoke('lab:live:unsubscribe', event(a), { thing: 'thermo', affordance: 'level' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    await ipcMain.invoke('lab:live:subscribe', event(a), { thing: 'thermo', affordance: 'level' });
+    thermo.emit(5);
+    vi.advanceTimersByTime(16);
+    expect(a.batches()).toEqual([{ seq: 1, conflated: 0, dropped: 0, items: [expect.objectContaining({ payload: 5, seq: 1 })] }]);
+    a.destroy();
+    expect(ipc.clientCount()).toBe(0);
+  });
 });
