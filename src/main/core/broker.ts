@@ -2,7 +2,13 @@ import type { Disposer } from '../../shared/disposable';
 import { LabError } from '../../shared/errors';
 import { ANY_AFFORDANCE } from '../../shared/model';
 import type { Message, Publisher } from './message';
-import { BrokenResourceError, ClosedResourceError, WouldBlock, type MessageSendStream } from './streams';
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  DELIVERY_TARGET,
+  WouldBlock,
+  type MessageSendStream,
+} from './streams';
 
 /**
  * Relays every published message to the streams subscribed to its (thing, affordance), as
@@ -16,6 +22,8 @@ import { BrokenResourceError, ClosedResourceError, WouldBlock, type MessageSendS
  *   both `'*'` and a specific affordance of the same Thing gets each message once, counted on
  *   the specific subscription.
  * The broker does not check that Things or affordances exist: that is up to its callers.
+ * Sinks that offer a DELIVERY_TARGET (the memory streams do) are delivered to without a
+ * `WeakRef.deref()`; others are dereferenced on every delivery.
  */
 
 /** Raised by `unsubscribe` when the thing, the affordance or the stream is not subscribed. */
@@ -78,7 +86,10 @@ interface ReportState {
 interface Subscription {
   readonly thing: string;
   readonly affordance: string;
+  /** The sink as subscribed, held weakly: its collection ends the subscription. */
   readonly ref: WeakRef<MessageSendStream>;
+  /** Its DELIVERY_TARGET if it has one, held strongly: what the hot path calls. */
+  readonly target: MessageSendStream | undefined;
   readonly entry: Entry;
   active: boolean;
   delivered: number;
@@ -94,9 +105,8 @@ interface Subscription {
  */
 interface Entry {
   subs: readonly Subscription[];
-  readonly byStream: WeakMap<MessageSendStream, Subscription>;
-  /** The streams of `subs`, index for index, dereferenced once per job (see `streamsOf`). */
-  streams: (MessageSendStream | undefined)[] | undefined;
+  /** Keyed by what `deliver` calls: the delivery target, else the sink itself. */
+  readonly byKey: WeakMap<MessageSendStream, Subscription>;
 }
 
 type Listener<K extends keyof BrokerEvents> = (event: BrokerEvents[K]) => void;
@@ -118,6 +128,16 @@ function checkStream(stream: unknown): asserts stream is MessageSendStream {
   }
 }
 
+/** The strong fast-path target of a sink, if it offers one that is not the sink itself. */
+function targetOf(stream: MessageSendStream): MessageSendStream | undefined {
+  const target = stream[DELIVERY_TARGET];
+  if (target === undefined || target === stream) return undefined;
+  if (typeof target?.sendNowait !== 'function') {
+    throw new TypeError('stream[DELIVERY_TARGET] must have a sendNowait(message) method');
+  }
+  return target;
+}
+
 export class MessageBroker implements Publisher {
   private readonly routes = new Map<string, Map<string, Entry>>();
   private readonly finalizer = new FinalizationRegistry<Subscription>((sub) => {
@@ -131,12 +151,6 @@ export class MessageBroker implements Publisher {
   /** Subscriptions with occurrences still to log, and the timer that will log them. */
   private readonly pendingReports = new Set<Subscription>();
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Entries whose `streams` are filled in; emptied by a microtask at the end of the job. */
-  private warm: Entry[] = [];
-  private readonly release = (): void => {
-    for (const entry of this.warm) entry.streams = undefined;
-    this.warm = [];
-  };
 
   constructor(options: MessageBrokerOptions = {}) {
     this.logger = options.logger ?? console;
@@ -161,14 +175,17 @@ export class MessageBroker implements Publisher {
     }
     let entry = byAffordance.get(affordance);
     if (entry === undefined) {
-      entry = { subs: [], byStream: new WeakMap(), streams: undefined };
+      entry = { subs: [], byKey: new WeakMap() };
       byAffordance.set(affordance, entry);
     }
-    if (entry.byStream.has(stream)) return;
+    const target = targetOf(stream);
+    const key = target ?? stream;
+    if (entry.byKey.has(key)) return;
     const sub: Subscription = {
       thing,
       affordance,
       ref: new WeakRef(stream),
+      target,
       entry,
       active: true,
       delivered: 0,
@@ -177,9 +194,8 @@ export class MessageBroker implements Publisher {
       dropReport: undefined,
       errorReport: undefined,
     };
-    entry.byStream.set(stream, sub);
+    entry.byKey.set(key, sub);
     entry.subs = [...entry.subs, sub];
-    entry.streams = undefined;
     this.finalizer.register(stream, sub, sub);
   }
 
@@ -201,13 +217,13 @@ export class MessageBroker implements Publisher {
         `no subscription for affordance ${JSON.stringify(affordance)} of thing ${JSON.stringify(thing)}`,
       );
     }
-    const sub = entry.byStream.get(stream);
+    const sub = entry.byKey.get(targetOf(stream) ?? stream);
     if (sub === undefined) {
       throw new SubscriptionNotFoundError(
         `this stream is not subscribed to ${JSON.stringify(thing)}/${JSON.stringify(affordance)}`,
       );
     }
-    this.remove(sub, stream);
+    this.remove(sub, undefined);
   }
 
   /**
@@ -227,19 +243,19 @@ export class MessageBroker implements Publisher {
 
   /** Closes every subscribed stream (their receivers end) and forgets all subscriptions. */
   closeStreams(): void {
+    // A delivery target closes like its sink (contract), and outlives it if collected.
     const streams = new Set<MessageSendStream>();
     for (const byAffordance of this.routes.values()) {
       for (const entry of byAffordance.values()) {
         for (const sub of entry.subs) {
           sub.active = false;
           this.finalizer.unregister(sub);
-          const stream = sub.ref.deref();
+          const stream = sub.target ?? sub.ref.deref();
           if (stream !== undefined) streams.add(stream);
         }
       }
     }
     this.routes.clear();
-    this.release();
     if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
     this.flushReports(true);
     for (const stream of streams) {
@@ -300,41 +316,23 @@ export class MessageBroker implements Publisher {
     return out;
   }
 
-  /**
-   * `WeakRef.deref()` costs more than the rest of a delivery, so each entry dereferences its
-   * streams once per job and keeps them until a microtask releases them. deref() itself keeps
-   * its target alive until the end of the job, so this holds no stream noticeably longer.
-   */
-  private streamsOf(entry: Entry): (MessageSendStream | undefined)[] {
-    let streams = entry.streams;
-    if (streams === undefined) {
-      streams = [];
-      for (const sub of entry.subs) streams.push(sub.ref.deref());
-      entry.streams = streams;
-      if (this.warm.length === 0) queueMicrotask(this.release);
-      this.warm.push(entry);
-    }
-    return streams;
-  }
-
-  // The hot path: no allocation unless something goes wrong (or once per entry per job).
+  // The hot path: no allocation unless something goes wrong.
   private deliver(entry: Entry, message: Message, skip: Entry | undefined): void {
     const subs = entry.subs;
-    const streams = this.streamsOf(entry); // aligned with subs: any change resets it
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
       if (!sub.active) continue; // removed re-entrantly during this publish
-      const stream = streams[i];
-      if (stream === undefined || stream.closed === true) {
-        this.remove(sub, stream);
+      const sink = sub.target ?? sub.ref.deref();
+      if (sink === undefined || sink.closed === true) {
+        this.remove(sub, sink);
         continue;
       }
-      if (skip !== undefined && skip.byStream.has(stream)) continue;
+      if (skip !== undefined && skip.byKey.has(sink)) continue;
       try {
-        stream.sendNowait(message);
+        sink.sendNowait(message);
         sub.delivered++;
       } catch (error) {
-        this.failed(sub, stream, message, error);
+        this.failed(sub, sink, message, error);
       }
     }
   }
@@ -438,14 +436,15 @@ export class MessageBroker implements Publisher {
     if (next !== Infinity && !all) this.reportTimer = this.schedule(next - now);
   }
 
-  private remove(sub: Subscription, stream: MessageSendStream | undefined): void {
+  /** `sink` is what deliver called, when known (a collected sink's entry goes by itself). */
+  private remove(sub: Subscription, sink: MessageSendStream | undefined): void {
     if (!sub.active) return;
     sub.active = false;
     this.finalizer.unregister(sub);
     const entry = sub.entry;
-    if (stream !== undefined) entry.byStream.delete(stream);
+    const key = sub.target ?? sink ?? sub.ref.deref();
+    if (key !== undefined) entry.byKey.delete(key);
     entry.subs = entry.subs.filter((s) => s !== sub);
-    entry.streams = undefined;
     if (entry.subs.length === 0) {
       const byAffordance = this.routes.get(sub.thing);
       // Only delete the entry if it is still the current one for this key.

@@ -41,6 +41,15 @@ export class EndOfStream extends Error {
 }
 
 /**
+ * Key of an optional fast path on a sink: the object the broker should call instead of the
+ * sink itself. The broker holds that object strongly and the sink weakly, so it can deliver
+ * without a `WeakRef.deref()` per message (which costs more than the rest of a delivery)
+ * while a sink its owner dropped is still collected and pruned. The target must not
+ * reference the sink, must be the same object every time, and follows the same contract.
+ */
+export const DELIVERY_TARGET: unique symbol = Symbol('lab.deliveryTarget');
+
+/**
  * The sink the broker accepts. Anything with a `sendNowait` can subscribe, e.g. the live
  * channel's own batching sink. Contract:
  * - `sendNowait` never blocks; it throws `WouldBlock` when it cannot take the message now
@@ -55,6 +64,7 @@ export interface MessageSendStream {
   sendNowait(message: Message): void;
   readonly closed?: boolean;
   close?(): void;
+  readonly [DELIVERY_TARGET]?: MessageSendStream;
 }
 
 export interface MemoryStreamStatistics {
@@ -179,7 +189,10 @@ interface Waiter<T> {
   reject(error: Error): void;
 }
 
-/** Shared by both sides; holds no reference to either, so each side can be collected alone. */
+/**
+ * Shared by both sides; holds no reference to either, so each side can be collected alone.
+ * It is also the send side's delivery target, so it implements the send operations.
+ */
 class StreamState<T> {
   readonly waiters: Waiter<T>[] = [];
   sendClosed = false;
@@ -189,6 +202,29 @@ class StreamState<T> {
     readonly queue: ItemQueue<T>,
     readonly maxBufferSize: number,
   ) {}
+
+  get closed(): boolean {
+    return this.sendClosed;
+  }
+
+  sendNowait(item: T): void {
+    if (this.sendClosed) throw new ClosedResourceError();
+    if (this.receiveClosed) throw new BrokenResourceError();
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve(item);
+      return;
+    }
+    if (!this.queue.offer(item, this.maxBufferSize)) throw new WouldBlock();
+  }
+
+  close(): void {
+    if (this.sendClosed) return;
+    this.sendClosed = true;
+    // The buffer is empty whenever receivers wait, so they can end now.
+    const waiters = this.waiters.splice(0);
+    for (const waiter of waiters) waiter.reject(new EndOfStream());
+  }
 
   statistics(): MemoryStreamStatistics {
     return {
@@ -218,25 +254,17 @@ export class MemoryObjectSendStream<T> {
    * @throws WouldBlock if the buffer is full
    */
   sendNowait(item: T): void {
-    const state = this.state;
-    if (state.sendClosed) throw new ClosedResourceError();
-    if (state.receiveClosed) throw new BrokenResourceError();
-    const waiter = state.waiters.shift();
-    if (waiter !== undefined) {
-      waiter.resolve(item);
-      return;
-    }
-    if (!state.queue.offer(item, state.maxBufferSize)) throw new WouldBlock();
+    this.state.sendNowait(item);
   }
 
   /** Closes the send side: the receiver reads what is buffered, then ends. Idempotent. */
   close(): void {
-    const state = this.state;
-    if (state.sendClosed) return;
-    state.sendClosed = true;
-    // The buffer is empty whenever receivers wait, so they can end now.
-    const waiters = state.waiters.splice(0);
-    for (const waiter of waiters) waiter.reject(new EndOfStream());
+    this.state.close();
+  }
+
+  /** The broker's fast path (see DELIVERY_TARGET): the shared state, which never points back here. */
+  get [DELIVERY_TARGET](): { sendNowait(item: T): void; readonly closed: boolean; close(): void } {
+    return this.state;
   }
 
   statistics(): MemoryStreamStatistics {

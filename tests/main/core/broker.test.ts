@@ -14,6 +14,7 @@ import {
   ClosedResourceError,
   createConflatingStream,
   createMemoryObjectStream,
+  DELIVERY_TARGET,
   WouldBlock,
   type MessageSendStream,
 } from '../../../src/main/core/streams';
@@ -529,20 +530,27 @@ describe('MessageBroker: pruning', () => {
     expect(() => broker.unsubscribe('t', 'a', closedError)).toThrow(SubscriptionNotFoundError);
   });
 
-  it('prunes a stream its owner dropped, after garbage collection, with no call needed', async () => {
+  it('prunes streams their owners dropped, after garbage collection, with no call needed', async () => {
     expect(typeof globalThis.gc).toBe('function');
     const gc = globalThis.gc as () => void;
     const broker = quietBroker();
     const kept = new RecordingSink();
     broker.subscribe('t', 'a', kept);
-    // The stream lives only inside this function.
+    // The streams live only inside this function: a memory stream (delivery-target path)
+    // and a plain sink (WeakRef path), both used once before being dropped.
     (() => {
       const [send] = createMemoryObjectStream<Message>(4);
+      const plain = new RecordingSink();
       broker.subscribe('t', 'a', send);
       broker.subscribe('t', ANY_AFFORDANCE, send);
       broker.subscribe('u', 'b', send);
+      broker.subscribe('t', 'a', plain);
+      broker.subscribe('u', 'b', plain);
+      broker.publish(msg('t', 'a', 0));
+      broker.publish(msg('u', 'b', 0));
     })();
-    expect(broker.subscriptionCount()).toBe(4);
+    kept.got.length = 0;
+    expect(broker.subscriptionCount()).toBe(6);
     for (let i = 0; i < 50 && broker.subscriptionCount() > 1; i++) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       gc();
@@ -551,6 +559,102 @@ describe('MessageBroker: pruning', () => {
     expect(broker.keyCount()).toBe(1);
     broker.publish(msg('t', 'a', 1));
     expect(kept.payloads).toEqual([1]);
+  });
+});
+
+describe('MessageBroker: DELIVERY_TARGET fast path', () => {
+  /** A sink whose deliveries go to a separate target object that never points back. */
+  class SplitSink implements MessageSendStream {
+    readonly target = new RecordingSink();
+    sendNowait(): void {
+      throw new Error('the broker should call the target');
+    }
+    get [DELIVERY_TARGET](): RecordingSink {
+      return this.target;
+    }
+  }
+
+  it('delivers to the target, deduplicates and unsubscribes by the sink', () => {
+    const broker = quietBroker();
+    const sink = new SplitSink();
+    broker.subscribe('t', 'a', sink);
+    broker.subscribe('t', 'a', sink);
+    broker.subscribe('t', ANY_AFFORDANCE, sink);
+    broker.publish(msg('t', 'a', 1));
+    broker.publish(msg('t', 'b', 2));
+    expect(sink.target.payloads).toEqual([1, 2]);
+    expect(broker.subscriptionCount()).toBe(2);
+    broker.unsubscribe('t', 'a', sink);
+    broker.unsubscribe('t', ANY_AFFORDANCE, sink);
+    expect(broker.subscriptionCount()).toBe(0);
+    expect(() => broker.unsubscribe('t', 'a', sink)).toThrow(SubscriptionNotFoundError);
+  });
+
+  it('applies the closed flag and errors of the target', () => {
+    const broker = quietBroker();
+    const sink = new SplitSink();
+    broker.subscribe('t', 'a', sink);
+    sink.target.fail = new WouldBlock();
+    broker.publish(msg('t', 'a'));
+    expect(broker.stats()[0]).toMatchObject({ dropped: 1 });
+    sink.target.fail = undefined;
+    sink.target.closed = true;
+    broker.publish(msg('t', 'a'));
+    expect(broker.subscriptionCount()).toBe(0);
+  });
+
+  it('closes targets on closeStreams', () => {
+    const broker = quietBroker();
+    const sink = new SplitSink();
+    broker.subscribe('t', 'a', sink);
+    broker.closeStreams();
+    expect(sink.target.closeCalls).toBe(1);
+  });
+
+  it('treats a target that is the sink itself as a plain sink, and rejects a target without sendNowait', () => {
+    const broker = quietBroker();
+    const got: Message[] = [];
+    const self: MessageSendStream = {
+      sendNowait: (message) => got.push(message),
+      get [DELIVERY_TARGET]() {
+        return self;
+      },
+    };
+    broker.subscribe('t', 'a', self);
+    broker.publish(msg('t', 'a'));
+    expect(got).toHaveLength(1);
+    const bad = { sendNowait: () => undefined, [DELIVERY_TARGET]: {} } as unknown as MessageSendStream;
+    expect(() => broker.subscribe('t', 'a', bad)).toThrow(TypeError);
+  });
+
+  it('memory streams offer their shared state as target, which closes the send side', async () => {
+    const [send, receive] = createMemoryObjectStream<Message>(2);
+    const target = send[DELIVERY_TARGET];
+    expect(target).not.toBe(send);
+    target.sendNowait(msg('t', 'a', 1));
+    expect(target.closed).toBe(false);
+    target.close();
+    expect(send.closed).toBe(true);
+    expect((await receive.receive()).payload).toBe(1);
+    await expect(receive.receive()).rejects.toThrow(/ended/);
+  });
+
+  it('prunes a collected sink although its target is held strongly', async () => {
+    const gc = globalThis.gc as () => void;
+    const broker = quietBroker();
+    let target: RecordingSink | undefined;
+    (() => {
+      const sink = new SplitSink();
+      target = sink.target;
+      broker.subscribe('t', 'a', sink);
+    })();
+    for (let i = 0; i < 50 && broker.subscriptionCount() > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(broker.subscriptionCount()).toBe(0);
+    broker.publish(msg('t', 'a'));
+    expect(target?.got).toHaveLength(0);
   });
 });
 
