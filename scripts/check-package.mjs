@@ -5,13 +5,11 @@
 //   node scripts/check-package.mjs path/to/app.asar  check one archive
 //   node scripts/check-package.mjs --stand-in       build out/ if needed, pack for Linux with a stand-in
 //                                                   Electron in a temporary folder (no download), check
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
-  PROJECT_DIR, createStandInElectron, electronVersion, findAsars, formatMB, loadBuilderConfig,
+  PROJECT_DIR, createStandInElectron, electronVersion, ensureBuilt, findAsars, formatMB, loadBuilderConfig,
   packWithStandIn, validateBuilderConfig, verifyAsar,
 } from './package-check.mjs';
 
@@ -33,10 +31,7 @@ async function main() {
   console.log('electron-builder.yml: valid');
 
   if (args.includes('--stand-in')) {
-    if (!existsSync(join(PROJECT_DIR, 'out', 'main', 'index.js'))) {
-      const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: PROJECT_DIR, stdio: 'inherit' });
-      if (build.status !== 0) throw new Error('electron-vite build failed');
-    }
+    if (ensureBuilt()) console.log('out/ built with electron-vite');
     const tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
     try {
       const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());

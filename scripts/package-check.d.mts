@@ -6,6 +6,9 @@ export declare const ASAR_BUDGET_BYTES: number;
 export declare const ALWAYS_FORBIDDEN_PACKAGES: readonly string[];
 export declare const FORBIDDEN_TOP_LEVEL: readonly string[];
 
+export declare const BUILT_ENTRIES: readonly string[];
+export declare function ensureBuilt(projectDir?: string): boolean;
+
 export declare function loadBuilderConfig(projectDir?: string): Promise<Configuration>;
 export declare function validateBuilderConfig(config: Configuration): Promise<void>;
 

@@ -3,7 +3,7 @@
 //  - createStandInElectron + packWithStandIn: an unpacked (--dir) Linux build that needs no
 //    Electron download (the stand-in only has to look like an Electron distribution)
 //  - verifyAsar: what app.asar must and must not contain, and the size budget
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
@@ -48,6 +48,21 @@ export async function validateBuilderConfig(config) {
   const { validateConfiguration } = requireFromBuilder('app-builder-lib/out/util/config/config');
   const { DebugLogger } = requireFromBuilder('builder-util');
   await validateConfiguration(config, new DebugLogger(false));
+}
+
+// ---------------------------------------------------------------- the built app (out/)
+
+/** What electron-builder packs from out/: main, preload and renderer entries. */
+export const BUILT_ENTRIES = ['out/main/index.js', 'out/preload/index.js', 'out/renderer/index.html'];
+
+/** Runs `electron-vite build` unless out/ already holds the entries; throws with its output on failure. */
+export function ensureBuilt(projectDir = PROJECT_DIR) {
+  if (BUILT_ENTRIES.every((f) => existsSync(join(projectDir, f)))) return false;
+  const pkgJson = createRequire(join(projectDir, 'package.json')).resolve('electron-vite/package.json');
+  const bin = join(dirname(pkgJson), 'bin', 'electron-vite.js');
+  const result = spawnSync(process.execPath, [bin, 'build'], { cwd: projectDir, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`electron-vite build failed:\n${result.stdout}\n${result.stderr}`);
+  return true;
 }
 
 // ---------------------------------------------------------------- icons
@@ -287,7 +302,7 @@ export function verifyAsar(asarPath, { projectDir = PROJECT_DIR, budgetBytes = A
   }
 
   // 2. the built app: everything electron-vite wrote to out/ (maps aside), and at least main, preload, renderer
-  for (const required of ['out/preload/index.js', 'out/renderer/index.html']) {
+  for (const required of BUILT_ENTRIES) {
     if (!files.has(required)) problems.push(`${required} is missing`);
   }
   for (const built of builtOutputFiles(projectDir)) {

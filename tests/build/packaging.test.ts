@@ -1,7 +1,6 @@
 // Packaging checks that need no Electron download: electron-builder's own validation of
 // electron-builder.yml, the icon set, and an unpacked Linux build made with a stand-in
 // Electron whose app.asar is inspected file by file.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { join } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ASAR_BUDGET_BYTES, PROJECT_DIR, createAsar, createStandInElectron, electronVersion, formatMB,
+  ASAR_BUDGET_BYTES, PROJECT_DIR, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
   listAsar, loadBuilderConfig, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
   validateBuilderConfig, verifyAsar,
 } from '../../scripts/package-check.mjs';
@@ -195,11 +194,7 @@ describe('unpacked Linux build with a stand-in Electron', () => {
   let asarPath: string;
 
   beforeAll(async () => {
-    const built = ['out/main/index.js', 'out/preload/index.js', 'out/renderer/index.html'];
-    if (!built.every((f) => existsSync(join(PROJECT_DIR, f)))) {
-      const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: PROJECT_DIR, encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`electron-vite build failed:\n${result.stdout}\n${result.stderr}`);
-    }
+    ensureBuilt(); // out/ as `npm run build` makes it, unless it is there already
     tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
     const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
     ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist }));
