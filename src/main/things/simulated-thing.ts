@@ -159,8 +159,13 @@ export class SimulatedThing implements ThingDriver {
     this.stalled = false;
     const unfinished = (await this.listInvocations()).filter((invocation) => invocation.status === 'pending' || invocation.status === 'running');
     this.thing.invocations.abortAll(new LabError('DISCONNECTED', `${this.name} was stopped`));
-    // Let cooperative handlers report their end before going silent.
-    await Promise.all(unfinished.map((invocation) => this.thing.invocations.settled(invocation.id).catch(() => undefined)));
+    // Let cooperative handlers report their end before going silent (a stubborn one is not waited for).
+    let grace: Timer | undefined;
+    await Promise.race([
+      Promise.all(unfinished.map((invocation) => this.thing.invocations.settled(invocation.id).catch(() => undefined))),
+      new Promise<void>((resolve) => (grace = setTimeout(resolve, 1000))),
+    ]);
+    clearTimeout(grace);
     this.setConnection({ status: 'disconnected', reason: 'stopped' });
     this.stopped = true;
     this.thing.invocations.dispose();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { loadInstrumentConfig } from '../../../src/main/things/instrument-config';
 import type { SimulatedThing } from '../../../src/main/things/simulated-thing';
 import { createSimulatedThings } from '../../../src/main/things/simulated-things';
@@ -85,7 +86,7 @@ describe('simulated instruments', () => {
       expect(publisher.values('stage', 'moving')).toContain(true);
       const cancelled = await stage.cancelInvocation(move.id);
       expect(cancelled.status).toBe('cancelled');
-      const stoppedAt = cancelled.output as { x: number; y: number; z: number };
+      const stoppedAt = z.object({ x: z.number(), y: z.number(), z: z.number() }).parse(cancelled.output);
       expect(stoppedAt.x).toBeGreaterThan(4500);
       expect(stoppedAt.x).toBeLessThan(5500);
       expect(cancelled.progress).toBeCloseTo(25, 0);
@@ -143,10 +144,10 @@ describe('simulated instruments', () => {
       const done = await spectrometer.getInvocation(run.id);
       expect(done.status).toBe('completed');
       expect(done.output).toMatchObject({ count: 5 });
-      const output = done.output as Record<string, number>;
-      expect(Math.abs((output['peakWavelength'] ?? 0) - 546)).toBeLessThan(2);
-      expect(output['peakCounts']).toBeGreaterThan(15_000);
-      expect(output['meanCounts']).toBeGreaterThan(500);
+      const output = z.object({ peakWavelength: z.number(), peakCounts: z.number(), meanCounts: z.number() }).parse(done.output);
+      expect(Math.abs(output.peakWavelength - 546)).toBeLessThan(2);
+      expect(output.peakCounts).toBeGreaterThan(15_000);
+      expect(output.meanCounts).toBeGreaterThan(500);
     });
   });
 
@@ -175,7 +176,9 @@ describe('simulated instruments', () => {
       await vi.advanceTimersByTimeAsync(3500);
       const done = await psu.getInvocation(run.id);
       expect(done.status).toBe('completed');
-      const output = done.output as { points: { setpoint: number; voltage: number; current: number; mode: string }[] };
+      const output = z
+        .object({ points: z.array(z.object({ setpoint: z.number(), voltage: z.number(), current: z.number(), mode: z.string() })) })
+        .parse(done.output);
       expect(output.points.map((point) => point.setpoint)).toEqual([0, 3, 6, 9, 12, 15]);
       expect(output.points.at(-1)?.mode).toBe('CC');
       expect(output.points[2]?.voltage).toBeCloseTo(6, 1);
