@@ -42,8 +42,12 @@ function tryInstallElectron() {
   }
   if (!existsSync(installScript)) return;
   console.log('Fetching the Electron runtime (once)...');
-  const result = spawnSync(process.execPath, [installScript], { cwd: root, stdio: 'inherit', timeout: 60_000 });
-  if (result.error || result.status !== 0) console.log('Fetching the Electron runtime did not succeed.');
+  const result = spawnSync(process.execPath, [installScript], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    // One line of why (offline, proxy, timeout) instead of the installer's stack trace.
+    const why = result.error?.message ?? `${result.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '') ?? `exit ${result.status}`;
+    console.log(`(Fetching it failed: ${why.trim()})`);
+  }
 }
 
 /** Runs a child, forwards Ctrl+C and termination to it, and exits with its status. */
