@@ -48,7 +48,7 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
         <h3>{affordance.title ?? name}</h3>
         {affordance.description && <p className="muted">{affordance.description}</p>}
       </header>
-      <form onSubmit={(event) => void run(event)} className="action-form">
+      <form noValidate onSubmit={(event) => void run(event)} className="action-form">
         {fields.map((field) => (
           <label key={field.name} className="field">
             <span className="field-label">

@@ -68,7 +68,7 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
           Close
         </button>
       </div>
-      <form onSubmit={(event) => void add(event)} className="instrument-form">
+      <form noValidate onSubmit={(event) => void add(event)} className="instrument-form">
         <label className="field">
           <span className="field-label">URL</span>
           <input type="url" required placeholder="http://host:5000/" value={url} onChange={(event) => setUrl(event.target.value)} data-testid="instrument-url" />

@@ -39,7 +39,7 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
   };
 
   return (
-    <form className="editor" onSubmit={(event) => void submit(event)} data-testid={`edit-form-${thing}-${name}`}>
+    <form className="editor" noValidate onSubmit={(event) => void submit(event)} data-testid={`edit-form-${thing}-${name}`}>
       <FieldInput
         schema={schema}
         value={draft}
@@ -50,7 +50,7 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
         testId={`edit-${thing}-${name}`}
         label={`New value for ${name}`}
         invalid={error !== null}
-        placeholder="new value"
+        placeholder={schema.minimum !== undefined && schema.maximum !== undefined ? `${schema.minimum}–${schema.maximum}` : 'value'}
       />
       <button type="submit" data-testid={`edit-submit-${thing}-${name}`} disabled={busy || disabled}>
         Set

@@ -49,8 +49,9 @@ export function PropertyRow({
     const value = state.live[key]?.value;
     return Array.isArray(value) ? 'array' : typeof value;
   });
-  const stale = useStale(thing, name) || disconnected;
   const writable = affordance.readOnly !== true;
+  // Writable properties (setpoints) change on demand: a pause after a ramp is not staleness.
+  const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
   const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
 
@@ -71,12 +72,21 @@ export function PropertyRow({
       <td className="age-cell">
         <Age thing={thing} name={name} />
       </td>
-      <td className="plot-cell">
-        {isArray ? <SpectrumPlot thing={thing} property={name} /> : isNumber ? <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} /> : null}
-      </td>
-      <td className="edit-cell">
-        {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
-      </td>
+      {isArray && !writable ? (
+        // A spectrum needs the width more than a "read-only" note does.
+        <td className="plot-cell wide" colSpan={2}>
+          <SpectrumPlot thing={thing} property={name} />
+        </td>
+      ) : (
+        <td className="plot-cell">
+          {isArray ? <SpectrumPlot thing={thing} property={name} /> : isNumber ? <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} /> : null}
+        </td>
+      )}
+      {(!isArray || writable) && (
+        <td className="edit-cell">
+          {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
+        </td>
+      )}
     </tr>
   );
 }

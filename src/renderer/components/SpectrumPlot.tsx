@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { liveKey } from '../store/keys';
 import { prepareCanvas, strokeColour } from '../ui/canvas';
+import { formatNumber } from '../ui/format';
 import { useLabContext } from '../ui/lab-context';
 
 const numbersOf = (value: unknown): number[] =>
@@ -46,8 +47,8 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
       context.fill();
       context.globalAlpha = 0.7;
       context.font = '10px system-ui, sans-serif';
-      context.fillText(`max ${max.toPrecision(4)}`, 2, 10);
-      context.fillText(`min ${min.toPrecision(4)}  ·  ${values.length} points`, 2, height - 1);
+      context.fillText(`max ${formatNumber(max)}`, 2, 10);
+      context.fillText(`min ${formatNumber(min)}  ·  ${values.length} points`, 2, height - 1);
       context.globalAlpha = 1;
     };
     const schedule = () => {
