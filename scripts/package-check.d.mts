@@ -51,4 +51,9 @@ export declare function verifyAsar(
   asarPath: string,
   options?: { projectDir?: string; budgetBytes?: number },
 ): AsarReport;
+export declare function loadRequiredPackages(
+  asarPath: string,
+  packages: readonly string[],
+  workDir: string,
+): Promise<{ loaded: string[]; failures: string[] }>;
 export declare function formatMB(bytes: number): string;

@@ -9,7 +9,7 @@ import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASAR_BUDGET_BYTES, PROJECT_DIR, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
-  listAsar, loadBuilderConfig, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
+  listAsar, loadBuilderConfig, loadRequiredPackages, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
   validateBuilderConfig, verifyAsar,
 } from '../../scripts/package-check.mjs';
 
@@ -223,6 +223,16 @@ describe('unpacked Linux build with a stand-in Electron', () => {
       expect(files.has(`node_modules/${name}/package.json`), `${name} in app.asar`).toBe(true);
     }
   });
+
+  it('loads every package main and preload need, from inside the archive, in plain Node', async () => {
+    const { requiredPackages: needed } = verifyAsar(asarPath);
+    expect(needed.length).toBeGreaterThan(0);
+    const { loaded, failures } = await loadRequiredPackages(asarPath, needed, tmp);
+    expect(failures).toEqual([]);
+    expect(loaded).toEqual(needed);
+    const missing = await loadRequiredPackages(asarPath, ['not-shipped-anywhere'], join(tmp, 'negative'));
+    expect(missing.failures).toEqual([expect.stringMatching(/^not-shipped-anywhere: Cannot find module/)]);
+  }, PACK_TIMEOUT);
 
   it('holds no sources, tests, maps, build resources or development packages', () => {
     const entries = listAsar(asarPath);
