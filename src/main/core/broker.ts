@@ -10,22 +10,6 @@ import {
   type MessageSendStream,
 } from './streams';
 
-/**
- * Relays every published message to the streams subscribed to its (thing, affordance), as
- * labthings-fastapi's MessageBroker does, with the guarantees the UI needs:
- * - `publish` is synchronous and never waits for a subscriber;
- * - streams are held weakly: one whose owner dropped it is collected and pruned by itself;
- *   closed or broken streams are pruned at the next publish;
- * - a full stream loses that message for itself only; the drop is counted and reported;
- * - a subscriber that throws is reported and does not stop delivery to the others;
- * - `'*'` (ANY_AFFORDANCE) subscribes to every affordance of a Thing. A stream subscribed to
- *   both `'*'` and a specific affordance of the same Thing gets each message once, counted on
- *   the specific subscription.
- * The broker does not check that Things or affordances exist: that is up to its callers.
- * Sinks that offer a DELIVERY_TARGET (the memory streams do) are delivered to without a
- * `WeakRef.deref()`; others are dereferenced on every delivery.
- */
-
 /** Raised by `unsubscribe` when the thing, the affordance or the stream is not subscribed. */
 export class SubscriptionNotFoundError extends LabError {
   constructor(message: string) {
@@ -119,11 +103,12 @@ function checkName(field: 'thing' | 'affordance', value: unknown): void {
 }
 
 function checkStream(stream: unknown): asserts stream is MessageSendStream {
-  if (
-    (typeof stream !== 'object' && typeof stream !== 'function') ||
-    stream === null ||
-    typeof (stream as { sendNowait?: unknown }).sendNowait !== 'function'
-  ) {
+  const ok =
+    (typeof stream === 'object' || typeof stream === 'function') &&
+    stream !== null &&
+    'sendNowait' in stream &&
+    typeof stream.sendNowait === 'function';
+  if (!ok) {
     throw new TypeError('stream must have a sendNowait(message) method');
   }
 }
@@ -138,6 +123,21 @@ function targetOf(stream: MessageSendStream): MessageSendStream | undefined {
   return target;
 }
 
+/**
+ * Relays every published message to the streams subscribed to its (thing, affordance), as
+ * labthings-fastapi's MessageBroker does, with the guarantees the UI needs:
+ * - `publish` is synchronous and never waits for a subscriber;
+ * - streams are held weakly: one whose owner dropped it is collected and pruned by itself;
+ *   closed or broken streams are pruned at the next publish;
+ * - a full stream loses that message for itself only; the drop is counted and reported;
+ * - a subscriber that throws is reported and does not stop delivery to the others;
+ * - `'*'` (ANY_AFFORDANCE) subscribes to every affordance of a Thing. A stream subscribed to
+ *   both `'*'` and a specific affordance of the same Thing gets each message once, counted on
+ *   the specific subscription.
+ * The broker does not check that Things or affordances exist: that is up to its callers.
+ * Sinks that offer a DELIVERY_TARGET (the memory streams do) are delivered to without a
+ * `WeakRef.deref()`; others are dereferenced on every delivery.
+ */
 export class MessageBroker implements Publisher {
   private readonly routes = new Map<string, Map<string, Entry>>();
   private readonly finalizer = new FinalizationRegistry<Subscription>((sub) => {
@@ -168,6 +168,8 @@ export class MessageBroker implements Publisher {
     checkName('thing', thing);
     checkName('affordance', affordance);
     checkStream(stream);
+    const target = targetOf(stream); // may throw: before anything is created
+    const key = target ?? stream;
     let byAffordance = this.routes.get(thing);
     if (byAffordance === undefined) {
       byAffordance = new Map();
@@ -178,8 +180,6 @@ export class MessageBroker implements Publisher {
       entry = { subs: [], byKey: new WeakMap() };
       byAffordance.set(affordance, entry);
     }
-    const target = targetOf(stream);
-    const key = target ?? stream;
     if (entry.byKey.has(key)) return;
     const sub: Subscription = {
       thing,
@@ -271,7 +271,8 @@ export class MessageBroker implements Publisher {
   on<K extends keyof BrokerEvents>(event: K, listener: Listener<K>): Disposer {
     // The casts only re-narrow K, which TypeScript cannot track through the branch.
     if (event === 'drop') this.dropListeners = [...this.dropListeners, listener as Listener<'drop'>];
-    else this.errorListeners = [...this.errorListeners, listener as Listener<'error'>];
+    else if (event === 'error') this.errorListeners = [...this.errorListeners, listener as Listener<'error'>];
+    else throw new TypeError(`unknown broker event ${JSON.stringify(event)}`);
     let done = false;
     return () => {
       if (done) return;
@@ -337,7 +338,7 @@ export class MessageBroker implements Publisher {
     }
   }
 
-  private failed(sub: Subscription, stream: MessageSendStream, message: Message, error: unknown): void {
+  private failed(sub: Subscription, sink: MessageSendStream, message: Message, error: unknown): void {
     if (error instanceof WouldBlock) {
       sub.dropped++;
       this.report(sub, 'drop');
@@ -347,7 +348,7 @@ export class MessageBroker implements Publisher {
         for (const listener of listeners) this.call(listener, event);
       }
     } else if (error instanceof ClosedResourceError || error instanceof BrokenResourceError) {
-      this.remove(sub, stream);
+      this.remove(sub, sink);
     } else {
       sub.errors++;
       this.report(sub, 'error', error);
@@ -381,7 +382,8 @@ export class MessageBroker implements Publisher {
     if (state === undefined || now - state.lastAt >= this.reportIntervalMs) {
       const pending = (state?.pending ?? 0) + 1;
       sub[key] = { lastAt: now, pending: 0 };
-      this.log(sub, kind, pending, error);
+      if (kind === 'error') this.log(sub, kind, pending, error);
+      else this.log(sub, kind, pending);
       return;
     }
     state.pending++;
@@ -389,20 +391,14 @@ export class MessageBroker implements Publisher {
     this.reportTimer ??= this.schedule(state.lastAt + this.reportIntervalMs - now);
   }
 
-  private log(sub: Subscription, kind: 'drop' | 'error', count: number, error?: unknown): void {
+  /** `details` carries the error when this line is about a fresh one. */
+  private log(sub: Subscription, kind: 'drop' | 'error', count: number, ...details: unknown[]): void {
     const where = `${JSON.stringify(sub.thing)}/${JSON.stringify(sub.affordance)}`;
-    if (kind === 'drop') {
-      this.logger.warn(
-        `message broker: dropped ${count} message(s) for a full subscriber of ${where} (${sub.dropped} in total)`,
-      );
-    } else if (error !== undefined) {
-      this.logger.warn(
-        `message broker: a subscriber of ${where} threw (${count} time(s), ${sub.errors} in total)`,
-        error,
-      );
-    } else {
-      this.logger.warn(`message broker: a subscriber of ${where} threw ${count} more time(s) (${sub.errors} in total)`);
-    }
+    const line =
+      kind === 'drop'
+        ? `message broker: dropped ${count} message(s) for a full subscriber of ${where} (${sub.dropped} in total)`
+        : `message broker: a subscriber of ${where} threw ${count} time(s) (${sub.errors} in total)`;
+    this.logger.warn(line, ...details);
   }
 
   /** Logs the summaries that were held back, so a burst that stops is still reported. */

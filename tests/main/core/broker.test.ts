@@ -430,6 +430,22 @@ describe('MessageBroker: isolation', () => {
     expect(broker.stats().map((s) => s.errors)).toEqual([0, 2, 0]);
   });
 
+  it('summarises held-back subscriber errors when the interval ends', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger, reportIntervalMs: 1000, now: () => now });
+    const throwing = new RecordingSink();
+    throwing.fail = new Error('boom');
+    broker.subscribe('t', 'a', throwing);
+    for (let i = 0; i < 5; i++) broker.publish(msg('t', 'a'));
+    expect(logger.lines).toEqual(['message broker: a subscriber of "t"/"a" threw 1 time(s) (1 in total)']);
+    now = 1000;
+    vi.advanceTimersByTime(1000);
+    expect(logger.lines[1]).toBe('message broker: a subscriber of "t"/"a" threw 4 time(s) (5 in total)');
+    expect(logger.details[1]).toEqual([]);
+  });
+
   it('isolates a throwing report listener', () => {
     const logger = recordingLogger();
     const broker = new MessageBroker({ logger });
@@ -459,6 +475,8 @@ describe('MessageBroker: isolation', () => {
     dispose();
     broker.publish(msg('t', 'a'));
     expect(seen).toHaveLength(1);
+    const unknown = 'dorp' as 'drop';
+    expect(() => broker.on(unknown, () => undefined)).toThrow(/unknown broker event "dorp"/);
   });
 
   it('survives sinks that subscribe or unsubscribe others while being delivered to', () => {
@@ -624,7 +642,8 @@ describe('MessageBroker: DELIVERY_TARGET fast path', () => {
     broker.publish(msg('t', 'a'));
     expect(got).toHaveLength(1);
     const bad = { sendNowait: () => undefined, [DELIVERY_TARGET]: {} } as unknown as MessageSendStream;
-    expect(() => broker.subscribe('t', 'a', bad)).toThrow(TypeError);
+    expect(() => broker.subscribe('u', 'a', bad)).toThrow(TypeError);
+    expect(broker.keyCount()).toBe(1); // nothing left behind for 'u'
   });
 
   it('memory streams offer their shared state as target, which closes the send side', async () => {
