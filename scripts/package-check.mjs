@@ -340,7 +340,7 @@ export function verifyAsar(asarPath, { projectDir = PROJECT_DIR, budgetBytes = A
   // 4. nothing that is not part of the app
   for (const entry of entries) {
     const top = entry.split('/')[0] ?? '';
-    if (FORBIDDEN_TOP_LEVEL.includes(top)) problems.push(`${entry} must not be packaged`);
+    if (FORBIDDEN_TOP_LEVEL.includes(top) || /^tsconfig.*\.json$/.test(top)) problems.push(`${entry} must not be packaged`);
     if (/\.map$/.test(entry)) problems.push(`${entry}: source maps must not be packaged`);
     if (/\.(ts|mts|cts|tsx)$/.test(entry)) problems.push(`${entry}: TypeScript sources must not be packaged`);
   }

@@ -165,6 +165,7 @@ describe('the checker itself', () => {
       'out/main/index.js': 'require("ws"); require("not-installed-anywhere");',
       'out/main/index.js.map': '{}',
       'src/main/index.ts': 'export {};',
+      'tsconfig.node.json': '{}',
       'node_modules/react/package.json': JSON.stringify({ name: 'react', version: '19.0.0' }),
       'node_modules/ws/package.json': JSON.stringify({ name: 'ws', version: '8.0.0', dependencies: { 'ws-helper': '1' } }),
     };
@@ -184,6 +185,7 @@ describe('the checker itself', () => {
     expect(text).toMatch(/ws-helper .*not in app\.asar/);
     expect(text).toMatch(/out\/main\/index\.js\.map: source maps/);
     expect(text).toMatch(/src\/main\/index\.ts must not be packaged/);
+    expect(text).toMatch(/tsconfig\.node\.json must not be packaged/);
     expect(text).toMatch(/node_modules\/react is a development package/);
     expect(text).toMatch(/over the budget/);
   });
