@@ -199,7 +199,14 @@ describe('unpacked Linux build with a stand-in Electron', () => {
     ensureBuilt(); // out/ as `npm run build` makes it, unless it is there already
     tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
     const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
-    ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist }));
+    try {
+      ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist }));
+    } catch {
+      // out/ may have been rebuilt underneath the packer (a parallel `electron-vite build`): once more
+      await new Promise((r) => setTimeout(r, 3000));
+      ensureBuilt();
+      ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist-retry'), electronDist }));
+    }
   }, PACK_TIMEOUT);
 
   afterAll(async () => {
