@@ -93,6 +93,15 @@ interface Entry {
   readonly byKey: WeakMap<MessageSendStream, Subscription>;
 }
 
+/**
+ * The entries of one Thing. The `'*'` entry is kept in `entries` like any other and also in
+ * `any`, so a publish finds it without a second map lookup.
+ */
+interface ThingRoutes {
+  readonly entries: Map<string, Entry>;
+  any: Entry | undefined;
+}
+
 type Listener<K extends keyof BrokerEvents> = (event: BrokerEvents[K]) => void;
 
 function checkName(field: 'thing' | 'affordance', value: unknown): void {
@@ -139,7 +148,7 @@ function targetOf(stream: MessageSendStream): MessageSendStream | undefined {
  * `WeakRef.deref()`; others are dereferenced on every delivery.
  */
 export class MessageBroker implements Publisher {
-  private readonly routes = new Map<string, Map<string, Entry>>();
+  private readonly routes = new Map<string, ThingRoutes>();
   private readonly finalizer = new FinalizationRegistry<Subscription>((sub) => {
     if (sub.active) this.remove(sub, undefined);
   });
@@ -170,15 +179,16 @@ export class MessageBroker implements Publisher {
     checkStream(stream);
     const target = targetOf(stream); // may throw: before anything is created
     const key = target ?? stream;
-    let byAffordance = this.routes.get(thing);
-    if (byAffordance === undefined) {
-      byAffordance = new Map();
-      this.routes.set(thing, byAffordance);
+    let routes = this.routes.get(thing);
+    if (routes === undefined) {
+      routes = { entries: new Map(), any: undefined };
+      this.routes.set(thing, routes);
     }
-    let entry = byAffordance.get(affordance);
+    let entry = routes.entries.get(affordance);
     if (entry === undefined) {
       entry = { subs: [], byKey: new WeakMap() };
-      byAffordance.set(affordance, entry);
+      routes.entries.set(affordance, entry);
+      if (affordance === ANY_AFFORDANCE) routes.any = entry;
     }
     if (entry.byKey.has(key)) return;
     const sub: Subscription = {
@@ -207,7 +217,7 @@ export class MessageBroker implements Publisher {
   unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void {
     checkName('thing', thing);
     checkName('affordance', affordance);
-    const byAffordance = this.routes.get(thing);
+    const byAffordance = this.routes.get(thing)?.entries;
     if (byAffordance === undefined) {
       throw new SubscriptionNotFoundError(`no subscription for thing ${JSON.stringify(thing)}`);
     }
@@ -231,22 +241,20 @@ export class MessageBroker implements Publisher {
    * Thing's `'*'`. Synchronous; never throws because of a subscriber.
    */
   publish(message: Message): void {
-    const byAffordance = this.routes.get(message.thing);
-    if (byAffordance === undefined) return;
-    const exact = byAffordance.get(message.affordance);
+    const routes = this.routes.get(message.thing);
+    if (routes === undefined) return;
+    const exact = routes.entries.get(message.affordance);
     if (exact !== undefined) this.deliver(exact, message, undefined);
-    if (message.affordance !== ANY_AFFORDANCE) {
-      const any = byAffordance.get(ANY_AFFORDANCE);
-      if (any !== undefined) this.deliver(any, message, exact);
-    }
+    const any = routes.any;
+    if (any !== undefined && any !== exact) this.deliver(any, message, exact);
   }
 
   /** Closes every subscribed stream (their receivers end) and forgets all subscriptions. */
   closeStreams(): void {
     // A delivery target closes like its sink (contract), and outlives it if collected.
     const streams = new Set<MessageSendStream>();
-    for (const byAffordance of this.routes.values()) {
-      for (const entry of byAffordance.values()) {
+    for (const { entries } of this.routes.values()) {
+      for (const entry of entries.values()) {
         for (const sub of entry.subs) {
           sub.active = false;
           this.finalizer.unregister(sub);
@@ -284,15 +292,15 @@ export class MessageBroker implements Publisher {
 
   /** Whether anything listens to (thing, affordance), directly or through `'*'`. */
   hasSubscribers(thing: string, affordance: string): boolean {
-    const byAffordance = this.routes.get(thing);
-    return byAffordance !== undefined && (byAffordance.has(affordance) || byAffordance.has(ANY_AFFORDANCE));
+    const routes = this.routes.get(thing);
+    return routes !== undefined && (routes.any !== undefined || routes.entries.has(affordance));
   }
 
   /** Live subscriptions (collected streams stop counting once pruned). */
   subscriptionCount(): number {
     let count = 0;
-    for (const byAffordance of this.routes.values()) {
-      for (const entry of byAffordance.values()) count += entry.subs.length;
+    for (const { entries } of this.routes.values()) {
+      for (const entry of entries.values()) count += entry.subs.length;
     }
     return count;
   }
@@ -300,15 +308,15 @@ export class MessageBroker implements Publisher {
   /** Entries in the routing table ((thing, affordance) pairs); 0 when nothing is subscribed. */
   keyCount(): number {
     let count = 0;
-    for (const byAffordance of this.routes.values()) count += byAffordance.size;
+    for (const { entries } of this.routes.values()) count += entries.size;
     return count;
   }
 
   /** Per-subscription counts, in subscription order per key. */
   stats(): SubscriptionStats[] {
     const out: SubscriptionStats[] = [];
-    for (const byAffordance of this.routes.values()) {
-      for (const entry of byAffordance.values()) {
+    for (const { entries } of this.routes.values()) {
+      for (const entry of entries.values()) {
         for (const { thing, affordance, delivered, dropped, errors } of entry.subs) {
           out.push({ thing, affordance, delivered, dropped, errors });
         }
@@ -442,11 +450,12 @@ export class MessageBroker implements Publisher {
     if (key !== undefined) entry.byKey.delete(key);
     entry.subs = entry.subs.filter((s) => s !== sub);
     if (entry.subs.length === 0) {
-      const byAffordance = this.routes.get(sub.thing);
+      const routes = this.routes.get(sub.thing);
       // Only delete the entry if it is still the current one for this key.
-      if (byAffordance !== undefined && byAffordance.get(sub.affordance) === entry) {
-        byAffordance.delete(sub.affordance);
-        if (byAffordance.size === 0) this.routes.delete(sub.thing);
+      if (routes !== undefined && routes.entries.get(sub.affordance) === entry) {
+        routes.entries.delete(sub.affordance);
+        if (routes.any === entry) routes.any = undefined;
+        if (routes.entries.size === 0) this.routes.delete(sub.thing);
       }
     }
   }

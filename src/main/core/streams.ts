@@ -45,7 +45,8 @@ export class EndOfStream extends Error {
  * sink itself. The broker holds that object strongly and the sink weakly, so it can deliver
  * without a `WeakRef.deref()` per message (which costs more than the rest of a delivery)
  * while a sink its owner dropped is still collected and pruned. The target must not
- * reference the sink, must be the same object every time, and follows the same contract.
+ * reference the sink (beware closures sharing a scope with it), must be the same object
+ * every time, and follows the same contract as the sink.
  */
 export const DELIVERY_TARGET: unique symbol = Symbol('lab.deliveryTarget');
 
