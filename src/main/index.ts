@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
-import { createLabCore, type LabCore } from './lab-core';
+import { chooseInstrumentConfig, createLabCore, type LabCore } from './lab-core';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 
@@ -33,8 +33,15 @@ async function openWindow(): Promise<void> {
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
+  // Settings live in the user's data folder; the package itself is read-only.
+  const instrumentConfig = chooseInstrumentConfig({
+    explicit: cli.config,
+    userFile: join(app.getPath('userData'), 'simulated-instruments.json'),
+    shipped: join(app.getAppPath(), 'config', 'instruments.json'),
+  });
+  console.log(`Lab Monitor: ${instrumentConfig.note}`);
   core = await createLabCore({
-    instrumentConfig: cli.config,
+    instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
   });

@@ -12,11 +12,11 @@ import { LabError, toErrorData, type Result } from '../shared/errors';
 import type { Invocation } from '../shared/model';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MessageBroker } from './core/broker';
 import { InstrumentManager } from './drivers/instrument-manager';
 import { InstrumentKind, loadInstrumentConfig } from './things/instrument-config';
-import { DEFAULT_INSTRUMENT_CONFIG_PATH, createSimulatedThings } from './things/simulated-things';
+import { createSimulatedThings } from './things/simulated-things';
 import type { Publisher } from './core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from './ipc/live-channel';
 import { consoleLogger, type Logger } from './ipc/logger';
@@ -102,14 +102,34 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
-/** config/instruments.json from the working directory, else from the app next to out/main; all instruments when neither exists. */
-function defaultInstrumentConfig(): string | object {
-  const candidates = [resolve(DEFAULT_INSTRUMENT_CONFIG_PATH), resolve(__dirname, '../..', DEFAULT_INSTRUMENT_CONFIG_PATH)];
-  return candidates.find((path) => existsSync(path)) ?? { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
+/** Every simulated instrument, healthy: used when no configuration file is given. */
+const ALL_SIMULATED = { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
+
+export interface InstrumentConfigChoice {
+  config: string | object;
+  /** One line for the log saying which configuration is in use and why. */
+  note: string;
+}
+
+/**
+ * Which simulated-instrument configuration to start with: the one named on the command line,
+ * else the operator's own file in the user's data folder, else the one shipped with the app
+ * (`config/instruments.json` at the app root), else all five simulated instruments.
+ */
+export function chooseInstrumentConfig(options: { explicit?: string; userFile?: string; shipped: string }): InstrumentConfigChoice {
+  if (options.explicit !== undefined) return { config: options.explicit, note: `instrument configuration: ${options.explicit}` };
+  if (options.userFile !== undefined && existsSync(options.userFile)) {
+    return { config: options.userFile, note: `instrument configuration: ${options.userFile}` };
+  }
+  const where = options.userFile === undefined ? '' : ` (no ${options.userFile} yet)`;
+  if (existsSync(options.shipped)) {
+    return { config: options.shipped, note: `starting the simulated instruments of the default configuration${where}` };
+  }
+  return { config: ALL_SIMULATED, note: `starting all five simulated instruments${where}` };
 }
 
 function simulatedThings(config: string | object | undefined, publisher: Publisher): ThingDriver[] {
-  return createSimulatedThings(loadInstrumentConfig(config ?? defaultInstrumentConfig()), publisher);
+  return createSimulatedThings(loadInstrumentConfig(config ?? ALL_SIMULATED), publisher);
 }
 
 /** The default manager; without a settings file, instruments are kept for this run only. */

@@ -7,7 +7,7 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './ipc/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { createLabCore, type LabCore, type LabCoreOptions } from './lab-core';
+import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './lab-core';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -167,11 +167,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const instrumentConfig = chooseInstrumentConfig({
+    explicit: cli.config,
+    shipped: resolve(__dirname, '../../config/instruments.json'),
+  });
+  console.log(`Lab Monitor: ${instrumentConfig.note}`);
   const server = await startBrowserServer({
     port: cli.port,
     host: cli.host,
     token: cli.token,
-    instrumentConfig: cli.config,
+    instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
   });

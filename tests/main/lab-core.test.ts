@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Instrument, LiveBatch } from '../../src/shared/contract';
 import { silentLogger } from '../../src/main/ipc/logger';
-import { createLabCore, type InstrumentsApi, type LabCore } from '../../src/main/lab-core';
+import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../src/main/lab-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeThing } from './ipc/fake-thing';
 
 let core: LabCore | undefined;
@@ -137,5 +140,35 @@ describe('createLabCore', () => {
     expect(await core.handleCall('lab:instruments:add', { url: 'not a url' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await core.handleCall('lab:instruments:remove', { id: 'i1' })).toEqual({ ok: true, value: null });
     expect(manager.remove).toHaveBeenCalledWith('i1');
+  });
+});
+
+describe('chooseInstrumentConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-config-'));
+  const shipped = join(dir, 'shipped.json');
+  const userFile = join(dir, 'user.json');
+  writeFileSync(shipped, '{"instruments":[]}');
+
+  it('prefers the file named on the command line', () => {
+    expect(chooseInstrumentConfig({ explicit: 'mine.json', userFile, shipped }).config).toBe('mine.json');
+  });
+
+  it('uses the shipped default while the user has no file of their own, and says so', () => {
+    const choice = chooseInstrumentConfig({ userFile, shipped });
+    expect(choice.config).toBe(shipped);
+    expect(choice.note).toContain('default configuration');
+    expect(choice.note).toContain(userFile);
+  });
+
+  it("uses the user's own file once it exists", () => {
+    writeFileSync(userFile, '{"instruments":[]}');
+    expect(chooseInstrumentConfig({ userFile, shipped }).config).toBe(userFile);
+    rmSync(userFile);
+  });
+
+  it('falls back to all five simulated instruments when nothing is shipped', () => {
+    const choice = chooseInstrumentConfig({ shipped: join(dir, 'missing.json') });
+    expect(choice.config).toEqual({ instruments: ['thermo', 'stage', 'spectrometer', 'psu', 'vacuum'].map((kind) => ({ kind })) });
+    expect(choice.note).toContain('all five');
   });
 });
