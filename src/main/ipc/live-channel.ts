@@ -1,19 +1,13 @@
 import type { LiveBatch, LiveItem } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
 import type { Message } from '../core/message';
+import type { MessageSendStream } from '../core/streams';
 import { silentLogger, type Logger } from './logger';
-
-/** What the broker accepts as a subscriber: it must never block the publisher. */
-export interface MessageSink {
-  sendNowait(message: Message): void;
-  /** True once this sink will take nothing more, so the broker may prune it. */
-  readonly closed?: boolean;
-}
 
 /** The part of the MessageBroker a live channel uses. */
 export interface LiveBroker {
-  subscribe(thing: string, affordance: string, stream: MessageSink): void;
-  unsubscribe(thing: string, affordance: string, stream: MessageSink): void;
+  subscribe(thing: string, affordance: string, stream: MessageSendStream): void;
+  unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void;
 }
 
 export interface LiveKey {
@@ -173,7 +167,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
 
   // One sink for every key, held strongly here (the broker holds it weakly); subscribed to
   // both '*' and an affordance of a Thing, the broker hands it each message once.
-  const sink: MessageSink = {
+  const sink: MessageSendStream = {
     sendNowait: receive,
     get closed() {
       return disposed;
