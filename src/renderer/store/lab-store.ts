@@ -5,6 +5,7 @@ import {
   CONNECTION_AFFORDANCE,
   ConnectionState,
   LAB_THING,
+  TERMINAL_STATUSES,
   THINGS_AFFORDANCE,
   ThingSummary,
   type Invocation,
@@ -50,6 +51,9 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
   // Bookkeeping nobody renders: last seq per key and the timeline sampler.
   let lastSeq = new Map<string, number>();
   const lastEventAt = new Map<string, { at: number; value: unknown }>();
+  // Last status the live stream reported per unfinished invocation: a call result (cancel) may
+  // update the store first, and its transition must still reach the timeline.
+  const lastLiveStatus = new Map<string, Invocation['status']>();
 
   return createStore<LabState>()((set, get, api) => ({
     ...createThingsSlice(set, get, api),
@@ -88,7 +92,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           const inv = parsed.data.invocation;
           // Live messages lost on this key may have carried log records: refetch the full one.
           if (gap) outcome.refetch.push({ thing: inv.thing, id: inv.id });
-          if (before?.status !== inv.status) {
+          const liveBefore = lastLiveStatus.get(inv.id);
+          if (TERMINAL_STATUSES.includes(inv.status)) lastLiveStatus.delete(inv.id);
+          else lastLiveStatus.set(inv.id, inv.status);
+          if (before?.status !== inv.status || (liveBefore !== undefined && liveBefore !== inv.status)) {
             events.push({
               time: item.time,
               thing: item.thing,

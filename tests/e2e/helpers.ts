@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { E2E_URL } from '../../playwright.config';
+
+export const THINGS = ['thermo', 'stage', 'spectrometer', 'psu', 'vacuum'] as const;
+
+/** Live values at 2–10 Hz on a busy 2-core box: allow for slow first paints, not for wrong values. */
+export const LIVE_TIMEOUT = 20_000;
+
+/** Opens the app and waits until the WebSocket link and the Thing list are up. */
+export async function openApp(page: Page): Promise<void> {
+  await page.goto(E2E_URL);
+  await waitForApp(page);
+}
+
+export async function waitForApp(page: Page): Promise<void> {
+  await expect(page.getByTestId('link-status')).toHaveAttribute('data-status', 'connected', { timeout: LIVE_TIMEOUT });
+  await expect(page.getByTestId('thing-list')).toBeVisible({ timeout: LIVE_TIMEOUT });
+}
+
+export async function selectThing(page: Page, thing: string): Promise<void> {
+  await page.getByTestId(`thing-${thing}`).click();
+  await expect(page.getByTestId(`thing-view-${thing}`)).toBeVisible({ timeout: LIVE_TIMEOUT });
+}
+
+/** The number at the start of a displayed value such as "23.41 °C" or "-1234.5 µm"; NaN if none yet. */
+export function parseShown(text: string | null): number {
+  const match = /^\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)/i.exec(text ?? '');
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+}
+
+/** Waits for a live numeric value to be shown and returns it. */
+export async function readNumber(locator: Locator): Promise<number> {
+  let value = Number.NaN;
+  await expect
+    .poll(
+      async () => {
+        value = parseShown(await locator.textContent());
+        return Number.isFinite(value);
+      },
+      { timeout: LIVE_TIMEOUT },
+    )
+    .toBe(true);
+  return value;
+}
+
+/** Saved under test-results/e2e/screenshots/ (stable names) and attached to the report. */
+export async function saveScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  const dir = join(testInfo.project.outputDir, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+  return path;
+}
+
+/** Ids of the invocation rows listed under an action card, newest first. */
+export async function invocationIds(page: Page, thing: string, action: string): Promise<string[]> {
+  const rows = page.getByTestId(`action-${thing}-${action}`).locator('li[data-testid^="invocation-"]');
+  const testIds = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-testid') ?? ''));
+  return testIds.map((testId) => testId.slice('invocation-'.length));
+}
+
+/** Clicks Run and returns the id of the invocation row that appears for it. */
+export async function runAction(page: Page, thing: string, action: string): Promise<string> {
+  const before = new Set(await invocationIds(page, thing, action));
+  await page.getByTestId(`run-${thing}-${action}`).click();
+  let id = '';
+  await expect
+    .poll(
+      async () => {
+        id = (await invocationIds(page, thing, action)).find((each) => !before.has(each)) ?? '';
+        return id;
+      },
+      { timeout: LIVE_TIMEOUT, message: `a new ${thing}/${action} invocation row` },
+    )
+    .not.toBe('');
+  await expect(page.getByTestId(`run-error-${thing}-${action}`)).toHaveCount(0);
+  return id;
+}
+
+/**
+ * The server is shared by all tests: a move left running by an earlier (failed) test would
+ * make the next one refuse with CONFLICT. Cancel whatever the stage still runs.
+ */
+export async function cancelActiveStageMoves(page: Page): Promise<void> {
+  await selectThing(page, 'stage');
+  for (const action of ['moveTo', 'home']) {
+    const cancels = page.getByTestId(`action-stage-${action}`).locator('button[data-testid^="cancel-"]');
+    while ((await cancels.count()) > 0) {
+      await cancels.first().click();
+      await expect(cancels).toHaveCount(0, { timeout: LIVE_TIMEOUT }).catch(() => undefined);
+    }
+  }
+  await expect(page.getByTestId('value-stage-moving')).toHaveText('false', { timeout: LIVE_TIMEOUT });
+}
+
+export interface StatusSample {
+  id: string;
+  status: string;
+  progress: number | null;
+  logLines: number;
+}
+
+/**
+ * Records every status, progress and log change of the invocation rows under an action card,
+ * from a MutationObserver in the page, so short-lived states (pending) are not missed by polling.
+ */
+export async function recordInvocationRows(page: Page, thing: string, action: string): Promise<StatusSample[]> {
+  const samples: StatusSample[] = [];
+  await page.exposeFunction('e2eRecordInvocation', (sample: StatusSample) => {
+    samples.push(sample);
+  });
+  await page.evaluate((cardTestId) => {
+    const record = (window as unknown as { e2eRecordInvocation: (sample: StatusSample) => void }).e2eRecordInvocation;
+    const last = new Map<string, string>();
+    const scan = () => {
+      const card = document.querySelector(`[data-testid="${cardTestId}"]`);
+      if (!card) return;
+      for (const row of card.querySelectorAll<HTMLElement>('li[data-testid^="invocation-"]')) {
+        const id = (row.dataset['testid'] ?? '').slice('invocation-'.length);
+        const progressElement = row.querySelector('progress');
+        const progress = progressElement?.hasAttribute('value') ? progressElement.value : null;
+        const sample = { id, status: row.dataset['status'] ?? '', progress, logLines: row.querySelectorAll('ol.log > li').length };
+        const key = JSON.stringify(sample);
+        if (last.get(id) === key) continue;
+        last.set(id, key);
+        record(sample);
+      }
+    };
+    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    scan();
+  }, `action-${thing}-${action}`);
+  return samples;
+}
