@@ -390,6 +390,13 @@ async function main(): Promise<void> {
   }
 }
 
+// A hung browser or socket must not hold the bench runner: give up well after a normal run.
+const watchdog = setTimeout(() => {
+  console.error('live-e2e bench: no result after 120 s, giving up');
+  process.exit(1);
+}, 120_000);
+watchdog.unref();
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {
