@@ -120,12 +120,15 @@ export function parseRequest<C extends CallChannel>(
  */
 export const WS_PATH = '/ws';
 export const TOKEN_PARAM = 'token';
-export const WsClientFrame = z.object({
-  type: z.literal('call'),
-  id: z.number().int().nonnegative(),
-  channel: z.string(),
-  request: z.unknown(),
-});
+export const WsClientFrame = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('call'),
+    id: z.number().int().nonnegative(),
+    channel: z.string(),
+    request: z.unknown(),
+  }),
+  z.object({ type: z.literal('ack'), seq: z.number().int().nonnegative() }),
+]);
 export type WsClientFrame = z.infer<typeof WsClientFrame>;
 export const WsServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), result: z.unknown() }),

@@ -176,6 +176,29 @@ describe('browser mode: WebSocket', () => {
     expect(first.items[0]?.time).toBeGreaterThanOrEqual(before);
   });
 
+  it('holds live batches while an acknowledging client has four unacknowledged, conflating meanwhile', async () => {
+    const socket = await connect();
+    const { result, batch, received } = frames(socket);
+    socket.send(JSON.stringify({ type: 'call', id: 1, channel: 'lab:live:subscribe', request: { thing: 'thermo', affordance: 'level' } }));
+    await result(1);
+    thermo.emit(1);
+    const first = await batch();
+    socket.send(JSON.stringify({ type: 'ack', seq: first.seq }));
+    // Four batches unacknowledged: the window is full.
+    for (let value = 2; value <= 5; value += 1) {
+      thermo.emit(value);
+      expect((await batch()).items[0]?.payload).toBe(value);
+    }
+    thermo.emit(6);
+    thermo.emit(7);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.filter((frame) => frame.type === 'batch')).toEqual([]);
+    // One acknowledgement opens the window: the latest value comes, the older one conflated.
+    socket.send(JSON.stringify({ type: 'ack', seq: first.seq + 4 }));
+    const resumed = await batch();
+    expect(resumed).toMatchObject({ seq: first.seq + 5, conflated: 1, items: [{ payload: 7 }] });
+  });
+
   it('answers bad frames with clear errors and keeps serving', async () => {
     const socket = await connect();
     const { result } = frames(socket);

@@ -16,6 +16,8 @@ export interface WsTransportOptions {
   maxPayload?: number;
   /** Live batches wait while more than this many bytes are queued on a socket. */
   highWaterMark?: number;
+  /** Live batches a client that acknowledges may have unacknowledged at once. */
+  maxBatchesInFlight?: number;
 }
 
 export interface WsTransport {
@@ -74,9 +76,18 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
     const sendFrame = (frame: WsServerFrame): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
+    // Flow control: once a client acknowledges batches, at most maxInFlight stay unacknowledged;
+    // meanwhile properties conflate here instead of queueing in socket and browser buffers.
+    // A client that never acknowledges is paced by bufferedAmount alone, as before.
+    let sentSeq = 0;
+    let ackedSeq: number | undefined;
+    const maxInFlight = options.maxBatchesInFlight ?? 4;
     const client = core.openClient({
-      send: (batch: LiveBatch) => sendFrame({ type: 'batch', batch }),
-      ready: () => ws.bufferedAmount < highWaterMark,
+      send: (batch: LiveBatch) => {
+        sentSeq = batch.seq;
+        sendFrame({ type: 'batch', batch });
+      },
+      ready: () => ws.bufferedAmount < highWaterMark && (ackedSeq === undefined || sentSeq - ackedSeq < maxInFlight),
     });
     const answer = (id: number, result: Result<unknown>): void => sendFrame({ type: 'result', id, result });
 
@@ -98,6 +109,11 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
         const message = `bad frame: expected {type:"call", id, channel, request}`;
         if (id === undefined) logger.warn(`WebSocket: ignored a ${message}`);
         else answer(id, { ok: false, error: { code: 'INVALID_ARGUMENT', message } });
+        return;
+      }
+      if (frame.data.type === 'ack') {
+        ackedSeq = Math.max(ackedSeq ?? 0, frame.data.seq);
+        client.live.flush();
         return;
       }
       const { id, channel, request } = frame.data;

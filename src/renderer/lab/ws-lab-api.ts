@@ -137,6 +137,7 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
           console.error('lab: a live listener threw', error);
         }
       }
+      sendFrame({ type: 'ack', seq: frame.data.batch.seq });
       return;
     }
     settle(frame.data.id, frame.data.result);

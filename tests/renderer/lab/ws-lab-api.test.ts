@@ -87,6 +87,11 @@ describe('ws LabApi', () => {
     dispose();
     socket.receive({ type: 'batch', batch: { ...batch, seq: 2 } });
     expect(seen).toEqual([batch]);
+    // Every valid batch is acknowledged once applied, so the server can pace the flow.
+    expect(socket.sent).toEqual([
+      { type: 'ack', seq: 1 },
+      { type: 'ack', seq: 2 },
+    ]);
   });
 
   it('times out calls with a TIMEOUT error', async () => {
