@@ -66,8 +66,9 @@ test('rampTo goes pending → running with progress and log → completed', asyn
 
   // The timeline has the same transitions.
   const actions = page.getByTestId('timeline').locator('[data-testid="timeline-entry"][data-kind="action"][data-thing="thermo"]');
-  await expect(actions.filter({ hasText: 'rampTo running' })).toHaveCount(1);
-  await expect(actions.filter({ hasText: 'rampTo completed' })).toHaveCount(1);
+  for (const status of ['pending', 'running', 'completed']) await expect(actions.filter({ hasText: `rampTo ${status}` })).toHaveCount(1);
+  const newestFirst = await actions.evaluateAll((elements) => elements.map((element) => /rampTo (\w+)/.exec(element.textContent ?? '')?.[1] ?? ''));
+  expect(newestFirst.filter((status) => status !== '').reverse()).toEqual(['pending', 'running', 'completed']);
   await saveScreenshot(page, testInfo, 'after-ramp');
 });
 
@@ -127,7 +128,11 @@ test('a reload keeps a running invocation visible with its log', async ({ page }
     .poll(async () => page.getByTestId(`progress-${id}`).evaluate((element: HTMLProgressElement) => element.value), { timeout: LIVE_TIMEOUT })
     .toBeGreaterThan(progressBefore);
   await saveScreenshot(page, testInfo, 'after-reload');
+  // The fresh page's timeline does not claim the move started again.
+  const actions = page.getByTestId('timeline').locator('[data-kind="action"][data-thing="stage"]');
+  await expect(actions.filter({ hasText: 'moveTo running' })).toHaveCount(0);
 
   await page.getByTestId(`cancel-${id}`).click();
   await expect(row).toHaveAttribute('data-status', 'cancelled', { timeout: LIVE_TIMEOUT });
+  await expect(actions.filter({ hasText: 'moveTo cancelled' })).toHaveCount(1);
 });

@@ -51,9 +51,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
   // Bookkeeping nobody renders: last seq per key and the timeline sampler.
   let lastSeq = new Map<string, number>();
   const lastEventAt = new Map<string, { at: number; value: unknown }>();
-  // Last status the live stream reported per unfinished invocation: a call result (cancel) may
-  // update the store first, and its transition must still reach the timeline.
+  // Last status the live stream reported per unfinished invocation. The timeline follows the
+  // stream, not the store: the invoke and cancel results often update the store first.
   const lastLiveStatus = new Map<string, Invocation['status']>();
+  const MAX_TRACKED_INVOCATIONS = 500;
 
   return createStore<LabState>()((set, get, api) => ({
     ...createThingsSlice(set, get, api),
@@ -94,8 +95,15 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           if (gap) outcome.refetch.push({ thing: inv.thing, id: inv.id });
           const liveBefore = lastLiveStatus.get(inv.id);
           if (TERMINAL_STATUSES.includes(inv.status)) lastLiveStatus.delete(inv.id);
-          else lastLiveStatus.set(inv.id, inv.status);
-          if (before?.status !== inv.status || (liveBefore !== undefined && liveBefore !== inv.status)) {
+          else {
+            lastLiveStatus.set(inv.id, inv.status);
+            const oldest = lastLiveStatus.keys().next().value;
+            if (lastLiveStatus.size > MAX_TRACKED_INVOCATIONS && oldest !== undefined) lastLiveStatus.delete(oldest);
+          }
+          // First message seen for an invocation: new unless the store already had that status
+          // (a reload lists running ones); `pending` is only ever published for a fresh request.
+          const announce = liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending';
+          if (announce) {
             events.push({
               time: item.time,
               thing: item.thing,
