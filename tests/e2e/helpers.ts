@@ -88,10 +88,11 @@ export async function cancelActiveStageMoves(page: Page): Promise<void> {
   await selectThing(page, 'stage');
   for (const action of ['moveTo', 'home']) {
     const cancels = page.getByTestId(`action-stage-${action}`).locator('button[data-testid^="cancel-"]');
-    while ((await cancels.count()) > 0) {
+    for (let attempt = 0; attempt < 5 && (await cancels.count()) > 0; attempt += 1) {
       await cancels.first().click();
-      await expect(cancels).toHaveCount(0, { timeout: LIVE_TIMEOUT }).catch(() => undefined);
+      await expect(cancels).toHaveCount(0, { timeout: 5_000 }).catch(() => undefined);
     }
+    await expect(cancels).toHaveCount(0);
   }
   await expect(page.getByTestId('value-stage-moving')).toHaveText('false', { timeout: LIVE_TIMEOUT });
 }
