@@ -94,9 +94,15 @@ export interface LabCore extends ClientFactory {
   dispose(): Promise<void>;
 }
 
-type Handlers = { [C in CallChannel]: (request: CallRequest<C>) => Promise<CallResponse<C>> | CallResponse<C> };
+/** One handler per call channel; live requests also get the calling client's live channel. */
+type Handlers = {
+  [C in CallChannel]: (request: CallRequest<C>, live: LiveChannel | undefined) => Promise<CallResponse<C>> | CallResponse<C>;
+};
 
-const LIVE_CHANNELS: ReadonlySet<string> = new Set<CallChannel>(['lab:live:subscribe', 'lab:live:unsubscribe']);
+function needLive(live: LiveChannel | undefined, channel: CallChannel): LiveChannel {
+  if (!live) throw new LabError('INVALID_ARGUMENT', `${channel} needs a live client`);
+  return live;
+}
 
 const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
@@ -206,11 +212,17 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:action:cancel': ({ thing, id }) => registry.get(thing).cancelInvocation(id),
     'lab:invocations:list': ({ thing }) => (thing === undefined ? listAllInvocations() : registry.get(thing).listInvocations()),
     'lab:invocations:get': ({ thing, id }) => registry.get(thing).getInvocation(id),
-    'lab:live:subscribe': () => {
-      throw new LabError('INVALID_ARGUMENT', 'lab:live:subscribe needs a live client');
+    'lab:live:subscribe': (key, live) => {
+      needLive(live, 'lab:live:subscribe').subscribe(key);
+      return null;
     },
-    'lab:live:unsubscribe': () => {
-      throw new LabError('INVALID_ARGUMENT', 'lab:live:unsubscribe needs a live client');
+    'lab:live:unsubscribe': (key, live) => {
+      needLive(live, 'lab:live:unsubscribe').unsubscribe(key);
+      return null;
+    },
+    'lab:live:ack': ({ seq }, live) => {
+      needLive(live, 'lab:live:ack').ack(seq);
+      return null;
     },
     'lab:instruments:list': () => instruments?.list() ?? [],
     'lab:instruments:add': ({ url, credentials }) => (instruments ?? noInstruments()).add(url, credentials),
@@ -224,26 +236,11 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     const parsed = parseRequest(channel, rawRequest);
     if (!parsed.ok) return parsed;
     try {
-      if (live && LIVE_CHANNELS.has(channel)) {
-        const key = liveKey(parsed.value);
-        if (channel === 'lab:live:subscribe') live.subscribe(key);
-        else live.unsubscribe(key);
-        return { ok: true, value: null };
-      }
       const handler: Handlers[C] = handlers[channel];
-      return { ok: true, value: await handler(parsed.value) };
+      return { ok: true, value: await handler(parsed.value, live) };
     } catch (error) {
       return { ok: false, error: toErrorData(error) };
     }
-  }
-
-  // Live requests were parsed against the affordance-key schema; read the two fields.
-  function liveKey(value: unknown): { thing: string; affordance: string } {
-    if (typeof value === 'object' && value !== null && 'thing' in value && 'affordance' in value) {
-      const { thing, affordance } = value;
-      if (typeof thing === 'string' && typeof affordance === 'string') return { thing, affordance };
-    }
-    throw new LabError('INVALID_ARGUMENT', 'a live request needs "thing" and "affordance"');
   }
 
   const route = async (channel: unknown, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> => {

@@ -37,6 +37,8 @@ export function createLabApi(ipc: IpcRendererLike, report: (message: string, err
         report('lab: a live batch listener threw', error);
       }
     }
+    // Applied: main paces its flushes by these acknowledgements.
+    ipc.invoke('lab:live:ack', { seq: parsed.data.seq }).catch((error: unknown) => report('lab: acknowledging a live batch failed', error));
   };
 
   return {

@@ -42,6 +42,8 @@ export const calls = {
   'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation },
   'lab:live:subscribe': { request: affordanceKey, response: z.null() },
   'lab:live:unsubscribe': { request: affordanceKey, response: z.null() },
+  /** The renderer has applied live batches up to `seq`: main paces its flushes by this. */
+  'lab:live:ack': { request: z.object({ seq: z.number().int().nonnegative() }), response: z.null() },
   'lab:instruments:list': { request: z.object({}), response: z.array(Instrument) },
   'lab:instruments:add': {
     request: z.object({ url: z.url(), credentials: Credentials.optional() }),

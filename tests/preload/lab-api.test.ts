@@ -67,7 +67,7 @@ describe('createLabApi', () => {
   });
 
   it('fans live batches out to listeners, isolates failures, and unregisters with the last', () => {
-    const { ipc, emit, count } = fakeIpc(() => null);
+    const { ipc, emit, count, invoked } = fakeIpc(() => null);
     const report = vi.fn();
     const lab = createLabApi(ipc, report);
     const seen: LiveBatch[] = [];
@@ -81,6 +81,8 @@ describe('createLabApi', () => {
     expect(report).toHaveBeenCalledWith('lab: a live batch listener threw', expect.any(Error));
     emit(LIVE_BATCH_CHANNEL, { seq: 'x' });
     expect(seen).toHaveLength(1);
+    // Only the valid batch is acknowledged, after its listeners ran.
+    expect(invoked).toEqual([{ channel: 'lab:live:ack', args: [{ seq: 1 }] }]);
     offBad();
     offBad();
     offGood();

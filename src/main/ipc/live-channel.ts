@@ -32,6 +32,12 @@ export interface LiveChannelOptions {
   maxPendingItems?: number;
   /** Distinct keys one client may hold, so a client cannot grow main's memory without bound. */
   maxKeys?: number;
+  /**
+   * Once the client acknowledges batches (`ack`), at most this many stay unacknowledged;
+   * meanwhile properties conflate here rather than queue in socket and renderer buffers.
+   * A client that never acknowledges is paced by `ready` alone.
+   */
+  maxUnacknowledged?: number;
   logger?: Logger;
 }
 
@@ -42,7 +48,9 @@ export interface LiveChannel {
   unsubscribe(key: LiveKey): void;
   /** Current subscriptions with their reference counts, for diagnostics and tests. */
   subscriptions(): Array<LiveKey & { refs: number }>;
-  /** Sends whatever is pending now. */
+  /** The client has applied every batch up to `seq`; a held-back flush goes out. */
+  ack(seq: number): void;
+  /** Sends whatever is pending now (unless the transport or the client is behind). */
   flush(): void;
   /** Removes every broker subscription and pending item; later calls are refused. */
   dispose(): void;
@@ -73,6 +81,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
   const maxBatchItems = options.maxBatchItems ?? 500;
   const maxPendingItems = options.maxPendingItems ?? 50_000;
   const maxKeys = options.maxKeys ?? 10_000;
+  const maxUnacknowledged = options.maxUnacknowledged ?? 4;
   const logger = options.logger ?? silentLogger;
 
   // Reference counts by key; the broker sees one subscription per key.
@@ -82,6 +91,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
   let pending: LiveItem[] = [];
   const pendingProperty = new Map<string, number>();
   let batchSeq = 0;
+  let ackedSeq: number | undefined;
   let conflated = 0;
   let dropped = 0;
   let cancelTimer: (() => void) | undefined;
@@ -122,9 +132,11 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     if (message.messageType === 'property') pendingProperty.set(key, pending.length);
     pending.push(item);
 
-    if (pending.length >= maxBatchItems && ready()) flush();
+    if (pending.length >= maxBatchItems && canSend()) flush();
     else schedule();
   };
+
+  const canSend = (): boolean => ready() && (ackedSeq === undefined || batchSeq - ackedSeq < maxUnacknowledged);
 
   const schedule = (): void => {
     if (cancelTimer || disposed) return;
@@ -148,7 +160,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     cancelTimer?.();
     cancelTimer = undefined;
     if (pending.length === 0 && conflated === 0 && dropped === 0) return;
-    if (!ready()) {
+    if (!canSend()) {
       schedule();
       return;
     }
@@ -217,6 +229,15 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
 
     subscriptions() {
       return [...subscriptions.values()].map(({ thing, affordance, refs }) => ({ thing, affordance, refs }));
+    },
+
+    ack(seq) {
+      if (disposed) return;
+      if (!Number.isInteger(seq) || seq < 0 || seq > batchSeq) {
+        throw new LabError('INVALID_ARGUMENT', `cannot acknowledge batch ${seq}: the last one sent is ${batchSeq}`);
+      }
+      ackedSeq = Math.max(ackedSeq ?? 0, seq);
+      if (pending.length > 0 || conflated > 0 || dropped > 0) flush();
     },
 
     flush,

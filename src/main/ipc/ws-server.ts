@@ -16,8 +16,6 @@ export interface WsTransportOptions {
   maxPayload?: number;
   /** Live batches wait while more than this many bytes are queued on a socket. */
   highWaterMark?: number;
-  /** Live batches a client that acknowledges may have unacknowledged at once. */
-  maxBatchesInFlight?: number;
 }
 
 export interface WsTransport {
@@ -76,18 +74,9 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
     const sendFrame = (frame: WsServerFrame): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    // Flow control: once a client acknowledges batches, at most maxInFlight stay unacknowledged;
-    // meanwhile properties conflate here instead of queueing in socket and browser buffers.
-    // A client that never acknowledges is paced by bufferedAmount alone, as before.
-    let sentSeq = 0;
-    let ackedSeq: number | undefined;
-    const maxInFlight = options.maxBatchesInFlight ?? 4;
     const client = core.openClient({
-      send: (batch: LiveBatch) => {
-        sentSeq = batch.seq;
-        sendFrame({ type: 'batch', batch });
-      },
-      ready: () => ws.bufferedAmount < highWaterMark && (ackedSeq === undefined || sentSeq - ackedSeq < maxInFlight),
+      send: (batch: LiveBatch) => sendFrame({ type: 'batch', batch }),
+      ready: () => ws.bufferedAmount < highWaterMark,
     });
     const answer = (id: number, result: Result<unknown>): void => sendFrame({ type: 'result', id, result });
 
@@ -112,8 +101,12 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
         return;
       }
       if (frame.data.type === 'ack') {
-        ackedSeq = Math.max(ackedSeq ?? 0, frame.data.seq);
-        client.live.flush();
+        // One-way, so acknowledging costs no reply frame; a bad seq is only logged.
+        try {
+          client.live.ack(frame.data.seq);
+        } catch (error) {
+          logger.warn('WebSocket: ignored an acknowledgement', error);
+        }
         return;
       }
       const { id, channel, request } = frame.data;

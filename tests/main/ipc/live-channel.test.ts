@@ -197,6 +197,47 @@ describe('live channel: conflation and order', () => {
     vi.advanceTimersByTime(16);
     expect(batches).toEqual([{ seq: 1, conflated: 999, dropped: 0, items: [expect.objectContaining({ payload: 999 })] }]);
   });
+
+  it('keeps at most four batches unacknowledged once the client acknowledges, and resumes on ack', () => {
+    const { broker, batches, channel } = setup();
+    channel.subscribe({ thing: 'thermo', affordance: 'temperature' });
+    channel.subscribe({ thing: 'thermo', affordance: 'rampTo' });
+    broker.publish(prop('thermo', 'temperature', 0));
+    vi.advanceTimersByTime(16);
+    channel.ack(1);
+    for (let i = 1; i <= 10; i++) {
+      broker.publish(prop('thermo', 'temperature', i));
+      vi.advanceTimersByTime(16);
+    }
+    // Batches 2–5 went out; since then everything waits, properties conflating, actions queued.
+    expect(batches.map((b) => b.seq)).toEqual([1, 2, 3, 4, 5]);
+    broker.publish(action('thermo', 'rampTo', 'a'));
+    broker.publish(action('thermo', 'rampTo', 'b'));
+    vi.advanceTimersByTime(500);
+    expect(batches).toHaveLength(5);
+    channel.ack(5);
+    expect(batches.at(-1)).toMatchObject({
+      seq: 6,
+      conflated: 5,
+      dropped: 0,
+      items: [{ payload: 10 }, { payload: 'a' }, { payload: 'b' }],
+    });
+  });
+
+  it('refuses to acknowledge a batch that was never sent', () => {
+    const { channel } = setup();
+    expect(() => channel.ack(3)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('is paced by the transport alone while the client never acknowledges', () => {
+    const { broker, batches, channel } = setup();
+    channel.subscribe({ thing: 'thermo', affordance: 'temperature' });
+    for (let i = 0; i < 10; i++) {
+      broker.publish(prop('thermo', 'temperature', i));
+      vi.advanceTimersByTime(16);
+    }
+    expect(batches).toHaveLength(10);
+  });
 });
 
 describe('live channel: isolation and disposal', () => {
