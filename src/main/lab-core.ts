@@ -9,7 +9,7 @@ import {
   type LiveBatch,
 } from '../shared/contract';
 import { LabError, toErrorData, type Result } from '../shared/errors';
-import type { Invocation } from '../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../shared/model';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { MessageBroker } from './core/broker';
 import { InstrumentManager } from './drivers/instrument-manager';
 import { InstrumentKind, loadInstrumentConfig } from './things/instrument-config';
 import { createSimulatedThings } from './things/simulated-things';
-import type { Publisher } from './core/message';
+import { Message, type Publisher } from './core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from './ipc/live-channel';
 import { consoleLogger, type Logger } from './ipc/logger';
 import type { ThingDriver } from './things/driver';
@@ -213,7 +213,12 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:invocations:list': ({ thing }) => (thing === undefined ? listAllInvocations() : registry.get(thing).listInvocations()),
     'lab:invocations:get': ({ thing, id }) => registry.get(thing).getInvocation(id),
     'lab:live:subscribe': (key, live) => {
-      needLive(live, 'lab:live:subscribe').subscribe(key);
+      const channel = needLive(live, 'lab:live:subscribe');
+      channel.subscribe(key);
+      // States that change rarely are sent at once, so a change made just before this
+      // subscription is never missed (a Thing connecting while the page subscribes).
+      const current = currentState(key);
+      if (current) channel.inject(current);
       return null;
     },
     'lab:live:unsubscribe': (key, live) => {
@@ -231,6 +236,17 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       return null;
     },
   };
+
+  function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
+    if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
+      return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
+    }
+    if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
+      const payload = registry.get(thing).connection();
+      return new Message({ thing, affordance: CONNECTION_AFFORDANCE, messageType: 'property', payload });
+    }
+    return undefined;
+  }
 
   async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> {
     const parsed = parseRequest(channel, rawRequest);

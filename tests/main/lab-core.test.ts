@@ -42,6 +42,25 @@ describe('createLabCore', () => {
     expect(await core.handleCall('lab:instruments:list', {})).toEqual({ ok: true, value: [] });
   });
 
+  it('sends the current connection state and Thing list on subscribe, to that client only', async () => {
+    const { core: lab } = await makeCore();
+    const first: LiveBatch[] = [];
+    const second: LiveBatch[] = [];
+    const a = lab.openClient({ send: (batch) => first.push(batch) });
+    const b = lab.openClient({ send: (batch) => second.push(batch) });
+    await b.call('lab:live:subscribe', { thing: 'thermo', affordance: '$connection' });
+    await a.call('lab:live:subscribe', { thing: 'thermo', affordance: '$connection' });
+    await a.call('lab:live:subscribe', { thing: '$lab', affordance: 'things' });
+    a.live.flush();
+    b.live.flush();
+    expect(first.flatMap((batch) => batch.items)).toMatchObject([
+      { thing: 'thermo', affordance: '$connection', payload: { status: 'connected' } },
+      { thing: '$lab', affordance: 'things', payload: [{ name: 'thermo' }, { name: 'stage' }] },
+    ]);
+    // b had its own state when it subscribed, and nothing more since.
+    expect(second.flatMap((batch) => batch.items)).toHaveLength(1);
+  });
+
   it('reports a bad instrument config clearly', async () => {
     await expect(createLabCore({ logger: silentLogger, instrumentConfig: { instruments: [{ kind: 'laser' }] } })).rejects.toThrow(/instruments\[0\]\.kind/);
   });

@@ -48,6 +48,8 @@ export interface LiveChannel {
   unsubscribe(key: LiveKey): void;
   /** Current subscriptions with their reference counts, for diagnostics and tests. */
   subscriptions(): Array<LiveKey & { refs: number }>;
+  /** Queues a message for this client only, as if the broker had delivered it (a current state on subscribe). */
+  inject(message: Message): void;
   /** The client has applied every batch up to `seq`; a held-back flush goes out. */
   ack(seq: number): void;
   /** Sends whatever is pending now (unless the transport or the client is behind). */
@@ -230,6 +232,8 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     subscriptions() {
       return [...subscriptions.values()].map(({ thing, affordance, refs }) => ({ thing, affordance, refs }));
     },
+
+    inject: receive,
 
     ack(seq) {
       if (disposed) return;
