@@ -27,7 +27,10 @@ export interface LabStoreOptions {
   series?: SeriesRegistry;
   /** Minimum spacing of timeline entries for one numeric property (readability, not storage). */
   numericEventSpacingMs?: number;
-  /** Minimum spacing for other property kinds (booleans, enums, strings). */
+  /**
+   * Minimum spacing for other property kinds (booleans, enums, strings). None by default:
+   * each of their changes is a state change (moving → stopped) the operator must see.
+   */
   discreteEventSpacingMs?: number;
 }
 
@@ -47,7 +50,7 @@ const formatShort = (value: unknown): string => {
 export function createLabStore(options: LabStoreOptions = {}): LabStore {
   const series = options.series ?? new SeriesRegistry();
   const numericSpacing = options.numericEventSpacingMs ?? 10_000;
-  const discreteSpacing = options.discreteEventSpacingMs ?? 1000;
+  const discreteSpacing = options.discreteEventSpacingMs ?? 0;
   // Bookkeeping nobody renders: last seq per key and the timeline sampler.
   let lastSeq = new Map<string, number>();
   const lastEventAt = new Map<string, { at: number; value: unknown }>();
