@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageBroker } from './core/broker';
+import { redactUrl } from './drivers/http';
 import { InstrumentManager } from './drivers/instrument-manager';
 import { InstrumentKind, loadInstrumentConfig } from './things/instrument-config';
 import { createSimulatedThings } from './things/simulated-things';
@@ -188,9 +189,10 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   instruments?.start?.().catch((error: unknown) => logger.error('loading the saved instruments failed', error));
   const connect = options.connect ?? [];
   if (connect.length > 0) {
-    if (!instruments) logger.warn(`cannot connect to ${connect.join(', ')}: remote instruments are not available`);
+    // URLs may carry user info (credentials): only redacted ones reach the log.
+    if (!instruments) logger.warn(`cannot connect to ${connect.map(redactUrl).join(', ')}: remote instruments are not available`);
     else if (instruments.connectAll) instruments.connectAll(connect).catch((error: unknown) => logger.error('--connect failed', error));
-    else for (const url of connect) instruments.add(url).catch((error: unknown) => logger.error(`--connect ${url} failed`, error));
+    else for (const url of connect) instruments.add(url).catch((error: unknown) => logger.error(`--connect ${redactUrl(url)} failed`, error));
   }
 
   const listAllInvocations = async (): Promise<Invocation[]> => {

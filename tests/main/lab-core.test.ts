@@ -160,6 +160,31 @@ describe('createLabCore', () => {
     expect(await core.handleCall('lab:instruments:remove', { id: 'i1' })).toEqual({ ok: true, value: null });
     expect(manager.remove).toHaveBeenCalledWith('i1');
   });
+  it('never logs the credentials of a --connect URL', async () => {
+    const lines: string[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (message: string) => void lines.push(message),
+      error: (message: string) => void lines.push(message),
+    };
+    const manager: InstrumentsApi = {
+      list: () => [],
+      add: vi.fn(async () => {
+        throw new Error('refused');
+      }),
+      remove: vi.fn(async () => undefined),
+    };
+    const url = 'http://alice:s3cret@lab.example:5000/?token=t0ken';
+    core = await createLabCore({ logger, things: () => [], instruments: () => manager, connect: [url] });
+    await vi.waitFor(() => expect(lines.some((line) => line.includes('--connect'))).toBe(true));
+    await core.dispose();
+    core = await createLabCore({ logger, things: () => [], instruments: false, connect: [url] });
+    expect(lines.some((line) => line.includes('cannot connect'))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toContain('s3cret');
+      expect(line).not.toContain('t0ken');
+    }
+  });
 });
 
 describe('chooseInstrumentConfig', () => {
