@@ -63,7 +63,11 @@ export class WotDriver implements ThingDriver {
   private stopped = true;
   private sources: EventSource[] = [];
   private aborts: AbortController[] = [];
-  private timers: unknown[] = [];
+  /** Pending timers of the current connection; each leaves the set when it fires. */
+  private readonly timers = new Set<unknown>();
+  /** Invocations with a follow-up poll pending, and the teardown count that owns them. */
+  private readonly following = new Set<string>();
+  private generation = 0;
   private readonly last = new Map<string, string>();
   private readonly invocations = new Map<string, { invocation: Invocation; href?: string; published: boolean }>();
   private counter = 0;
@@ -231,6 +235,10 @@ export class WotDriver implements ThingDriver {
       else if (observe?.subprotocol === 'longpoll') void this.observeLongPoll(session, property, observe);
       else if (affordance.observable === true && findForm(affordance.forms, 'readproperty', isJson)) this.pollProperty(session, property);
     }
+    // Teardown stopped following the running invocations: follow them again.
+    for (const [id, tracked] of this.invocations) {
+      if (tracked.href && !TERMINAL_STATUSES.includes(tracked.invocation.status)) this.followLater(id);
+    }
   }
 
   private teardown(): void {
@@ -239,7 +247,17 @@ export class WotDriver implements ThingDriver {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.sources = [];
     this.aborts = [];
-    this.timers = [];
+    this.timers.clear();
+    this.following.clear();
+    this.generation += 1;
+  }
+
+  private later(run: () => void, ms: number): void {
+    const timer = this.clock.setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
   }
 
   private observeSse(session: number, property: string, form: Form): void {
@@ -294,9 +312,9 @@ export class WotDriver implements ThingDriver {
         if (error instanceof LabError && error.code === 'DISCONNECTED') return this.loop.lost(session, error.message);
         this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
       }
-      if (this.loop.isCurrent(session)) this.timers.push(this.clock.setTimeout(() => void tick(), this.pollMs));
+      if (this.loop.isCurrent(session)) this.later(() => void tick(), this.pollMs);
     };
-    this.timers.push(this.clock.setTimeout(() => void tick(), this.pollMs));
+    this.later(() => void tick(), this.pollMs);
   }
 
   private publishProperty(property: string, value: unknown): void {
@@ -311,13 +329,19 @@ export class WotDriver implements ThingDriver {
 
   // ---- invocations ------------------------------------------------------------------
 
+  /** Polls a running invocation until it ends; one chain per invocation and connection. */
   private followLater(id: string): void {
-    const timer = this.clock.setTimeout(async () => {
+    if (this.following.has(id)) return;
+    this.following.add(id);
+    const generation = this.generation;
+    this.later(async () => {
       await this.poll(id).catch((error: unknown) => this.logger.warn(`${this.name}: following ${id}: ${reasonOf(error)}`));
+      // Torn down meanwhile: the next connection follows it again.
+      if (generation !== this.generation) return;
+      this.following.delete(id);
       const tracked = this.invocations.get(id);
       if (tracked && !this.stopped && !TERMINAL_STATUSES.includes(tracked.invocation.status)) this.followLater(id);
     }, this.invocationPollMs);
-    this.timers.push(timer);
   }
 
   private async poll(id: string): Promise<void> {

@@ -84,4 +84,46 @@ describe('WotDriver', () => {
     again.set('temperature', 33);
     await until(() => first.publisher.values('box', 'temperature').includes(33));
   });
+
+  it('follows a running invocation again after a reconnect, and keeps no fired timers', async () => {
+    server = await startWotServer();
+    const found = await discover(server.tdUrl, new HttpClient(), silentLogger);
+    const thing = found.things[0];
+    if (!thing) throw new Error('no Thing found');
+    const publisher = new RecordingPublisher();
+    const live = new Set<unknown>();
+    let clearedAtStop = 0;
+    let stopping = false;
+    const clock = {
+      now: () => Date.now(),
+      setTimeout: (callback: () => void, ms: number): unknown => {
+        const handle = setTimeout(() => {
+          live.delete(handle);
+          callback();
+        }, ms);
+        live.add(handle);
+        return handle;
+      },
+      clearTimeout: (handle: unknown): void => {
+        if (stopping && handle !== undefined) clearedAtStop += 1;
+        live.delete(handle);
+        clearTimeout(handle as NodeJS.Timeout);
+      },
+    };
+    driver = new WotDriver({ name: 'box', td: thing.td, tdUrl: thing.tdUrl, publisher, logger: silentLogger, clock, backoff: fastBackoff, propertyPollMs: 20, invocationPollMs: 300 });
+    await driver.start();
+    await until(() => publisher.statuses('box').includes('connected'));
+    const measure = await driver.invokeAction('measure', {});
+    expect(measure.status).toBe('running');
+    // The event stream breaks before the first follow-up poll: the driver reconnects.
+    server.dropStreams();
+    await until(() => publisher.statuses('box').lastIndexOf('connected') > publisher.statuses('box').indexOf('disconnected'), 3000);
+    await until(() => publisher.values('box', 'measure').map((payload) => ActionEventPayload.parse(payload)).some((event) => event.invocation.status === 'completed'), 3000);
+    // Many poll ticks later, stop clears only the timers still pending (a handful), not every one that ever fired.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stopping = true;
+    await driver.stop();
+    expect(clearedAtStop).toBeLessThan(10);
+    expect(live.size).toBe(0);
+  });
 });

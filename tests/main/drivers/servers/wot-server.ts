@@ -8,6 +8,8 @@ export interface WotServer {
   tdUrl: string;
   set(name: string, value: unknown): void;
   values: Map<string, unknown>;
+  /** Ends the open event streams and long polls (a network blip), the server stays up. */
+  dropStreams(): void;
   close(): Promise<void>;
 }
 
@@ -132,6 +134,9 @@ export async function startWotServer(options: { auth?: WotAuth; port?: number } 
         for (const res of longPolls) json(res, 200, value);
         longPolls.clear();
       }
+    },
+    dropStreams: () => {
+      for (const res of [...sse, ...longPolls]) res.destroy();
     },
     close: async () => {
       for (const res of [...sse, ...longPolls]) res.destroy();
