@@ -6,6 +6,7 @@ import { ThingDescription, type ConnectionState, type Form, type Invocation } fr
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { Backoff, systemClock, type BackoffOptions, type Clock } from './backoff';
+import { completedInvocation } from './completed-invocation';
 import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
 import { silentLogger, type Logger } from './logger';
@@ -250,20 +251,14 @@ export class MqttThingDriver implements ThingDriver {
     if (!topic) throw new LabError('NOT_FOUND', `${this.name}.${action} has no invokeaction topic`);
     await this.broker.publish(topic, input ?? null);
     const now = toLocalIso(new Date(this.clock.now()));
-    const invocation: Invocation = {
+    const invocation = completedInvocation({
       id: `${this.name}-${this.clock.now().toString(36)}-${this.invocations.size + 1}`,
       thing: this.name,
       action,
-      status: 'completed',
-      progress: null,
-      timeRequested: now,
-      timeStarted: now,
-      timeCompleted: now,
-      input: input ?? null,
+      input,
       output: null,
-      log: [],
-      error: null,
-    };
+      at: now,
+    });
     this.invocations.set(invocation.id, invocation);
     const { log: _log, ...rest } = invocation;
     this.publisher.publish(new Message({ thing: this.name, affordance: action, messageType: 'action', payload: { invocation: rest, newLog: [] } }));

@@ -14,6 +14,7 @@ import {
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { systemClock, type Clock } from './backoff';
+import { completedInvocation } from './completed-invocation';
 import { ConnectionTracker } from './connection';
 import { authHeaders, HttpClient, httpError, redactUrl, type FetchLike } from './http';
 import type { RemoteDriverOptions } from './labthings-driver';
@@ -153,20 +154,14 @@ export class WotDriver implements ThingDriver {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
     const now = toLocalIso(new Date(this.clock.now()));
-    const invocation: Invocation = {
+    const invocation = completedInvocation({
       id: `${this.name}-${Date.now().toString(36)}-${(this.counter += 1)}`,
       thing: this.name,
       action,
-      status: 'completed',
-      progress: null,
-      timeRequested: now,
-      timeStarted: now,
-      timeCompleted: now,
-      input: input ?? null,
+      input,
       output: response.body,
-      log: [],
-      error: null,
-    };
+      at: now,
+    });
     const location = response.headers.get('location') ?? hrefOf(response.body);
     if ((response.status === 201 || response.status === 202) && location) {
       const href = new URL(location, url).toString();
