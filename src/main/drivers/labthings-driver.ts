@@ -1,42 +1,21 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { Credentials } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
 import {
   TERMINAL_STATUSES,
   type ActionEventPayload,
-  type ConnectionState,
   type Invocation,
   type ThingDescription,
 } from '../../shared/model';
-import { Message, type Publisher } from '../core/message';
-import type { ThingDriver } from '../things/driver';
-import { systemClock, type BackoffOptions, type Clock } from './backoff';
-import { ConnectionTracker } from './connection';
-import { authHeaders, HttpClient, httpError, redactUrl, type FetchLike } from './http';
+import { Message } from '../core/message';
+import { authHeaders, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
-import { silentLogger, type Logger } from './logger';
-import { ReconnectLoop, reasonOf } from './reconnect';
+import { reasonOf } from './reconnect';
+import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { toLocalIso } from './time';
 import { findForm, matchesSchemaType } from './td-forms';
 
-export interface RemoteDriverOptions {
-  /** Unique name in this app. */
-  name: string;
-  td: ThingDescription;
-  /** Where the TD came from: the fallback base for relative hrefs. */
-  tdUrl: string;
-  publisher: Publisher;
-  fetch?: FetchLike;
-  credentials?: Credentials;
-  clock?: Clock;
-  backoff?: BackoffOptions;
-  logger?: Logger;
-  /** Invocation follow-up poll while running (ms). */
-  invocationPollMs?: number;
-  /** Poll period for properties that cannot be observed (ms). */
-  propertyPollMs?: number;
-}
+export type { RemoteDriverOptions } from './remote-driver';
 
 interface Tracked {
   invocation: Invocation;
@@ -66,79 +45,33 @@ const fingerprint = (invocation: Invocation): string =>
  * invocation id, so invocations are followed through their HTTP resources: polled while
  * running and refreshed on every actionStatus of their action.
  */
-export class LabThingsDriver implements ThingDriver {
-  readonly name: string;
+export class LabThingsDriver extends RemoteThingDriver {
   readonly source = 'labthings' as const;
-  readonly origin: string;
 
-  private readonly td: ThingDescription;
-  private readonly base: string;
   private readonly wsUrl: string;
   private readonly http: HttpClient;
-  private readonly publisher: Publisher;
-  private readonly clock: Clock;
-  private readonly logger: Logger;
-  private readonly tracker: ConnectionTracker;
-  private readonly loop: ReconnectLoop;
   private readonly invocationPollMs: number;
   private readonly propertyPollMs: number;
-  private readonly credentials?: Credentials;
 
   private socket?: WebSocket;
-  private stopped = true;
   private readonly invocations = new Map<string, Tracked>();
   /** Properties the server refused to observe (functional ones): polled instead. */
   private readonly polled = new Set<string>();
-  private readonly lastPolled = new Map<string, string>();
   private invocationTimer: unknown;
   private propertyTimer: unknown;
 
   constructor(options: RemoteDriverOptions) {
-    this.name = options.name;
-    this.td = options.td;
-    this.origin = redactUrl(options.tdUrl);
-    this.base = options.td.base ?? options.tdUrl;
-    this.publisher = options.publisher;
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
-    this.credentials = options.credentials;
+    super(options, 'LabThings Thing');
     this.http = new HttpClient(options.fetch, options.credentials);
     this.invocationPollMs = options.invocationPollMs ?? 300;
     this.propertyPollMs = options.propertyPollMs ?? 1000;
     this.wsUrl = labThingsSocketUrl(this.td, this.base, options.tdUrl);
-    this.tracker = new ConnectionTracker(this.name, this.publisher, this.clock);
-    this.loop = new ReconnectLoop({
-      tracker: this.tracker,
-      clock: this.clock,
-      backoff: options.backoff,
-      logger: this.logger,
-      label: `LabThings Thing "${this.name}"`,
-      connect: (session) => this.connect(session),
-      teardown: () => this.teardown(),
-    });
   }
 
-  describe(): ThingDescription {
-    return this.td;
-  }
-
-  connection(): ConnectionState {
-    return this.tracker.current;
-  }
-
-  async start(): Promise<void> {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.loop.stop();
+  override async stop(): Promise<void> {
     this.clock.clearTimeout(this.invocationTimer);
     this.invocationTimer = undefined;
-    this.tracker.set('disconnected', 'stopped');
-    this.stopped = true;
+    await super.stop();
   }
 
   // ---- properties -------------------------------------------------------------------
@@ -212,7 +145,7 @@ export class LabThingsDriver implements ThingDriver {
 
   // ---- session ----------------------------------------------------------------------
 
-  private async connect(session: number): Promise<void> {
+  protected async connect(session: number): Promise<void> {
     const socket = new WebSocket(this.wsUrl, { headers: authHeaders(this.credentials), handshakeTimeout: 10_000 });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
@@ -254,7 +187,7 @@ export class LabThingsDriver implements ThingDriver {
     }
   }
 
-  private teardown(): void {
+  protected teardown(): void {
     const socket = this.socket;
     this.socket = undefined;
     this.clock.clearTimeout(this.propertyTimer);
@@ -350,23 +283,13 @@ export class LabThingsDriver implements ThingDriver {
           const value = await this.readProperty(property);
           if (!this.loop.isCurrent(session)) return;
           const key = JSON.stringify(value);
-          if (this.lastPolled.get(property) !== key) this.publishProperty(property, value);
+          if (this.lastPublished.get(property) !== key) this.publishProperty(property, value);
         } catch (error) {
           this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
         }
       }
       if (this.loop.isCurrent(session)) this.schedulePropertyPoll();
     }, this.propertyPollMs);
-  }
-
-  private publishProperty(property: string, value: unknown): void {
-    if (this.stopped) return;
-    if (!matchesSchemaType(this.td.properties[property], value)) {
-      this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
-      return;
-    }
-    this.lastPolled.set(property, JSON.stringify(value));
-    this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
   }
 
   // ---- invocations ------------------------------------------------------------------

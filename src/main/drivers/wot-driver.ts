@@ -1,25 +1,18 @@
 import { EventSource } from 'eventsource';
 import { z } from 'zod';
-import type { Credentials } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
 import {
   InvocationStatus,
   TERMINAL_STATUSES,
   type ActionEventPayload,
-  type ConnectionState,
   type Form,
   type Invocation,
-  type ThingDescription,
 } from '../../shared/model';
-import { Message, type Publisher } from '../core/message';
-import type { ThingDriver } from '../things/driver';
-import { systemClock, type Clock } from './backoff';
+import { Message } from '../core/message';
 import { completedInvocation } from './completed-invocation';
-import { ConnectionTracker } from './connection';
-import { authHeaders, HttpClient, httpError, redactUrl, type FetchLike } from './http';
-import type { RemoteDriverOptions } from './labthings-driver';
-import { silentLogger, type Logger } from './logger';
-import { ReconnectLoop, reasonOf } from './reconnect';
+import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
+import { reasonOf } from './reconnect';
+import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm, matchesSchemaType } from './td-forms';
 import { normaliseTimestamp, toLocalIso } from './time';
 
@@ -44,24 +37,13 @@ const isJson = (form: Form): boolean => form.contentType === undefined || /json/
  * followed by polling that resource for `status`, and cancelled by DELETE on it.
  * Only JSON payloads are supported.
  */
-export class WotDriver implements ThingDriver {
-  readonly name: string;
+export class WotDriver extends RemoteThingDriver {
   readonly source = 'wot' as const;
-  readonly origin: string;
 
-  private readonly td: ThingDescription;
-  private readonly base: string;
   private readonly http: HttpClient;
   private readonly fetchImpl: FetchLike;
-  private readonly credentials?: Credentials;
-  private readonly publisher: Publisher;
-  private readonly clock: Clock;
-  private readonly logger: Logger;
-  private readonly tracker: ConnectionTracker;
-  private readonly loop: ReconnectLoop;
   private readonly pollMs: number;
   private readonly invocationPollMs: number;
-  private stopped = true;
   private sources: EventSource[] = [];
   private aborts: AbortController[] = [];
   /** Pending timers of the current connection; each leaves the set when it fires. */
@@ -69,54 +51,15 @@ export class WotDriver implements ThingDriver {
   /** Invocations with a follow-up poll pending, and the teardown count that owns them. */
   private readonly following = new Set<string>();
   private generation = 0;
-  private readonly last = new Map<string, string>();
   private readonly invocations = new Map<string, { invocation: Invocation; href?: string; published: boolean }>();
   private counter = 0;
 
   constructor(options: RemoteDriverOptions) {
-    this.name = options.name;
-    this.td = options.td;
-    this.origin = redactUrl(options.tdUrl);
-    this.base = options.td.base ?? options.tdUrl;
+    super(options, 'WoT Thing');
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.credentials = options.credentials;
     this.http = new HttpClient(this.fetchImpl, options.credentials);
-    this.publisher = options.publisher;
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
     this.pollMs = options.propertyPollMs ?? 1000;
     this.invocationPollMs = options.invocationPollMs ?? 500;
-    this.tracker = new ConnectionTracker(this.name, this.publisher, this.clock);
-    this.loop = new ReconnectLoop({
-      tracker: this.tracker,
-      clock: this.clock,
-      backoff: options.backoff,
-      logger: this.logger,
-      label: `WoT Thing "${this.name}"`,
-      connect: (session) => this.connect(session),
-      teardown: () => this.teardown(),
-    });
-  }
-
-  describe(): ThingDescription {
-    return this.td;
-  }
-
-  connection(): ConnectionState {
-    return this.tracker.current;
-  }
-
-  async start(): Promise<void> {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.loop.stop();
-    this.tracker.set('disconnected', 'stopped');
-    this.stopped = true;
   }
 
   async readProperty(property: string): Promise<unknown> {
@@ -202,7 +145,7 @@ export class WotDriver implements ThingDriver {
 
   // ---- session ----------------------------------------------------------------------
 
-  private async connect(session: number): Promise<void> {
+  protected async connect(session: number): Promise<void> {
     const all = this.td.forms ? findForm(this.td.forms, 'readallproperties', isJson) : undefined;
     let readAll = false;
     if (all) {
@@ -236,7 +179,7 @@ export class WotDriver implements ThingDriver {
     }
   }
 
-  private teardown(): void {
+  protected teardown(): void {
     for (const source of this.sources) source.close();
     for (const abort of this.aborts) abort.abort();
     for (const timer of this.timers) this.clock.clearTimeout(timer);
@@ -301,7 +244,7 @@ export class WotDriver implements ThingDriver {
       try {
         const value = await this.readProperty(property);
         if (!this.loop.isCurrent(session)) return;
-        if (this.last.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+        if (this.lastPublished.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
       } catch (error) {
         if (!this.loop.isCurrent(session)) return;
         if (error instanceof LabError && error.code === 'DISCONNECTED') return this.loop.lost(session, error.message);
@@ -310,16 +253,6 @@ export class WotDriver implements ThingDriver {
       if (this.loop.isCurrent(session)) this.later(() => void tick(), this.pollMs);
     };
     this.later(() => void tick(), this.pollMs);
-  }
-
-  private publishProperty(property: string, value: unknown): void {
-    if (this.stopped) return;
-    if (!matchesSchemaType(this.td.properties[property], value)) {
-      this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
-      return;
-    }
-    this.last.set(property, JSON.stringify(value));
-    this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
   }
 
   // ---- invocations ------------------------------------------------------------------

@@ -1,0 +1,116 @@
+import type { Credentials } from '../../shared/contract';
+import type { ConnectionState, Invocation, ThingDescription, ThingSource } from '../../shared/model';
+import { Message, type Publisher } from '../core/message';
+import type { ThingDriver } from '../things/driver';
+import { systemClock, type BackoffOptions, type Clock } from './backoff';
+import { ConnectionTracker } from './connection';
+import { redactUrl, type FetchLike } from './http';
+import { silentLogger, type Logger } from './logger';
+import { ReconnectLoop } from './reconnect';
+import { matchesSchemaType } from './td-forms';
+
+export interface RemoteDriverOptions {
+  /** Unique name in this app. */
+  name: string;
+  td: ThingDescription;
+  /** Where the TD came from: the fallback base for relative hrefs. */
+  tdUrl: string;
+  publisher: Publisher;
+  fetch?: FetchLike;
+  credentials?: Credentials;
+  clock?: Clock;
+  backoff?: BackoffOptions;
+  logger?: Logger;
+  /** Invocation follow-up poll while running (ms). */
+  invocationPollMs?: number;
+  /** Poll period for properties that cannot be observed (ms). */
+  propertyPollMs?: number;
+}
+
+/**
+ * What the HTTP-based drivers (LabThings, WoT) share: options, connection state, the
+ * reconnect loop that calls `connect` and `teardown`, start/stop, and publishing a
+ * property value after checking its type against the TD.
+ */
+export abstract class RemoteThingDriver implements ThingDriver {
+  readonly name: string;
+  abstract readonly source: ThingSource;
+  readonly origin: string;
+
+  protected readonly td: ThingDescription;
+  /** The base for relative hrefs: the TD's own `base`, else where it came from. */
+  protected readonly base: string;
+  protected readonly publisher: Publisher;
+  protected readonly clock: Clock;
+  protected readonly logger: Logger;
+  protected readonly credentials?: Credentials;
+  protected readonly tracker: ConnectionTracker;
+  protected readonly loop: ReconnectLoop;
+  protected stopped = true;
+  /** JSON of the last value published per property, so polls publish changes only. */
+  protected readonly lastPublished = new Map<string, string>();
+
+  protected constructor(options: RemoteDriverOptions, label: string) {
+    this.name = options.name;
+    this.td = options.td;
+    this.origin = redactUrl(options.tdUrl);
+    this.base = options.td.base ?? options.tdUrl;
+    this.publisher = options.publisher;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.credentials = options.credentials;
+    this.tracker = new ConnectionTracker(this.name, this.publisher, this.clock);
+    this.loop = new ReconnectLoop({
+      tracker: this.tracker,
+      clock: this.clock,
+      backoff: options.backoff,
+      logger: this.logger,
+      label: `${label} "${this.name}"`,
+      connect: (session) => this.connect(session),
+      teardown: () => this.teardown(),
+    });
+  }
+
+  /** Opens one connection (see ReconnectOptions.connect). */
+  protected abstract connect(session: number): Promise<void>;
+  /** Releases what a failed, lost or stopped connection holds. */
+  protected abstract teardown(): void;
+
+  abstract readProperty(property: string): Promise<unknown>;
+  abstract writeProperty(property: string, value: unknown): Promise<void>;
+  abstract invokeAction(action: string, input: unknown): Promise<Invocation>;
+  abstract cancelInvocation(id: string): Promise<Invocation>;
+  abstract getInvocation(id: string): Promise<Invocation>;
+  abstract listInvocations(): Promise<Invocation[]>;
+
+  describe(): ThingDescription {
+    return this.td;
+  }
+
+  connection(): ConnectionState {
+    return this.tracker.current;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.loop.stop();
+    this.tracker.set('disconnected', 'stopped');
+    this.stopped = true;
+  }
+
+  protected publishProperty(property: string, value: unknown): void {
+    if (this.stopped) return;
+    if (!matchesSchemaType(this.td.properties[property], value)) {
+      this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
+      return;
+    }
+    this.lastPublished.set(property, JSON.stringify(value));
+    this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
+  }
+}
