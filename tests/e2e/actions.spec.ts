@@ -59,7 +59,7 @@ test('rampTo goes pending → running with progress and log → completed', asyn
 
   const log = page.getByTestId(`log-${id}`);
   await expect(log).toContainText('ramping setpoint');
-  await expect(log).toContainText(`setpoint reached ${target} degC`);
+  await expect(log).toContainText(`setpoint reached ${target} °C`);
   expect(await log.locator('li').count()).toBeGreaterThanOrEqual(4);
   await expect(page.getByTestId(`output-${id}`)).toContainText(`"setpoint": ${target}`);
   await expect.poll(async () => parseShown(await page.getByTestId('value-thermo-setpoint').textContent())).toBe(target);

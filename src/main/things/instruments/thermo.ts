@@ -50,7 +50,7 @@ export const thermo: InstrumentDefinition = {
     });
     const stable = thing.addProperty<boolean>('stable', {
       title: 'Stable',
-      description: `True once the temperature has stayed within ±${STABLE_BAND_K} degC of the setpoint for ${STABLE_AFTER_S} s.`,
+      description: `True once the temperature has stayed within ±${STABLE_BAND_K} °C of the setpoint for ${STABLE_AFTER_S} s.`,
       schema: { type: 'boolean' },
       readOnly: true,
       initial: false,
@@ -81,7 +81,7 @@ export const thermo: InstrumentDefinition = {
         const distance = target - start;
         const durationS = (Math.abs(distance) / ratePerMin) * 60;
         const steps = Math.max(1, Math.ceil(durationS / 0.1));
-        context.log.info(`ramping setpoint ${start} → ${target} degC at ${ratePerMin} degC/min (${round(durationS, 1)} s)`);
+        context.log.info(`ramping setpoint ${start} → ${target} °C at ${ratePerMin} °C/min (${round(durationS, 1)} s)`);
         let quarter = 0;
         for (let step = 1; step <= steps; step++) {
           await context.sleep((durationS * 1000) / steps);
@@ -91,10 +91,10 @@ export const thermo: InstrumentDefinition = {
           context.progress(percent);
           if (Math.floor(percent / 25) > quarter && step < steps) {
             quarter = Math.floor(percent / 25);
-            context.log.info(`${quarter * 25}%: setpoint ${setpoint.get()} degC, temperature ${temperature.get()} degC`);
+            context.log.info(`${quarter * 25}%: setpoint ${setpoint.get()} °C, temperature ${temperature.get()} °C`);
           }
         }
-        context.log.info(`setpoint reached ${target} degC`);
+        context.log.info(`setpoint reached ${target} °C`);
         return { setpoint: setpoint.get(), temperature: temperature.get() };
       },
     });
