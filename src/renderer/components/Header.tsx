@@ -5,8 +5,8 @@ import { InstrumentsPanel } from './InstrumentsPanel';
 export function Header() {
   const host = useLab((state) => state.link.host);
   const status = useLab((state) => state.link.status);
-  const dropped = useLab((state) => state.stats.dropped);
-  const skipped = useLab((state) => state.stats.skipped + state.stats.missedBatches);
+  // Conflated property updates are by design; only real losses are flagged.
+  const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
   const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
@@ -16,9 +16,9 @@ export function Header() {
         <span className={`dot dot-${status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'disconnected'}`} />
         {host === 'electron' ? 'desktop' : window.location.host} · {statusText}
       </span>
-      {(dropped > 0 || skipped > 0) && (
-        <span className="tag warn-tag" data-testid="live-drops" title="Live messages lost upstream (dropped) or skipped on a key">
-          {dropped} dropped · {skipped} skipped
+      {lost > 0 && (
+        <span className="tag warn-tag" data-testid="live-drops" title="Live messages lost on the way: dropped in main, missing batches or missing action transitions">
+          {lost} live {lost === 1 ? 'message' : 'messages'} lost
         </span>
       )}
       <span className="spacer" />

@@ -20,7 +20,7 @@ export interface LiveStats {
   lastBatchSeq: number;
   /** Batches that never arrived (gaps in the batch sequence). */
   missedBatches: number;
-  /** Messages skipped on a key (gaps in a per-key sequence: conflated or dropped upstream). */
+  /** Action messages missing on a key (gaps in its sequence); property gaps are conflation. */
   skipped: number;
   conflated: number;
   dropped: number;

@@ -84,8 +84,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
         const previousSeq = lastSeq.get(key) ?? 0;
         // Older or repeated than what we hold: a replay after a reconnect race; never go back.
         if (item.seq <= previousSeq) continue;
+        // A gap on a property key is conflation (expected); actions are never conflated, so
+        // a gap there is a lost transition.
         const gap = item.seq > previousSeq + 1 && previousSeq > 0;
-        if (gap) stats.skipped += item.seq - previousSeq - 1;
+        if (gap && item.messageType === 'action') stats.skipped += item.seq - previousSeq - 1;
         lastSeq.set(key, item.seq);
 
         if (item.messageType === 'action') {

@@ -30,14 +30,14 @@ describe('lab store: applyBatch', () => {
     expect(state.invocations['inv-1']?.log).toHaveLength(1);
   });
 
-  it('counts conflated, dropped, skipped per-key messages and missed batches', () => {
+  it('counts conflated and dropped messages and missed batches; a property gap is conflation, not a loss', () => {
     const store = createLabStore();
     const key = liveKey('thermo', 'temperature');
     store.getState().applyBatch(batch(1, [item({ thing: 'thermo', affordance: 'temperature', seq: 1, payload: 1 })], { conflated: 2 }));
     store.getState().applyBatch(batch(3, [item({ thing: 'thermo', affordance: 'temperature', seq: 5, payload: 5 })], { dropped: 1 }));
     const { stats, live } = store.getState();
     expect(live[key]?.value).toBe(5);
-    expect(stats).toMatchObject({ batches: 2, lastBatchSeq: 3, missedBatches: 1, skipped: 3, conflated: 2, dropped: 1 });
+    expect(stats).toMatchObject({ batches: 2, lastBatchSeq: 3, missedBatches: 1, skipped: 0, conflated: 2, dropped: 1 });
   });
 
   it('ignores items older than or equal to the seq it holds, until sequences are reset', () => {
@@ -59,6 +59,8 @@ describe('lab store: applyBatch', () => {
     expect(first.refetch).toEqual([]);
     const second = store.getState().applyBatch(batch(2, [actionItem(3, invocation({ progress: 50 }), [])]));
     expect(second.refetch).toEqual([{ thing: 'thermo', id: 'inv-1' }]);
+    // Actions are never conflated: the missing transition counts as lost.
+    expect(store.getState().stats.skipped).toBe(1);
   });
 
   it('replaces the Thing list from ($lab, things) and keeps a valid selection', () => {
