@@ -6,6 +6,7 @@ import {
   parseResult,
   type LabApi,
 } from '../shared/contract';
+import { once } from '../shared/disposable';
 
 /** The part of Electron's ipcRenderer the preload uses; the real one fits. */
 export interface IpcRendererLike {
@@ -62,13 +63,10 @@ export function createLabApi(ipc: IpcRendererLike, report: (message: string, err
       if (typeof listener !== 'function') throw new TypeError('onLiveBatch needs a function');
       if (listeners.size === 0) ipc.on(LIVE_BATCH_CHANNEL, onBatch);
       listeners.add(listener);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
+      return once(() => {
         listeners.delete(listener);
         if (listeners.size === 0) ipc.removeListener(LIVE_BATCH_CHANNEL, onBatch);
-      };
+      });
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type LiveBatch,
   type WsClientFrame,
 } from '../../shared/contract';
-import type { Disposer } from '../../shared/disposable';
+import { once, type Disposer } from '../../shared/disposable';
 import type { LabErrorData, Result } from '../../shared/errors';
 import { liveKey } from '../store/keys';
 
@@ -230,12 +230,7 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
     },
     onLiveBatch(listener) {
       listeners.add(listener);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        listeners.delete(listener);
-      };
+      return once(() => listeners.delete(listener));
     },
     close() {
       closed = true;
