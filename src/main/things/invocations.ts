@@ -157,6 +157,12 @@ export class InvocationManager {
     return this.snapshot(this.find(id));
   }
 
+  /** The invocation if it is still pending or running, else undefined (finished or expired). */
+  active(id: string): Invocation | undefined {
+    const entry = this.entries.get(id);
+    return entry && !TERMINAL.has(entry.invocation.status) ? this.snapshot(entry) : undefined;
+  }
+
   list(): Invocation[] {
     return [...this.entries.values()].map((entry) => this.snapshot(entry));
   }

@@ -27,6 +27,11 @@ export interface ActionSpec<I, O> {
   output?: DataSchema;
   /** Gets input validated against `input`, with schema defaults filled in. */
   handler: (input: I, context: ActionContext) => Promise<O>;
+  /**
+   * Actions sharing a group run one at a time (two ramps fighting over one setpoint, two
+   * moves over one stage): invoking while another runs is refused with CONFLICT.
+   */
+  exclusive?: string;
 }
 
 /** Typed access to one property for the code that simulates (or drives) the Thing. */
@@ -59,6 +64,7 @@ interface PropertySlot extends PropertyDefinition {
 }
 
 interface ActionSlot extends ActionDefinition {
+  readonly exclusive?: string;
   validateInput(input: unknown): unknown;
   run: ActionRunner;
 }
@@ -97,6 +103,8 @@ export class Thing {
   private readonly properties = new Map<string, PropertySlot>();
   private readonly actions = new Map<string, ActionSlot>();
   private td: ThingDescription | null = null;
+  /** The latest invocation of each exclusive group. */
+  private readonly running = new Map<string, string>();
 
   constructor(private readonly init: ThingInit) {
     this.name = init.name;
@@ -158,6 +166,7 @@ export class Thing {
     const validateOutput = spec.output ? compileSchema<O>(spec.output) : null;
     const subject = `${name} input`;
     this.actions.set(name, {
+      exclusive: spec.exclusive,
       title: spec.title,
       description: spec.description,
       input: spec.input,
@@ -206,7 +215,19 @@ export class Thing {
     const slot = this.actions.get(name);
     if (!slot) throw new LabError('NOT_FOUND', `${this.name} has no action "${name}"`);
     const validated = slot.validateInput(input);
-    return this.invocations.start(name, validated, slot.run);
+    if (slot.exclusive !== undefined) {
+      const busy = this.running.get(slot.exclusive);
+      const current = busy === undefined ? undefined : this.invocations.active(busy);
+      if (current) {
+        throw new LabError(
+          'CONFLICT',
+          `${this.name}.${name}: ${current.action} is already running (invocation ${current.id}); wait for it or cancel it first`,
+        );
+      }
+    }
+    const invocation = this.invocations.start(name, validated, slot.run);
+    if (slot.exclusive !== undefined) this.running.set(slot.exclusive, invocation.id);
+    return invocation;
   }
 
   /** Publishes the current value of every observable property (after a reconnect or a stall). */

@@ -100,9 +100,12 @@ describe('simulated instruments', () => {
       const stage = get('stage');
       await stage.writeProperty('speed', 5000);
       const move = await stage.invokeAction('moveTo', { x: 1000, y: -2000, z: 500 });
-      const second = await stage.invokeAction('moveTo', { z: 0 });
+      // One motion at a time: refused before any invocation exists, naming the running one.
+      await expect(stage.invokeAction('home', null)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining(`moveTo is already running (invocation ${move.id})`),
+      });
       await vi.advanceTimersByTimeAsync(1000);
-      expect(await stage.getInvocation(second.id)).toMatchObject({ status: 'error', error: { title: 'CONFLICT' } });
       expect(await stage.getInvocation(move.id)).toMatchObject({ status: 'completed', output: { x: 1000, y: -2000, z: 500 } });
       const home = await stage.invokeAction('home', null);
       await vi.advanceTimersByTimeAsync(1000);

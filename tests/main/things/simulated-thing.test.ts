@@ -139,8 +139,11 @@ describe('simulated Things', () => {
     const outcomes = async (): Promise<string[]> => {
       const thing = await start(one(new RecordingPublisher(), { kind: 'thermo', faults: { actionFailure: { probability: 0.5 } } }));
       const ids: string[] = [];
-      for (let index = 0; index < 20; index++) ids.push((await thing.invokeAction('rampTo', { target: 25 })).id);
-      await vi.advanceTimersByTimeAsync(100);
+      // rampTo runs one at a time: let each finish before the next.
+      for (let index = 0; index < 20; index++) {
+        ids.push((await thing.invokeAction('rampTo', { target: 25 })).id);
+        await vi.advanceTimersByTimeAsync(100);
+      }
       const statuses = await Promise.all(ids.map(async (id) => (await thing.getInvocation(id)).status));
       await thing.stop();
       return statuses;

@@ -111,3 +111,31 @@ describe('Thing properties', () => {
     expect(publisher.values('g', 'v')).toEqual([2, 2]);
   });
 });
+
+describe('exclusive actions', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refuses a second action of the same group while one runs, and accepts it once that finished', async () => {
+    const thing = new Thing({ name: 'stage', title: 'Stage', publisher: new RecordingPublisher() });
+    const slow = (ms: number) => async (_input: null, context: { sleep(ms: number): Promise<void> }) => {
+      await context.sleep(ms);
+      return null;
+    };
+    thing.addAction<null, null>('move', { title: 'Move', exclusive: 'motion', handler: slow(1000) });
+    thing.addAction<null, null>('home', { title: 'Home', exclusive: 'motion', handler: slow(10) });
+    thing.addAction<null, null>('blink', { title: 'Blink', handler: slow(10) });
+    const move = thing.invokeAction('move', null);
+    expect(codeOf(() => thing.invokeAction('home', null))).toBe(
+      `CONFLICT: stage.home: move is already running (invocation ${move.id}); wait for it or cancel it first`,
+    );
+    // Other actions are not held up.
+    expect(thing.invokeAction('blink', null).status).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(thing.invokeAction('home', null).status).toBe('pending');
+  });
+});

@@ -102,6 +102,7 @@ export const psu: InstrumentDefinition = {
         },
         required: ['points'],
       },
+      exclusive: 'output',
       handler: async ({ start, stop, steps, dwellMs }, context) => {
         const saved = { setpoint: voltageSetpoint.get(), enabled: outputEnabled.get() };
         const every = Math.max(1, Math.round(steps / 10));

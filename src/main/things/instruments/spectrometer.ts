@@ -123,6 +123,7 @@ export const spectrometer: InstrumentDefinition = {
         },
         required: ['count', 'peakWavelength', 'peakCounts', 'meanCounts'],
       },
+      exclusive: 'acquisition',
       handler: async ({ count }, context) => {
         context.log.info(`acquiring ${count} spectra at ${exposure.get()} ms, gain ${gain.get()}`);
         const sum = new Array<number>(PIXELS).fill(0);

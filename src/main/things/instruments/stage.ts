@@ -1,4 +1,3 @@
-import { LabError } from '../../../shared/errors';
 import type { DataSchema } from '../../../shared/model';
 import type { ActionContext } from '../invocations';
 import { round, type InstrumentDefinition } from './types';
@@ -47,12 +46,8 @@ export const stage: InstrumentDefinition = {
       initial: DEFAULT_SPEED,
     });
 
-    let busyWith: string | null = null;
-
     /** Moves along a straight line in nominal time steps; on cancel the stage stops where it is. */
     const move = async (target: Position, context: ActionContext): Promise<Position> => {
-      if (busyWith !== null) throw new LabError('CONFLICT', `stage is busy with invocation ${busyWith}`);
-      busyWith = context.invocationId;
       moving.set(true);
       const from = { ...actual };
       const total = Math.hypot(target.x - from.x, target.y - from.y, target.z - from.z);
@@ -79,7 +74,6 @@ export const stage: InstrumentDefinition = {
         // Stopped (cancel or link loss): report where the stage stopped as the output.
         context.log.info(`stopped at (${round(actual.x, 1)}, ${round(actual.y, 1)}, ${round(actual.z, 1)}) µm`);
       } finally {
-        busyWith = null;
         moving.set(false);
       }
       return { x: round(actual.x, 3), y: round(actual.y, 3), z: round(actual.z, 3) };
@@ -95,6 +89,7 @@ export const stage: InstrumentDefinition = {
         additionalProperties: false,
       },
       output: positionOutput,
+      exclusive: 'motion',
       handler: (input, context) =>
         move({ x: input.x ?? actual.x, y: input.y ?? actual.y, z: input.z ?? actual.z }, context),
     });
@@ -103,6 +98,7 @@ export const stage: InstrumentDefinition = {
       title: 'Home',
       description: 'Drives all axes to the reference position (0, 0, 0).',
       output: positionOutput,
+      exclusive: 'motion',
       handler: async (_input, context) => {
         context.log.info('homing all axes');
         const position = await move({ x: 0, y: 0, z: 0 }, context);

@@ -76,6 +76,7 @@ export const thermo: InstrumentDefinition = {
         properties: { setpoint: { type: 'number', unit: 'degC' }, temperature: { type: 'number', unit: 'degC' } },
         required: ['setpoint', 'temperature'],
       },
+      exclusive: 'setpoint',
       handler: async ({ target, ratePerMin }, context) => {
         const start = setpoint.get();
         const distance = target - start;

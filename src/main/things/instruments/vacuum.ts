@@ -107,6 +107,7 @@ export const vacuum: InstrumentDefinition = {
         additionalProperties: false,
       },
       output: pressureOutput,
+      exclusive: 'pump',
       handler: async ({ targetMbar, timeoutS }, context) => {
         context.log.info(`pumping down to ${targetMbar} mbar`);
         if (!pumpRunning.get()) pumpRunning.set(true);
@@ -120,6 +121,7 @@ export const vacuum: InstrumentDefinition = {
       title: 'Vent',
       description: 'Stops the pumps and vents the chamber to atmosphere; finishes above 900 mbar.',
       output: pressureOutput,
+      exclusive: 'pump',
       handler: async (_input, context) => {
         context.log.warning('venting chamber');
         pumpRunning.set(false);
