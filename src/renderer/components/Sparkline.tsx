@@ -26,6 +26,7 @@ export function Sparkline({ thing, property, logScale }: { thing: string; proper
       let last = 0;
       buffer.forEach((time, value, index) => {
         const v = transform(value);
+        // NaN marks a gap; comparisons with it are false, so it never sets the range.
         if (v < min) min = v;
         if (v > max) max = v;
         if (index === 0) first = time;
@@ -41,11 +42,17 @@ export function Sparkline({ thing, property, logScale }: { thing: string; proper
       context.strokeStyle = strokeColour(canvas);
       context.lineWidth = 1.25;
       context.beginPath();
-      buffer.forEach((time, value, index) => {
+      let penDown = false;
+      buffer.forEach((time, value) => {
+        if (Number.isNaN(value)) {
+          penDown = false;
+          return;
+        }
         const x = ((time - first) / span) * (width - 2) + 1;
         const y = height - 2 - ((transform(value) - min) / (max - min)) * (height - 4);
-        if (index === 0) context.moveTo(x, y);
-        else context.lineTo(x, y);
+        if (penDown) context.lineTo(x, y);
+        else context.moveTo(x, y);
+        penDown = true;
       });
       context.stroke();
     };

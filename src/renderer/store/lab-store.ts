@@ -131,6 +131,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           if (!parsed.success) continue;
           const previous = things.find((thing) => thing.name === item.thing)?.connection;
           things = withConnection(things, item.thing, parsed.data);
+          if (previous?.status === 'connected' && parsed.data.status !== 'connected') series.markGap(item.thing, receivedAt);
           if (previous?.status !== parsed.data.status) {
             events.push({
               time: item.time,

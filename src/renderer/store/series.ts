@@ -25,7 +25,7 @@ export class RingBuffer {
     else this.start = (this.start + 1) % this.capacity;
   }
 
-  /** Oldest first. */
+  /** Oldest first. A NaN value marks a gap (the source was disconnected). */
   forEach(visit: (time: number, value: number, index: number) => void): void {
     for (let i = 0; i < this.count; i += 1) {
       const index = (this.start + i) % this.capacity;
@@ -44,6 +44,8 @@ export class RingBuffer {
     this.count = 0;
   }
 }
+
+import { splitLiveKey } from './keys';
 
 const INTERVALS_KEPT = 32;
 
@@ -73,6 +75,16 @@ export class SeriesRegistry {
     if (typeof value === 'number' && Number.isFinite(value)) {
       track.numbers ??= new RingBuffer(this.capacity);
       track.numbers.push(at, value);
+    }
+  }
+
+  /**
+   * Breaks every numeric series of a Thing at `at` (its connection was lost): plots draw no
+   * line across the time nothing was known.
+   */
+  markGap(thing: string, at: number): void {
+    for (const [key, track] of this.tracks) {
+      if (track.numbers && splitLiveKey(key).thing === thing) track.numbers.push(at, Number.NaN);
     }
   }
 

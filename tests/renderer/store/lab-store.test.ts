@@ -96,6 +96,25 @@ describe('lab store: applyBatch', () => {
     expect(values).toEqual([30, 40, 50]);
   });
 
+  it("breaks a Thing's numeric series where its connection was lost, and only that Thing's", () => {
+    const series = new SeriesRegistry();
+    const store = createLabStore({ series });
+    store.getState().setThings([summary('t'), summary('u')]);
+    const apply = (seq: number, items: Parameters<typeof batch>[1]) => store.getState().applyBatch(batch(seq, items), seq * 100);
+    apply(1, [item({ thing: 't', affordance: 'p', seq: 1, payload: 1 }), item({ thing: 'u', affordance: 'p', seq: 1, payload: 1 })]);
+    apply(2, [item({ thing: 't', affordance: '$connection', seq: 1, payload: connection('disconnected', 'server gone') })]);
+    apply(3, [item({ thing: 't', affordance: '$connection', seq: 2, payload: connection('connecting') })]);
+    apply(4, [item({ thing: 't', affordance: '$connection', seq: 3, payload: connection('connected') })]);
+    apply(5, [item({ thing: 't', affordance: 'p', seq: 2, payload: 2 })]);
+    const samples = (thing: string) => {
+      const values: number[] = [];
+      series.numbers(liveKey(thing, 'p'))?.forEach((_time, value) => values.push(value));
+      return values;
+    };
+    expect(samples('t')).toEqual([1, Number.NaN, 2]);
+    expect(samples('u')).toEqual([1]);
+  });
+
   it('read-once values never overwrite a live value', () => {
     const store = createLabStore();
     const key = liveKey('thermo', 'setpoint');
