@@ -21,6 +21,12 @@ const messageOf = (run: () => unknown): string => {
 };
 
 describe('instrument configuration', () => {
+  it('the training file gives each of the first four instruments a fault', () => {
+    const config = loadInstrumentConfig('config/training-faults.json');
+    expect(config.instruments.map((entry) => Object.keys(entry.faults))).toEqual([['disconnect'], ['slowActions'], ['stall'], ['actionFailure', 'spikes'], []]);
+    expect(createSimulatedThings(config, new RecordingPublisher())).toHaveLength(5);
+  });
+
   it('the default file starts all five instruments healthy', () => {
     const config = loadInstrumentConfig(DEFAULT_INSTRUMENT_CONFIG_PATH);
     expect(config.instruments.map((entry) => entry.kind)).toEqual(['thermo', 'stage', 'spectrometer', 'psu', 'vacuum']);
