@@ -10,6 +10,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { MessageBroker } from '../src/main/core/broker';
 import { Message } from '../src/main/core/message';
 import { createToken } from '../src/main/ipc/access-token';
@@ -36,15 +37,6 @@ const DRAIN_TIMEOUT_MS = 8000;
 const MAX_CATCH_UP_TICKS = 5;
 const TARGET_P99_MS = 50;
 const TARGET_MAIN_CPU_CORES = 1;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -304,7 +296,7 @@ async function main(): Promise<void> {
       instruments: false,
     });
 
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     const page: Page = await browser.newPage();
     page.on('console', (message) => {
       // zod probes for eval once; the page's CSP (as the app's) refuses it, so zod parses without its JIT.
