@@ -26,7 +26,10 @@ export interface LiveChannelOptions {
   setTimer?: (callback: () => void, ms: number) => () => void;
   /** Upper bound on the time from the first pending item to its flush. */
   flushMs?: number;
-  /** A batch of this many items is flushed at once, without waiting for the timer. */
+  /**
+   * A batch of this many items is flushed at once, without waiting for the timer. Large enough
+   * that 1,000 busy properties fit one batch: each batch costs the renderer one store update.
+   */
   maxBatchItems?: number;
   /** Pending items beyond this are dropped (counted, logged): only reached when the transport stalls. */
   maxPendingItems?: number;
@@ -80,7 +83,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
   const now = options.now ?? Date.now;
   const setTimer = options.setTimer ?? defaultSetTimer;
   const flushMs = options.flushMs ?? 16;
-  const maxBatchItems = options.maxBatchItems ?? 500;
+  const maxBatchItems = options.maxBatchItems ?? 2000;
   const maxPendingItems = options.maxPendingItems ?? 50_000;
   const maxKeys = options.maxKeys ?? 10_000;
   const maxUnacknowledged = options.maxUnacknowledged ?? 4;
