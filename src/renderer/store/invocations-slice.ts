@@ -34,15 +34,21 @@ export function mergeLog(log: readonly LogRecord[], added: readonly LogRecord[])
   return joined.length > MAX_LOG ? joined.slice(joined.length - MAX_LOG) : joined;
 }
 
-/** A finished invocation never goes back to pending/running (a late or replayed message). */
-function keepsTerminal(current: Invocation | undefined, incoming: Pick<Invocation, 'status'>): boolean {
-  return current !== undefined && isTerminal(current) && !isTerminal(incoming);
+/** pending → running → finished: the only order an invocation moves in. */
+const stage = (invocation: Pick<Invocation, 'status'>): number => (isTerminal(invocation) ? 2 : invocation.status === 'running' ? 1 : 0);
+
+/**
+ * An invocation never moves back (finished → running, running → pending): a call reply
+ * (invoke, cancel, list) can arrive after live messages that already reported a later status.
+ */
+function keepsCurrent(current: Invocation | undefined, incoming: Pick<Invocation, 'status'>): boolean {
+  return current !== undefined && stage(incoming) < stage(current);
 }
 
 /** A live `action` message: the invocation without its log, plus the new records. */
 export function applyActionPayload(map: Record<string, Invocation>, payload: ActionEventPayload): Record<string, Invocation> {
   const current = map[payload.invocation.id];
-  if (keepsTerminal(current, payload.invocation)) return map;
+  if (keepsCurrent(current, payload.invocation)) return map;
   const log = mergeLog(current?.log ?? [], payload.newLog);
   return { ...map, [payload.invocation.id]: { ...payload.invocation, log } };
 }
@@ -50,7 +56,7 @@ export function applyActionPayload(map: Record<string, Invocation>, payload: Act
 /** A full invocation: its log is authoritative, but records we already hold beyond it are kept. */
 export function putInvocation(map: Record<string, Invocation>, invocation: Invocation): Record<string, Invocation> {
   const current = map[invocation.id];
-  if (keepsTerminal(current, invocation)) return map;
+  if (keepsCurrent(current, invocation)) return map;
   const log = current && current.log.length > invocation.log.length ? mergeLog(invocation.log, current.log) : mergeLog([], invocation.log);
   return { ...map, [invocation.id]: { ...invocation, log } };
 }

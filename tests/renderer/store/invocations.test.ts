@@ -30,6 +30,17 @@ describe('invocations slice', () => {
     expect(store.getState().invocations['inv-1']?.status).toBe('completed');
   });
 
+  it('keeps a live running status when the invoke reply (pending) arrives after it', () => {
+    const store = createLabStore();
+    store.getState().applyBatch(batch(1, [actionItem(1, invocation({ status: 'running', progress: 30 }), [record(1)])]));
+    store.getState().putInvocations([invocation({ status: 'pending', progress: null, timeStarted: null })]);
+    expect(store.getState().invocations['inv-1']).toMatchObject({ status: 'running', progress: 30 });
+    expect(store.getState().invocations['inv-1']?.log).toHaveLength(1);
+    // A later status from a reply is taken.
+    store.getState().putInvocations([invocation({ status: 'cancelled', progress: 30 })]);
+    expect(store.getState().invocations['inv-1']?.status).toBe('cancelled');
+  });
+
   it('bounds the log and the number of finished invocations', () => {
     const many = Array.from({ length: MAX_LOG + 10 }, (_, n) => ({ time: `t${n}`, level: 'info' as const, message: `m${n}` }));
     expect(mergeLog([], many)).toHaveLength(MAX_LOG);
