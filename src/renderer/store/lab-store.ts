@@ -12,7 +12,7 @@ import {
   type ThingSummary as ThingSummaryType,
 } from '../../shared/model';
 import { z } from 'zod';
-import { createConnectionSlice, emptyStats, type LiveStats } from './connection-slice';
+import { createConnectionSlice, type LiveStats } from './connection-slice';
 import { appendEvents, createEventsSlice, type NewTimelineEvent } from './events-slice';
 import { applyActionPayload, boundInvocations, createInvocationsSlice } from './invocations-slice';
 import { liveKey } from './keys';
@@ -180,7 +180,8 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
     resetSequences() {
       lastSeq = new Map();
-      set((state) => ({ stats: { ...emptyStats(), conflated: state.stats.conflated, dropped: state.stats.dropped, skipped: state.stats.skipped } }));
+      // Only the batch sequence restarts; losses counted so far stay counted (never silent).
+      set((state) => ({ stats: { ...state.stats, lastBatchSeq: 0 } }));
     },
   }));
 }

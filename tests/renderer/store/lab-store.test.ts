@@ -53,6 +53,16 @@ describe('lab store: applyBatch', () => {
     expect(store.getState().stats.missedBatches).toBe(0);
   });
 
+  it('keeps counted losses across a sequence reset', () => {
+    const store = createLabStore();
+    store.getState().applyBatch(batch(1, []));
+    store.getState().applyBatch(batch(4, [], { dropped: 2 }));
+    store.getState().resetSequences();
+    // The new channel starts at 1 again: no gap against the old channel's last batch.
+    store.getState().applyBatch(batch(1, []));
+    expect(store.getState().stats).toMatchObject({ lastBatchSeq: 1, missedBatches: 2, dropped: 2 });
+  });
+
   it('asks for a refetch when an action key has a gap', () => {
     const store = createLabStore();
     const first = store.getState().applyBatch(batch(1, [actionItem(1, invocation(), [])]));
