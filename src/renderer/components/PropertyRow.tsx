@@ -2,6 +2,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { PropertyAffordance } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { formatAge, formatValue, isLogScale } from '../ui/format';
+import { bindToFrames } from '../ui/frame-binding';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { PropertyEditor } from './PropertyEditor';
 import { Sparkline } from './Sparkline';
@@ -23,6 +24,25 @@ function Age({ thing, name }: { thing: string; name: string }) {
   return <span ref={ref} className="age" data-testid={`age-${thing}-${name}`} />;
 }
 
+/**
+ * The shown value, bound transiently: a 10 Hz property rewrites this text on animation frames
+ * instead of re-rendering its whole row per sample.
+ */
+function ValueText({ thing, name, affordance }: { thing: string; name: string; affordance: PropertyAffordance }) {
+  const { store } = useLabContext();
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const key = liveKey(thing, name);
+    const update = () => {
+      const live = store.getState().live[key];
+      if (ref.current) ref.current.textContent = live === undefined ? '…' : formatValue(live.value, affordance);
+    };
+    update();
+    return bindToFrames(store, (state) => state.live[key]?.value, update);
+  }, [store, thing, name, affordance]);
+  return <span ref={ref} data-testid={`value-${thing}-${name}`} />;
+}
+
 function useStale(thing: string, name: string): boolean {
   const { series, ticker } = useLabContext();
   const key = liveKey(thing, name);
@@ -41,10 +61,6 @@ export function PropertyRow({
   disconnected: boolean;
 }) {
   const key = liveKey(thing, name);
-  const text = useLab((state) => {
-    const live = state.live[key];
-    return live === undefined ? '…' : formatValue(live.value, affordance);
-  });
   const kind = useLab((state) => {
     const value = state.live[key]?.value;
     return Array.isArray(value) ? 'array' : typeof value;
@@ -62,7 +78,7 @@ export function PropertyRow({
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
       </th>
       <td className="value">
-        <span data-testid={`value-${thing}-${name}`}>{text}</span>
+        <ValueText thing={thing} name={name} affordance={affordance} />
         {stale && (
           <span className="tag stale-tag" data-testid={`stale-${thing}-${name}`}>
             stale

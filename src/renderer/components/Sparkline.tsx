@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { liveKey } from '../store/keys';
 import { prepareCanvas, strokeColour } from '../ui/canvas';
+import { bindToFrames } from '../ui/frame-binding';
 import { useLabContext } from '../ui/lab-context';
 
 /** Last samples of a numeric property, redrawn on animation frames, never by React. */
@@ -10,10 +11,7 @@ export function Sparkline({ thing, property, logScale }: { thing: string; proper
 
   useEffect(() => {
     const key = liveKey(thing, property);
-    let frame = 0;
-    let seen: number | undefined;
     const draw = () => {
-      frame = 0;
       const canvas = canvasRef.current;
       const buffer = series.numbers(key);
       if (!canvas) return;
@@ -56,21 +54,7 @@ export function Sparkline({ thing, property, logScale }: { thing: string; proper
       });
       context.stroke();
     };
-    const schedule = () => {
-      if (frame === 0) frame = requestAnimationFrame(draw);
-    };
-    schedule();
-    const unsubscribe = store.subscribe((state) => {
-      const receivedAt = state.live[key]?.receivedAt;
-      if (receivedAt !== seen) {
-        seen = receivedAt;
-        schedule();
-      }
-    });
-    return () => {
-      unsubscribe();
-      if (frame !== 0) cancelAnimationFrame(frame);
-    };
+    return bindToFrames(store, (state) => state.live[key]?.receivedAt, draw);
   }, [store, series, thing, property, logScale]);
 
   return <canvas ref={canvasRef} className="sparkline" data-testid={`sparkline-${thing}-${property}`} aria-hidden="true" />;

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { liveKey } from '../store/keys';
 import { prepareCanvas, strokeColour } from '../ui/canvas';
+import { bindToFrames } from '../ui/frame-binding';
 import { formatNumber } from '../ui/format';
 import { useLabContext } from '../ui/lab-context';
 
@@ -14,10 +15,7 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
 
   useEffect(() => {
     const key = liveKey(thing, property);
-    let frame = 0;
-    let seen: unknown;
     const draw = () => {
-      frame = 0;
       const canvas = canvasRef.current;
       if (!canvas) return;
       const context = prepareCanvas(canvas);
@@ -51,21 +49,7 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
       context.fillText(`min ${formatNumber(min)}  ·  ${values.length} points`, 2, height - 1);
       context.globalAlpha = 1;
     };
-    const schedule = () => {
-      if (frame === 0) frame = requestAnimationFrame(draw);
-    };
-    schedule();
-    const unsubscribe = store.subscribe((state) => {
-      const value = state.live[key]?.value;
-      if (value !== seen) {
-        seen = value;
-        schedule();
-      }
-    });
-    return () => {
-      unsubscribe();
-      if (frame !== 0) cancelAnimationFrame(frame);
-    };
+    return bindToFrames(store, (state) => state.live[key]?.value, draw);
   }, [store, thing, property]);
 
   return <canvas ref={canvasRef} className="spectrum" data-testid={`plot-${thing}-${property}`} aria-label={`${property} plot`} />;
