@@ -9,14 +9,14 @@ export const THINGS = ['thermo', 'stage', 'spectrometer', 'psu', 'vacuum'] as co
 export const LIVE_TIMEOUT = 20_000;
 
 /** Opens the app and waits until the WebSocket link and the Thing list are up. */
-export async function openApp(page: Page): Promise<void> {
+export async function openApp(page: Page, timeout = LIVE_TIMEOUT): Promise<void> {
   await page.goto(E2E_URL);
-  await waitForApp(page);
+  await waitForApp(page, timeout);
 }
 
-export async function waitForApp(page: Page): Promise<void> {
-  await expect(page.getByTestId('link-status')).toHaveAttribute('data-status', 'connected', { timeout: LIVE_TIMEOUT });
-  await expect(page.getByTestId('thing-list')).toBeVisible({ timeout: LIVE_TIMEOUT });
+export async function waitForApp(page: Page, timeout = LIVE_TIMEOUT): Promise<void> {
+  await expect(page.getByTestId('link-status')).toHaveAttribute('data-status', 'connected', { timeout });
+  await expect(page.getByTestId('thing-list')).toBeVisible({ timeout });
 }
 
 export async function selectThing(page: Page, thing: string): Promise<void> {
@@ -63,7 +63,7 @@ export async function invocationIds(page: Page, thing: string, action: string): 
 }
 
 /** Clicks Run and returns the id of the invocation row that appears for it. */
-export async function runAction(page: Page, thing: string, action: string): Promise<string> {
+export async function runAction(page: Page, thing: string, action: string, timeout = LIVE_TIMEOUT): Promise<string> {
   const before = new Set(await invocationIds(page, thing, action));
   await page.getByTestId(`run-${thing}-${action}`).click();
   let id = '';
@@ -73,7 +73,7 @@ export async function runAction(page: Page, thing: string, action: string): Prom
         id = (await invocationIds(page, thing, action)).find((each) => !before.has(each)) ?? '';
         return id;
       },
-      { timeout: LIVE_TIMEOUT, message: `a new ${thing}/${action} invocation row` },
+      { timeout, message: `a new ${thing}/${action} invocation row` },
     )
     .not.toBe('');
   await expect(page.getByTestId(`run-error-${thing}-${action}`)).toHaveCount(0);

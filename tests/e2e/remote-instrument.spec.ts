@@ -1,11 +1,9 @@
 import { createServer } from 'node:net';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { openApp, parseShown, runAction } from './helpers';
 import {
   REMOTE_TIMEOUT,
-  invocationRowIds,
   nextShownNumber,
-  openLab,
-  shownNumber,
   startGarbageServer,
   startWotServer,
   type GarbageServer,
@@ -90,7 +88,7 @@ async function pushUntilShown(page: Page, property: string, value: number): Prom
     .poll(
       async () => {
         wot.set(property, value);
-        return shownNumber(await shown.textContent());
+        return parseShown(await shown.textContent());
       },
       { timeout: REMOTE_TIMEOUT, message: `${THING}.${property} shows ${value}` },
     )
@@ -99,7 +97,7 @@ async function pushUntilShown(page: Page, property: string, value: number): Prom
 
 test('add a WoT instrument by URL, watch its live values, run an action, remove it', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await openLab(page);
+  await openApp(page, REMOTE_TIMEOUT);
   expect(await thingNames(page)).not.toContain(THING);
 
   const id = await test.step('add the instrument by URL', async () => {
@@ -140,19 +138,7 @@ test('add a WoT instrument by URL, watch its live values, run an action, remove 
   });
 
   await test.step('its asynchronous action runs until completed, with its output', async () => {
-    const before = new Set(await invocationRowIds(page, THING, 'measure'));
-    await page.getByTestId(`run-${THING}-measure`).click();
-    let invocation = '';
-    await expect
-      .poll(
-        async () => {
-          invocation = (await invocationRowIds(page, THING, 'measure')).find((each) => !before.has(each)) ?? '';
-          return invocation;
-        },
-        { timeout: REMOTE_TIMEOUT, message: 'a new measure invocation row' },
-      )
-      .not.toBe('');
-    await expect(page.getByTestId(`run-error-${THING}-measure`)).toHaveCount(0);
+    const invocation = await runAction(page, THING, 'measure', REMOTE_TIMEOUT);
     await expect(page.getByTestId(`invocation-${invocation}`)).toHaveAttribute('data-status', 'completed', { timeout: REMOTE_TIMEOUT });
     await expect(page.getByTestId(`status-${invocation}`)).toHaveText('completed');
     await expect(page.getByTestId(`output-${invocation}`)).toHaveText('42');
@@ -177,7 +163,7 @@ test('a URL that is no instrument is refused with a reason; an unreachable one i
   page,
 }, testInfo) => {
   test.setTimeout(120_000);
-  await openLab(page);
+  await openApp(page, REMOTE_TIMEOUT);
   const thingsBefore = await thingNames(page);
   expect(thingsBefore).toContain('thermo');
 
