@@ -221,7 +221,17 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
       const id = nextId++;
       const frame: WsClientFrame = { type: 'call', id, channel, request };
       return new Promise<Result<CallResponse<C>>>((resolve) => {
-        const timer = setTimeout(() => settle(id, failure('TIMEOUT', `${channel}: no reply within ${timeoutMs / 1000} s`)), timeoutMs);
+        const timer = setTimeout(() => {
+          // Still queued: the link never came back, so the request never left this page.
+          const unsent = pending.get(id)?.frame !== undefined;
+          const seconds = timeoutMs / 1000;
+          settle(
+            id,
+            unsent
+              ? failure('DISCONNECTED', `not sent: no connection to Lab Monitor for ${seconds} s`)
+              : failure('TIMEOUT', `no reply from Lab Monitor within ${seconds} s (${channel})`),
+          );
+        }, timeoutMs);
         const text = JSON.stringify(frame);
         const sent = socket !== undefined && socket.readyState === OPEN;
         pending.set(id, { timer, frame: sent ? undefined : text, onResult: (raw) => resolve(parseResult(channel, raw)) });

@@ -103,6 +103,17 @@ describe('ws LabApi', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
   });
 
+  it('says a call was never sent when the link stays down until its timeout', async () => {
+    const api = setup();
+    const pending = api.call('lab:property:write', { thing: 'thermo', property: 'setpoint', value: 40 });
+    vi.advanceTimersByTime(1001);
+    await expect(pending).resolves.toMatchObject({ ok: false, error: { code: 'DISCONNECTED', message: expect.stringContaining('not sent') } });
+    // Nor is it sent when the link comes back.
+    FakeSocket.all[0]!.open();
+    expect(FakeSocket.all[0]!.sent).toEqual([]);
+    api.close();
+  });
+
   it('reconnects with backoff and subscribes every live key again', async () => {
     const states: WsLinkState[] = [];
     const api = setup(states);
