@@ -11,7 +11,7 @@ import {
   type LiveBatch,
   type WsClientFrame,
 } from '../../shared/contract';
-import { once, type Disposer } from '../../shared/disposable';
+import { once } from '../../shared/disposable';
 import type { LabErrorData, Result } from '../../shared/errors';
 import { liveKey } from '../store/keys';
 
@@ -281,5 +281,3 @@ function liveRequest(request: unknown): { thing: string; affordance: string } | 
   const affordance: unknown = Reflect.get(request, 'affordance');
   return typeof thing === 'string' && typeof affordance === 'string' ? { thing, affordance } : undefined;
 }
-
-export type { Disposer };

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { LiveBatch } from '../../shared/contract';
+import type { LiveBatch } from '../../shared/contract';
 import {
   ActionEventPayload,
   CONNECTION_AFFORDANCE,
@@ -184,10 +184,4 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       set((state) => ({ stats: { ...state.stats, lastBatchSeq: 0 } }));
     },
   }));
-}
-
-/** Parses an unknown batch (from a transport that did not) before applying it. */
-export function parseBatch(raw: unknown): LiveBatch | undefined {
-  const parsed = LiveBatch.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
 }
