@@ -13,7 +13,7 @@ export function Header() {
     <header className="app-header">
       <span className="app-name">Lab Monitor</span>
       <span className="host" data-testid="link-status" data-status={status} title={`via ${host === 'electron' ? 'desktop IPC' : 'WebSocket'}`}>
-        <span className={`dot dot-${status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'disconnected'}`} />
+        <span className={`dot dot-${status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'disconnected'}`} aria-hidden="true" />
         {host === 'electron' ? 'desktop' : window.location.host} · {statusText}
       </span>
       {lost > 0 && (

@@ -112,7 +112,7 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
         {instruments.length === 0 && <li className="muted">No remote instruments added.</li>}
         {instruments.map((instrument) => (
           <li key={instrument.id} data-testid={`instrument-${instrument.id}`} data-status={instrument.connection.status}>
-            <span className={`dot dot-${instrument.connection.status}`} />
+            <span className={`dot dot-${instrument.connection.status}`} role="img" aria-label={instrument.connection.status} />
             <span className="instrument-url" title={instrument.connection.reason ?? instrument.connection.status}>
               {instrument.url}
               <span className="muted"> · {instrument.kind} · {instrument.things.length > 0 ? instrument.things.join(', ') : instrument.connection.status}</span>

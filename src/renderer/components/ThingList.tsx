@@ -19,7 +19,7 @@ function ThingItem({ name }: { name: string }) {
         title={reason ? `${status}: ${reason}` : status}
         onClick={() => select(name)}
       >
-        <span className={`dot dot-${status}`} aria-label={status} />
+        <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
           <span className="thing-title">{title}</span>
           <span className="thing-sub muted">
