@@ -114,7 +114,9 @@ export async function recordInvocationRows(page: Page, thing: string, action: st
     samples.push(sample);
   });
   await page.evaluate((cardTestId) => {
-    const record = (window as unknown as { e2eRecordInvocation: (sample: StatusSample) => void }).e2eRecordInvocation;
+    const exposed: unknown = Reflect.get(window, 'e2eRecordInvocation');
+    if (typeof exposed !== 'function') throw new Error('e2eRecordInvocation was not exposed');
+    const record = (sample: StatusSample): void => void Reflect.apply(exposed, window, [sample]);
     const last = new Map<string, string>();
     const scan = () => {
       const card = document.querySelector(`[data-testid="${cardTestId}"]`);
