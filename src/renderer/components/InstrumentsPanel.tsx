@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Credentials } from '../../shared/contract';
 import { useLab, useLabContext } from '../ui/lab-context';
 
@@ -22,16 +22,14 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const refresh = async () => {
+  const refresh = useCallback(async () => {
     const listed = await client.listInstruments();
     if (listed.ok) store.getState().setInstruments(listed.value);
-  };
+  }, [client, store]);
 
   useEffect(() => {
-    void client.listInstruments().then((listed) => {
-      if (listed.ok) store.getState().setInstruments(listed.value);
-    });
-  }, [client, store]);
+    void refresh();
+  }, [refresh]);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
