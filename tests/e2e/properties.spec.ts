@@ -142,3 +142,15 @@ function isSetpointWrite(frame: unknown): frame is WriteFrame {
   if (channel !== 'lab:property:write' || typeof request !== 'object' || request === null) return false;
   return 'thing' in request && request.thing === 'thermo' && 'property' in request && request.property === 'setpoint';
 }
+
+test('a boolean editor follows the live value, so Set without a change keeps the output on', async ({ page }) => {
+  await selectThing(page, 'psu');
+  const value = page.getByTestId('value-psu-outputEnabled');
+  const box = page.getByTestId('edit-psu-outputEnabled');
+  await expect(value).toHaveText('true', { timeout: LIVE_TIMEOUT });
+  await expect(box).toBeChecked();
+  await page.getByTestId('edit-submit-psu-outputEnabled').click();
+  await expect(page.getByTestId('timeline').getByTestId('timeline-entry').filter({ hasText: 'outputEnabled ← true' })).not.toHaveCount(0);
+  await expect(value).toHaveText('true');
+  await expect(box).toBeChecked();
+});

@@ -196,9 +196,13 @@ test('a URL that is no instrument is refused with a reason; an unreachable one i
   await expect(error).toHaveCount(0);
   await expect(row).toHaveAttribute('data-status', 'disconnected');
   await expect(row.locator('.instrument-url')).toHaveAttribute('title', /ECONNREFUSED/);
+  // Said at once, not only on hover: the operator may have mistyped the address.
+  await expect(page.getByTestId('instrument-notice')).toContainText(/not reachable yet: .*ECONNREFUSED/);
+  await expect(row.locator('.instrument-reason')).toContainText('ECONNREFUSED');
   const id = await instrumentId(row);
   await page.getByTestId(`remove-instrument-${id}`).click();
   await expect(row).toHaveCount(0, { timeout: REMOTE_TIMEOUT });
+  await expect(page.getByTestId('instrument-notice')).toHaveCount(0);
   await closeInstrumentsPanel(page);
 
   // The sidebar is unchanged and the simulated thermometer still updates.

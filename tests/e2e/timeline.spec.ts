@@ -66,7 +66,7 @@ test('the timeline shows writes and action transitions, filtered by Thing and ki
   // Nothing selected: the list says so.
   await page.getByTestId('timeline-filter-write').uncheck();
   await expect(entries).toHaveCount(0);
-  await expect(timeline).toContainText('No events yet.');
+  await expect(timeline).toContainText('No events match the filters.');
 
   // Everything back: property changes flow in too.
   await page.getByTestId('timeline-filter-thing').selectOption('');

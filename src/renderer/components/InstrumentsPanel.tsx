@@ -4,6 +4,8 @@ import { useLab, useLabContext } from '../ui/lab-context';
 
 type Scheme = Credentials['scheme'];
 
+const REFRESH_MS = 2000;
+
 function credentialsOf(scheme: Scheme, username: string, password: string, token: string): Credentials | undefined {
   if (scheme === 'basic') return { scheme, username, password };
   if (scheme === 'bearer') return { scheme, token };
@@ -20,6 +22,7 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
   const [password, setPassword] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const refresh = useCallback(async () => {
@@ -27,8 +30,11 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
     if (listed.ok) store.getState().setInstruments(listed.value);
   }, [client, store]);
 
+  // While the panel is open, connection states of the added instruments stay current.
   useEffect(() => {
     void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
   }, [refresh]);
 
   const add = async (event: FormEvent) => {
@@ -40,6 +46,7 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
     }
     setBusy(true);
     setError(null);
+    setNotice(null);
     const result = await client.addInstrument(trimmed, credentialsOf(scheme, username, password, token));
     setBusy(false);
     if (!result.ok) {
@@ -49,12 +56,20 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
     setUrl('');
     setPassword('');
     setToken('');
+    const { status, reason } = result.value.connection;
+    // Kept and retried, but an operator who mistyped the address must see it now.
+    if (status !== 'connected') setNotice(`Added, but not reachable yet${reason ? `: ${reason}` : ''}. Lab Monitor keeps trying.`);
     await refresh();
   };
 
   const remove = async (id: string) => {
     const result = await client.removeInstrument(id);
-    if (!result.ok) setError(`${result.error.code}: ${result.error.message}`);
+    if (result.ok) {
+      setError(null);
+      setNotice(null);
+    } else {
+      setError(`${result.error.code}: ${result.error.message}`);
+    }
     await refresh();
   };
 
@@ -105,6 +120,11 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
             {error}
           </p>
         )}
+        {notice !== null && (
+          <p className="field-notice" role="status" data-testid="instrument-notice">
+            {notice}
+          </p>
+        )}
       </form>
       <ul className="instrument-list" data-testid="instrument-list">
         {instruments.length === 0 && <li className="muted">No remote instruments added.</li>}
@@ -114,6 +134,9 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
             <span className="instrument-url" title={instrument.connection.reason ?? instrument.connection.status}>
               {instrument.url}
               <span className="muted"> · {instrument.kind} · {instrument.things.length > 0 ? instrument.things.join(', ') : instrument.connection.status}</span>
+              {instrument.connection.status !== 'connected' && instrument.connection.reason && (
+                <span className="instrument-reason">{instrument.connection.reason}</span>
+              )}
             </span>
             <button type="button" className="danger small" onClick={() => void remove(instrument.id)} data-testid={`remove-instrument-${instrument.id}`}>
               Remove

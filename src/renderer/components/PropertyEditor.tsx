@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { DataSchema } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { formatValue } from '../ui/format';
-import { useLabContext } from '../ui/lab-context';
+import { useLab, useLabContext } from '../ui/lab-context';
 import { checkDraft, fieldKind, initialDraft, type Draft } from '../ui/schema-input';
 import { FieldInput } from './FieldInput';
 
@@ -10,10 +10,13 @@ import { FieldInput } from './FieldInput';
 export function PropertyEditor({ thing, name, schema, disabled }: { thing: string; name: string; schema: DataSchema; disabled: boolean }) {
   const { client, store } = useLabContext();
   const kind = fieldKind(schema);
-  // Booleans and enums start from the current value; numbers start empty with it as placeholder.
-  const [draft, setDraft] = useState<Draft>(() =>
-    kind === 'boolean' || kind === 'enum' ? initialDraft({ ...schema, default: undefined }, store.getState().live[liveKey(thing, name)]?.value) : '',
-  );
+  const discrete = kind === 'boolean' || kind === 'enum';
+  // Booleans and enums show the live value until the operator changes the field (a checkbox
+  // that lagged the instrument would switch it off on Set); numbers start empty, the value
+  // being right beside them. Both change rarely, so following them costs no renders.
+  const live = useLab((state) => (discrete ? state.live[liveKey(thing, name)]?.value : undefined));
+  const [edited, setEdited] = useState<Draft | undefined>(undefined);
+  const draft: Draft = edited ?? (discrete ? initialDraft({ ...schema, default: undefined }, live) : '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -30,7 +33,7 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
     setBusy(false);
     const text = `${name} ← ${formatValue(checked.value, schema)}`;
     if (result.ok) {
-      if (kind !== 'boolean' && kind !== 'enum') setDraft('');
+      setEdited(undefined);
       store.getState().addEvent({ time: Date.now(), thing, kind: 'write', text, level: 'info' });
     } else {
       setError(result.error.message);
@@ -44,7 +47,7 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
         schema={schema}
         value={draft}
         onChange={(value) => {
-          setDraft(value);
+          setEdited(value);
           setError(null);
         }}
         testId={`edit-${thing}-${name}`}

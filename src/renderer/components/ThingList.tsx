@@ -1,10 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../ui/lab-context';
+import { useThingStatus } from '../ui/thing-status';
 
 function ThingItem({ name }: { name: string }) {
   const title = useLab((state) => state.things.find((thing) => thing.name === name)?.title ?? name);
-  const status = useLab((state) => state.things.find((thing) => thing.name === name)?.connection.status ?? 'disconnected');
-  const reason = useLab((state) => state.things.find((thing) => thing.name === name)?.connection.reason ?? '');
+  const { status, reason } = useThingStatus(name);
   const source = useLab((state) => state.things.find((thing) => thing.name === name)?.source ?? '');
   const selected = useLab((state) => state.selected === name);
   const select = useLab((state) => state.select);
@@ -25,7 +25,8 @@ function ThingItem({ name }: { name: string }) {
           <span className="thing-sub muted">
             {name} · {source}
           </span>
-          {status !== 'connected' && (
+          {/* While the link is down the header banner says why, once for all Things. */}
+          {status !== 'connected' && status !== 'unknown' && (
             <span className="thing-reason" data-testid={`thing-reason-${name}`}>
               {status}
               {reason ? ` — ${reason}` : ''}

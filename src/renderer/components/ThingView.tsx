@@ -1,13 +1,14 @@
 import { useLab } from '../ui/lab-context';
+import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
 import { PropertyRow } from './PropertyRow';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
-  const status = useLab((state) => state.things.find((each) => each.name === thing)?.connection.status ?? 'disconnected');
-  const reason = useLab((state) => state.things.find((each) => each.name === thing)?.connection.reason ?? '');
+  const { status, reason } = useThingStatus(thing);
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
   const disconnected = status === 'disconnected';
+  const usable = status === 'connected';
 
   if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
   const properties = Object.keys(td.properties);
@@ -24,7 +25,7 @@ export function ThingView({ thing }: { thing: string }) {
       </header>
       {status !== 'connected' && (
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
-          {disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}
+          {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}
           {reason ? ` — ${reason}` : ''}. Values shown are the last received.
         </div>
       )}
@@ -43,7 +44,7 @@ export function ThingView({ thing }: { thing: string }) {
           <tbody>
             {properties.map((name) => {
               const affordance = td.properties[name];
-              return affordance ? <PropertyRow key={name} thing={thing} name={name} affordance={affordance} disconnected={disconnected} /> : null;
+              return affordance ? <PropertyRow key={name} thing={thing} name={name} affordance={affordance} disconnected={!usable} /> : null;
             })}
           </tbody>
         </table>
@@ -54,7 +55,7 @@ export function ThingView({ thing }: { thing: string }) {
           <div className="action-grid">
             {actions.map((name) => {
               const affordance = td.actions[name];
-              return affordance ? <ActionCard key={name} thing={thing} name={name} affordance={affordance} disabled={disconnected} /> : null;
+              return affordance ? <ActionCard key={name} thing={thing} name={name} affordance={affordance} disabled={!usable} /> : null;
             })}
           </div>
         </section>

@@ -59,7 +59,7 @@ export function Timeline() {
             <span className="text">{event.text}</span>
           </li>
         ))}
-        {shown.length === 0 && <li className="muted">No events yet.</li>}
+        {shown.length === 0 && <li className="muted">{events.length === 0 ? 'No events yet.' : 'No events match the filters.'}</li>}
       </ol>
     </aside>
   );

@@ -191,6 +191,23 @@ describe('simulated instruments', () => {
     });
   });
 
+  describe('psu sweep with a dwell shorter than the readback period', () => {
+    it('records a reading taken after each step, never the previous one', async () => {
+      const psu = get('psu');
+      const run = await psu.invokeAction('sweep', { start: 0, stop: 10, steps: 6, dwellMs: 10 });
+      await vi.advanceTimersByTimeAsync(3000);
+      const done = await psu.getInvocation(run.id);
+      expect(done.status).toBe('completed');
+      const output = z.object({ points: z.array(z.object({ setpoint: z.number(), voltage: z.number() })) }).parse(done.output);
+      // Each readback follows its own setpoint (the load limits the top steps), and no two
+      // consecutive steps repeat one reading.
+      const voltages = output.points.map((point) => point.voltage);
+      expect(voltages[0]).toBeLessThan(0.5);
+      expect(voltages[1]).toBeCloseTo(2, 0);
+      for (let i = 1; i < voltages.length; i++) expect(voltages[i]).not.toBe(voltages[i - 1]);
+    });
+  });
+
   describe('vacuum', () => {
     it('pumps down through roughing and turbo, and vents when the pumps stop', async () => {
       const vacuum = get('vacuum');

@@ -3,6 +3,7 @@ import { round, type InstrumentDefinition } from './types';
 type Mode = 'CV' | 'CC' | 'OFF';
 /** Output settling time constant of the regulator. */
 const SLEW_TAU_S = 0.05;
+const READBACK_POLL_MS = 5;
 
 interface SweepInput {
   start: number;
@@ -66,6 +67,8 @@ export const psu: InstrumentDefinition = {
 
     let actualV = 0;
     let actualI = 0;
+    // Counts readback updates, so a sweep step never records a reading older than its setpoint.
+    let readbacks = 0;
 
     thing.addAction<SweepInput, { points: SweepPoint[] }>('sweep', {
       title: 'Voltage sweep',
@@ -113,7 +116,10 @@ export const psu: InstrumentDefinition = {
           for (let index = 0; index < steps; index++) {
             const setpoint = round(start + ((stop - start) * index) / (steps - 1), 4);
             voltageSetpoint.set(setpoint);
+            const before = readbacks;
             await context.sleep(dwellMs);
+            // A dwell shorter than the update period waits for the next readback.
+            while (readbacks === before) await context.sleep(READBACK_POLL_MS);
             const point = { setpoint, voltage: voltage.get(), current: current.get(), mode: mode.get() };
             points.push(point);
             context.progress(((index + 1) / steps) * 100);
@@ -148,6 +154,7 @@ export const psu: InstrumentDefinition = {
         voltage.set(round(sim.spike(actualV + sim.rng.gaussian() * 0.002, 1), 4));
         current.set(round(sim.spike(actualI + sim.rng.gaussian() * 0.0005, 0.1), 4));
         mode.set(next);
+        readbacks += 1;
       },
     };
   },

@@ -107,7 +107,7 @@ export const spectrometer: InstrumentDefinition = {
 
     thing.addAction<AcquireInput, AcquireOutput>('acquire', {
       title: 'Acquire',
-      description: 'Averages `count` spectra at the current exposure and gain, and summarises the result.',
+      description: 'Averages a number of spectra (count) at the current exposure and gain, and summarises the result.',
       input: {
         type: 'object',
         properties: { count: { type: 'integer', minimum: 1, maximum: 1000, default: 1 } },
