@@ -54,6 +54,17 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
   // Bookkeeping nobody renders: last seq per key and the timeline sampler.
   let lastSeq = new Map<string, number>();
   const lastEventAt = new Map<string, { at: number; value: unknown }>();
+  // Changes the sampler held back, logged once their spacing has passed: the last value of a
+  // burst (a setpoint written twice within a second) must not go missing from the timeline.
+  const heldBack = new Map<string, { thing: string; affordance: string; value: unknown; time: number }>();
+  const spacingFor = (value: unknown): number => (typeof value === 'number' ? numericSpacing : discreteSpacing);
+  const propertyEvent = (thing: string, affordance: string, value: unknown, time: number): NewTimelineEvent => ({
+    time,
+    thing,
+    kind: 'property',
+    text: `${affordance} = ${formatShort(value)}`,
+    level: 'info',
+  });
   // Last status the live stream reported per unfinished invocation. The timeline follows the
   // stream, not the store: the invoke and cancel results often update the store first.
   const lastLiveStatus = new Map<string, Invocation['status']>();
@@ -152,12 +163,23 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
         // Timeline: property changes, sampled so a 10 Hz value does not flood it.
         if (Array.isArray(item.payload) || (typeof item.payload === 'object' && item.payload !== null)) continue;
         const sampled = lastEventAt.get(key);
-        const spacing = typeof item.payload === 'number' ? numericSpacing : discreteSpacing;
         const changed = previous === undefined || !Object.is(previous.value, item.payload);
-        if (changed && (!sampled || receivedAt - sampled.at >= spacing) && !Object.is(sampled?.value, item.payload)) {
+        if (!changed || Object.is(sampled?.value, item.payload)) {
+          heldBack.delete(key);
+        } else if (!sampled || receivedAt - sampled.at >= spacingFor(item.payload)) {
           lastEventAt.set(key, { at: receivedAt, value: item.payload });
-          events.push({ time: item.time, thing: item.thing, kind: 'property', text: `${item.affordance} = ${formatShort(item.payload)}`, level: 'info' });
+          heldBack.delete(key);
+          events.push(propertyEvent(item.thing, item.affordance, item.payload, item.time));
+        } else {
+          heldBack.set(key, { thing: item.thing, affordance: item.affordance, value: item.payload, time: item.time });
         }
+      }
+      for (const [key, held] of heldBack) {
+        const sampled = lastEventAt.get(key);
+        if (sampled && receivedAt - sampled.at < spacingFor(held.value)) continue;
+        heldBack.delete(key);
+        lastEventAt.set(key, { at: receivedAt, value: held.value });
+        events.push(propertyEvent(held.thing, held.affordance, held.value, held.time));
       }
 
       const next: Partial<LabState> = { stats, ...appendEvents(state, events) };

@@ -164,4 +164,22 @@ describe('lab store: events timeline', () => {
     expect(kinds.filter((text) => text.startsWith('action:'))).toEqual(['action:rampTo running']);
     expect(kinds).toContain('connection:disconnected — stalled');
   });
+
+  it('logs the last value of a burst once the spacing has passed, even if the property then stays put', () => {
+    const store = createLabStore({ numericEventSpacingMs: 10_000 });
+    const setpoint = (seq: number, payload: number, at: number) =>
+      store.getState().applyBatch(batch(seq, [item({ thing: 'psu', affordance: 'voltageSetpoint', seq, payload })]), at);
+    const texts = () => store.getState().events.filter((event) => event.kind === 'property').map((event) => event.text);
+    setpoint(1, 6, 1000);
+    setpoint(2, 5, 1500);
+    expect(texts()).toEqual(['voltageSetpoint = 6']);
+    // Another key's batch after the spacing brings the held-back value out.
+    store.getState().applyBatch(batch(3, [item({ thing: 'thermo', affordance: 'temperature', seq: 1, payload: 25 })]), 11_500);
+    expect(texts()).toEqual(['voltageSetpoint = 6', 'temperature = 25', 'voltageSetpoint = 5']);
+    // A value that returns to the logged one before its turn adds nothing.
+    store.getState().applyBatch(batch(4, [item({ thing: 'psu', affordance: 'voltageSetpoint', seq: 3, payload: 4 })]), 12_000);
+    store.getState().applyBatch(batch(5, [item({ thing: 'psu', affordance: 'voltageSetpoint', seq: 4, payload: 5 })]), 12_500);
+    store.getState().applyBatch(batch(6, [item({ thing: 'thermo', affordance: 'temperature', seq: 2, payload: 25 })]), 30_000);
+    expect(texts()).toEqual(['voltageSetpoint = 6', 'temperature = 25', 'voltageSetpoint = 5']);
+  });
 });
