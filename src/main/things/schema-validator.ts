@@ -24,8 +24,17 @@ export function describeValidationError(subject: string, errors: ErrorObject[] |
   const where = path ? `${subject}.${path}` : subject;
   let message = first.message ?? 'is invalid';
   const allowed: unknown = first.params['allowedValues'];
+  const limit: unknown = first.params['limit'];
+  const property: unknown = first.params['additionalProperty'] ?? first.params['missingProperty'];
+  // Ajv's wording for these reads like a spec; say what the operator has to change.
   if (first.keyword === 'enum' && Array.isArray(allowed)) {
     message = `must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
+  } else if (first.keyword === 'minProperties' && typeof limit === 'number') {
+    message = `give at least ${limit} ${limit === 1 ? 'value' : 'values'}`;
+  } else if (first.keyword === 'additionalProperties' && typeof property === 'string') {
+    message = `has no field "${property}"`;
+  } else if (first.keyword === 'required' && typeof property === 'string') {
+    message = `"${property}" is required`;
   }
   return `${where}: ${message} (${first.keyword})`;
 }
