@@ -70,7 +70,7 @@ export function formatValue(value: unknown, schema?: DataSchema): string {
   if (value === undefined || value === null) return '—';
   if (typeof value === 'number') {
     const unit = unitSymbol(schema?.unit);
-    return unit ? `${formatNumber(value, schema)} ${unit}` : formatNumber(value, schema);
+    return unit ? `${formatNumber(value, schema)}\u00a0${unit}` : formatNumber(value, schema);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'string') return value;
