@@ -13,7 +13,7 @@ import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType 
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { toLocalIso } from './time';
-import { findForm, matchesSchemaType } from './td-forms';
+import { findForm } from './td-forms';
 
 export type { RemoteDriverOptions } from './remote-driver';
 
@@ -77,20 +77,15 @@ export class LabThingsDriver extends RemoteThingDriver {
   // ---- properties -------------------------------------------------------------------
 
   async readProperty(property: string): Promise<unknown> {
-    const affordance = this.td.properties[property];
-    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'readproperty')?.href ?? this.fallbackHref(property));
     const response = await this.http.request({ method: 'GET', url });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
-    if (!matchesSchemaType(affordance, response.body)) {
-      throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
-    }
-    return response.body;
+    return this.checkedRead(property, response.body);
   }
 
   async writeProperty(property: string, value: unknown): Promise<void> {
-    const affordance = this.td.properties[property];
-    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'writeproperty')?.href ?? this.fallbackHref(property));
     const response = await this.http.request({ method: 'PUT', url, body: value });
     if (response.status < 200 || response.status >= 300) {

@@ -1,5 +1,6 @@
 import type { Credentials } from '../../shared/contract';
-import type { ConnectionState, Invocation, ThingDescription, ThingSource } from '../../shared/model';
+import { LabError } from '../../shared/errors';
+import type { ConnectionState, Invocation, PropertyAffordance, ThingDescription, ThingSource } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { systemClock, type BackoffOptions, type Clock } from './backoff';
@@ -102,6 +103,21 @@ export abstract class RemoteThingDriver implements ThingDriver {
     this.loop.stop();
     this.tracker.set('disconnected', 'stopped');
     this.stopped = true;
+  }
+
+  /** The TD's property, or NOT_FOUND naming it. */
+  protected property(property: string): PropertyAffordance {
+    const affordance = this.td.properties[property];
+    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    return affordance;
+  }
+
+  /** A value read from the server, checked against the property's type before anyone sees it. */
+  protected checkedRead(property: string, value: unknown): unknown {
+    if (!matchesSchemaType(this.td.properties[property], value)) {
+      throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
+    }
+    return value;
   }
 
   protected publishProperty(property: string, value: unknown): void {

@@ -13,7 +13,7 @@ import { completedInvocation } from './completed-invocation';
 import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
-import { findForm, matchesSchemaType } from './td-forms';
+import { findForm } from './td-forms';
 import { normaliseTimestamp, toLocalIso } from './time';
 
 /** An async invocation resource, as far as a generic server describes one. */
@@ -63,21 +63,16 @@ export class WotDriver extends RemoteThingDriver {
   }
 
   async readProperty(property: string): Promise<unknown> {
-    const affordance = this.td.properties[property];
-    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const affordance = this.property(property);
     const form = findForm(affordance.forms, 'readproperty', isJson);
     if (!form) throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (no readproperty form)`);
     const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form) });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
-    if (!matchesSchemaType(affordance, response.body)) {
-      throw new LabError('DRIVER_FAULT', `reading ${this.name}.${property}: the server sent a value that does not match its type`);
-    }
-    return response.body;
+    return this.checkedRead(property, response.body);
   }
 
   async writeProperty(property: string, value: unknown): Promise<void> {
-    const affordance = this.td.properties[property];
-    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
+    const affordance = this.property(property);
     const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
     if (!form || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
     const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType });
