@@ -2,7 +2,8 @@
 // then the end-to-end tests in Chromium with Playwright against the built app in browser
 // mode. Both always run; each writes a JSON report under test-results/, summarised last.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM_PATH } from './chromium.mjs';
 import { summarise } from './test-summary.mjs';
 
 mkdirSync('test-results', { recursive: true });
@@ -11,8 +12,14 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 const vitest = run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
 const build = run(npx, ['electron-vite', 'build']);
-const playwright = build === 0 ? run(npx, ['playwright', 'test']) : 1;
+const haveChromium = existsSync(CHROMIUM_PATH);
+if (!haveChromium) {
+  console.error(`The end-to-end tests need Chromium at ${CHROMIUM_PATH}: install Debian's (sudo apt-get install chromium) or set CHROMIUM_PATH.`);
+}
+const playwright = build === 0 && haveChromium ? run(npx, ['playwright', 'test']) : 1;
 
 const { passed, failed } = summarise();
-console.log(`${passed} passed, ${failed} failed`);
+// A build that failed or end-to-end tests that could not start count as a failure too.
+const unexplained = (build !== 0 || !haveChromium) && failed === 0 ? 1 : 0;
+console.log(`${passed} passed, ${failed + unexplained} failed`);
 process.exit(vitest === 0 && build === 0 && playwright === 0 && failed === 0 ? 0 : 1);
