@@ -3,6 +3,7 @@
 // mode. Both always run; each writes a JSON report under test-results/, summarised last.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { CHROMIUM_PATH } from './chromium.mjs';
 import { summarise } from './test-summary.mjs';
 
@@ -16,6 +17,17 @@ const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) {
   console.error(`The end-to-end tests need Chromium at ${CHROMIUM_PATH}: install Debian's (sudo apt-get install chromium) or set CHROMIUM_PATH.`);
 }
+// A free port on 127.0.0.1 for the browser-mode server under test, unless one was chosen.
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+process.env.LAB_E2E_PORT ??= String(await freePort());
 const playwright = build === 0 && haveChromium ? run(npx, ['playwright', 'test']) : 1;
 
 const { passed, failed } = summarise();
