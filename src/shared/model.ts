@@ -15,6 +15,8 @@ export const LAB_THING = '$lab';
 export const THINGS_AFFORDANCE = 'things';
 /** Subscribes to every affordance of one Thing. */
 export const ANY_AFFORDANCE = '*';
+/** As a Thing name in a subscription (with ANY_AFFORDANCE): every Thing, present and future. */
+export const ANY_THING = '*';
 
 export const ConnectionStatus = z.enum(['connecting', 'connected', 'disconnected']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

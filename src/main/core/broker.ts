@@ -1,6 +1,6 @@
 import type { Disposer } from '../../shared/disposable';
 import { LabError } from '../../shared/errors';
-import { ANY_AFFORDANCE } from '../../shared/model';
+import { ANY_AFFORDANCE, ANY_THING } from '../../shared/model';
 import type { Message, Publisher } from './message';
 import {
   BrokenResourceError,
@@ -169,11 +169,13 @@ export class MessageBroker implements Publisher {
 
   /**
    * Sends every message published on (thing, affordance) to `stream`; `'*'` as affordance
-   * means every affordance of the Thing. Subscribing the same stream twice is a no-op.
-   * The broker keeps only a weak reference: keep the stream referenced while listening.
+   * means every affordance of the Thing, and `('*', '*')` every message of every Thing,
+   * Things added later included (what main-side services use). Subscribing the same stream
+   * twice is a no-op. The broker keeps only a weak reference: keep the stream referenced
+   * while listening. Returns the disposer (the same as `unsubscribe`, but never throws).
    * @throws TypeError if `thing` or `affordance` is not a string
    */
-  subscribe(thing: string, affordance: string, stream: MessageSendStream): void {
+  subscribe(thing: string, affordance: string, stream: MessageSendStream): Disposer {
     checkName('thing', thing);
     checkName('affordance', affordance);
     checkStream(stream);
@@ -190,7 +192,8 @@ export class MessageBroker implements Publisher {
       routes.entries.set(affordance, entry);
       if (affordance === ANY_AFFORDANCE) routes.any = entry;
     }
-    if (entry.byKey.has(key)) return;
+    const existing = entry.byKey.get(key);
+    if (existing !== undefined) return () => this.remove(existing, undefined);
     const sub: Subscription = {
       thing,
       affordance,
@@ -207,6 +210,7 @@ export class MessageBroker implements Publisher {
     entry.byKey.set(key, sub);
     entry.subs = [...entry.subs, sub];
     this.finalizer.register(stream, sub, sub);
+    return () => this.remove(sub, undefined);
   }
 
   /**
@@ -242,11 +246,21 @@ export class MessageBroker implements Publisher {
    */
   publish(message: Message): void {
     const routes = this.routes.get(message.thing);
-    if (routes === undefined) return;
-    const exact = routes.entries.get(message.affordance);
-    if (exact !== undefined) this.deliver(exact, message, undefined);
-    const any = routes.any;
-    if (any !== undefined && any !== exact) this.deliver(any, message, exact);
+    if (routes !== undefined) {
+      const exact = routes.entries.get(message.affordance);
+      if (exact !== undefined) this.deliver(exact, message, undefined);
+      const any = routes.any;
+      if (any !== undefined && any !== exact) this.deliver(any, message, exact);
+    }
+    // Subscribers to every Thing; a Thing named '*' was already served above.
+    if (message.thing === ANY_THING) return;
+    const everything = this.everything;
+    if (everything !== undefined) this.deliver(everything, message, undefined);
+  }
+
+  /** The ('*', '*') entry, kept at hand: every publish looks at it. */
+  private get everything(): Entry | undefined {
+    return this.routes.get(ANY_THING)?.any;
   }
 
   /** Closes every subscribed stream (their receivers end) and forgets all subscriptions. */
@@ -292,6 +306,7 @@ export class MessageBroker implements Publisher {
 
   /** Whether anything listens to (thing, affordance), directly or through `'*'`. */
   hasSubscribers(thing: string, affordance: string): boolean {
+    if (this.everything !== undefined) return true;
     const routes = this.routes.get(thing);
     return routes !== undefined && (routes.any !== undefined || routes.entries.has(affordance));
   }

@@ -736,3 +736,36 @@ describe('MessageBroker: closeStreams', () => {
     expect(sink.payloads).toEqual([1]);
   });
 });
+
+describe('MessageBroker: every Thing and disposers', () => {
+  it("('*', '*') receives every message of every Thing, Things that appear later included", async () => {
+    const broker = new MessageBroker();
+    const got: string[] = [];
+    const sink = { sendNowait: (m: { thing: string; affordance: string }) => void got.push(`${m.thing}/${m.affordance}`) };
+    const dispose = broker.subscribe('*', '*', sink as never);
+    broker.publish(new Message({ thing: 'a', affordance: 'x', messageType: 'property', payload: 1 }));
+    broker.publish(new Message({ thing: 'later', affordance: 'y', messageType: 'action', payload: 2 }));
+    expect(got).toEqual(['a/x', 'later/y']);
+    expect(broker.hasSubscribers('nobody', 'z')).toBe(true);
+    dispose();
+    dispose();
+    broker.publish(new Message({ thing: 'a', affordance: 'x', messageType: 'property', payload: 3 }));
+    expect(got).toHaveLength(2);
+    expect(broker.keyCount()).toBe(0);
+  });
+
+  it('subscribe returns a disposer that ends only that subscription', () => {
+    const broker = new MessageBroker();
+    const a: number[] = [];
+    const b: number[] = [];
+    const sinkA = { sendNowait: (m: { payload: number }) => void a.push(m.payload) };
+    const sinkB = { sendNowait: (m: { payload: number }) => void b.push(m.payload) };
+    const disposeA = broker.subscribe('t', 'p', sinkA as never);
+    broker.subscribe('t', 'p', sinkB as never);
+    broker.publish(new Message({ thing: 't', affordance: 'p', messageType: 'property', payload: 1 }));
+    disposeA();
+    broker.publish(new Message({ thing: 't', affordance: 'p', messageType: 'property', payload: 2 }));
+    expect(a).toEqual([1]);
+    expect(b).toEqual([1, 2]);
+  });
+});
