@@ -14,7 +14,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { MessageBroker } from '../src/main/core/broker';
 import { Message } from '../src/main/core/message';
 import { createToken } from '../src/main/ipc/access-token';
-import type { Logger } from '../src/main/ipc/logger';
+import type { Logger } from '../src/main/core/logger';
 import { startBrowserServer, type BrowserServer } from '../src/main/serve';
 import {
   BENCH_ACTION,

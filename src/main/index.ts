@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
-import { chooseInstrumentConfig, createLabCore, type LabCore } from './lab-core';
+import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 

@@ -4,10 +4,10 @@ import { resolve } from 'node:path';
 import { TOKEN_PARAM } from '../shared/contract';
 import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs } from './cli';
 import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token';
-import { consoleLogger, type Logger } from './ipc/logger';
+import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './lab-core';
+import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */

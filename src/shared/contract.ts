@@ -13,6 +13,10 @@ const name = z.string().min(1).max(200);
 const thingRef = z.object({ thing: name });
 const affordanceKey = z.object({ thing: name, affordance: name });
 
+/** What a client may do: an operator writes, runs and configures; a viewer only watches. */
+export const Role = z.enum(['operator', 'viewer']);
+export type Role = z.infer<typeof Role>;
+
 /** A remote instrument the operator added (persisted in the settings file). */
 export const Instrument = z.object({
   id: z.string(),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WsServerFrame, type LiveBatch } from '../../src/shared/contract';
-import { silentLogger } from '../../src/main/ipc/logger';
+import { silentLogger } from '../../src/main/core/logger';
 import { startBrowserServer, type BrowserServer } from '../../src/main/serve';
 import { FakeThing } from './ipc/fake-thing';
 

@@ -1,4 +1,6 @@
+import type { Disposer } from '../../shared/disposable';
 import type { MessageType } from '../../shared/model';
+import type { MessageSendStream } from './streams';
 
 export type { MessageType };
 
@@ -50,3 +52,12 @@ export class Message<P = unknown> {
 export interface Publisher {
   publish(message: Message): void;
 }
+
+/** What a consumer needs of the broker; `subscribe` returns the disposer. */
+export interface Subscribable {
+  subscribe(thing: string, affordance: string, stream: MessageSendStream): Disposer;
+  unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void;
+}
+
+/** Both sides: what the composition root hands to Things, drivers and services. */
+export interface BrokerPort extends Publisher, Subscribable {}

@@ -38,18 +38,3 @@ export class Backoff {
     return this.attempt;
   }
 }
-
-/** Timers and wall clock, injectable so tests need not wait for real backoff. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => {
-    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
-  },
-};

@@ -1,7 +1,7 @@
 import type { ConnectionState, ConnectionStatus } from '../../shared/model';
 import { CONNECTION_AFFORDANCE } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
-import type { Clock } from './backoff';
+import type { Clock } from '../core/clock';
 import { toLocalIso } from './time';
 
 /**

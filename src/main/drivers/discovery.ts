@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import { ThingDescription } from '../../shared/model';
 import { httpError, redactUrl, type HttpClient } from './http';
-import type { Logger } from './logger';
+import type { Logger } from '../core/logger';
 import { looksLikeLabThings } from './td-forms';
 
 export interface DiscoveredThing {

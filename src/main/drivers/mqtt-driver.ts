@@ -5,11 +5,12 @@ import { LabError } from '../../shared/errors';
 import { ThingDescription, type ConnectionState, type Form, type Invocation } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
-import { Backoff, systemClock, type BackoffOptions, type Clock } from './backoff';
+import { Backoff, type BackoffOptions } from './backoff';
+import { systemClock, type Clock } from '../core/clock';
 import { completedInvocation } from './completed-invocation';
 import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../core/logger';
 import { matchesSchemaType } from './td-forms';
 import { toLocalIso } from './time';
 

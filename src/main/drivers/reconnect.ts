@@ -1,7 +1,8 @@
 import { LabError } from '../../shared/errors';
-import { Backoff, type BackoffOptions, type Clock } from './backoff';
+import { Backoff, type BackoffOptions } from './backoff';
+import type { Clock } from '../core/clock';
 import type { ConnectionTracker } from './connection';
-import type { Logger } from './logger';
+import type { Logger } from '../core/logger';
 
 export interface ReconnectOptions {
   tracker: ConnectionTracker;

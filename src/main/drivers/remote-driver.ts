@@ -3,10 +3,11 @@ import { LabError } from '../../shared/errors';
 import type { ConnectionState, Invocation, PropertyAffordance, ThingDescription, ThingSource } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
-import { systemClock, type BackoffOptions, type Clock } from './backoff';
+import type { BackoffOptions } from './backoff';
+import { systemClock, type Clock } from '../core/clock';
 import { ConnectionTracker } from './connection';
 import { redactUrl, type FetchLike } from './http';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../core/logger';
 import { ReconnectLoop } from './reconnect';
 import { matchesSchemaType } from './td-forms';
 

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import type { Logger } from './logger';
+import type { Logger } from '../core/logger';
 
 /**
  * The instruments file. Secrets are not written: only the URL, the kind and which auth

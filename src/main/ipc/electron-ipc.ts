@@ -1,7 +1,7 @@
 import { CALL_CHANNELS, LIVE_BATCH_CHANNEL } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
-import type { ClientFactory, LabClient } from '../lab-core';
-import { consoleLogger, type Logger } from './logger';
+import type { ClientFactory, LabClient } from '../app/lab-core';
+import { consoleLogger, type Logger } from '../core/logger';
 
 /** The part of Electron's WebContents the IPC layer uses; the real one fits. */
 export interface WebContentsLike {

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_PATH, WsClientFrame, type LiveBatch, type WsServerFrame } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
-import type { ClientFactory } from '../lab-core';
-import { consoleLogger, type Logger } from './logger';
+import type { ClientFactory } from '../app/lab-core';
+import { consoleLogger, type Logger } from '../core/logger';
 
 export interface WsTransportOptions {
   server: Server;

@@ -9,7 +9,7 @@ import type {
   ProblemDetails,
 } from '../../shared/model';
 import { Message } from '../core/message';
-import { toIso, type Clock } from './iso-time';
+import { toIso, type Now } from '../core/clock';
 
 export interface ActionLogger {
   debug(message: string): void;
@@ -52,7 +52,7 @@ export interface InvocationManagerOptions {
   /** Where `action` messages go (the Thing gates them, e.g. after stop). */
   publish: (message: Message<ActionEventPayload>) => void;
   properties: PropertyAccess;
-  now?: Clock;
+  now?: Now;
   /** How long a finished invocation stays queryable; default 300 s. */
   retentionMs?: number;
   /** Log records kept per invocation, oldest dropped; default 1000. */
@@ -105,7 +105,7 @@ export function problemFrom(error: unknown): ProblemDetails {
 /** The invocations of one Thing: lifecycle, log, progress, cancel, retention. */
 export class InvocationManager {
   private readonly entries = new Map<string, Entry>();
-  private readonly now: Clock;
+  private readonly now: Now;
   private readonly retentionMs: number;
   private readonly maxLog: number;
   private readonly maxRetained: number;

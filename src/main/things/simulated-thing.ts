@@ -4,7 +4,7 @@ import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from './driver';
 import type { FaultConfig } from './instrument-config';
 import type { InstrumentDefinition, InstrumentModel, SimulationContext } from './instruments/types';
-import { toIso, type Clock } from './iso-time';
+import { toIso, type Now } from '../core/clock';
 import { deriveSeed, mulberry32 } from './prng';
 import { Thing } from './thing';
 
@@ -19,7 +19,7 @@ export interface SimulatedThingOptions {
   faults?: FaultConfig;
   retentionMs?: number;
   cancelGraceMs?: number;
-  now?: Clock;
+  now?: Now;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -41,7 +41,7 @@ export class SimulatedThing implements ThingDriver {
   readonly origin: string;
   readonly thing: Thing;
   private readonly publisher: Publisher;
-  private readonly now: Clock;
+  private readonly now: Now;
   private readonly faults: FaultConfig;
   private readonly updateHz: number;
   private readonly model: InstrumentModel;

@@ -6,7 +6,7 @@ import { spectrometer } from './instruments/spectrometer';
 import { stage } from './instruments/stage';
 import { thermo } from './instruments/thermo';
 import { vacuum } from './instruments/vacuum';
-import type { Clock } from './iso-time';
+import type { Now } from '../core/clock';
 import { deriveSeed } from './prng';
 import { SimulatedThing } from './simulated-thing';
 
@@ -17,7 +17,7 @@ export const DEFAULT_INSTRUMENT_CONFIG_PATH = 'config/instruments.json';
 
 export interface SimulatedThingsOptions {
   /** Clock for timestamps; defaults to Date.now (fake timers replace it in tests). */
-  now?: Clock;
+  now?: Now;
   /** How long `cancelInvocation` waits for the handler to stop; default 1 s. */
   cancelGraceMs?: number;
 }

@@ -2,7 +2,7 @@ import { LabError } from '../../shared/errors';
 import type { ActionEventPayload, DataSchema, Invocation, ThingDescription } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import { type ActionContext, type ActionRunner, InvocationManager, type PropertyAccess } from './invocations';
-import type { Clock } from './iso-time';
+import type { Now } from '../core/clock';
 import { compileSchema, describeValidationError, type Validator } from './schema-validator';
 import { buildThingDescription } from './thing-description';
 
@@ -74,7 +74,7 @@ export interface ThingInit {
   title: string;
   description?: string;
   publisher: Publisher;
-  now?: Clock;
+  now?: Now;
   /** Finished invocations stay queryable this long; default 300 s. */
   retentionMs?: number;
   cancelGraceMs?: number;

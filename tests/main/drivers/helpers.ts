@@ -1,5 +1,5 @@
 import type { Message, Publisher } from '../../../src/main/core/message';
-import type { Logger } from '../../../src/main/drivers/logger';
+import type { Logger } from '../../../src/main/core/logger';
 import { ConnectionState } from '../../../src/shared/model';
 import { CONNECTION_AFFORDANCE } from '../../../src/shared/model';
 

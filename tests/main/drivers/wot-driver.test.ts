@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discover } from '../../../src/main/drivers/discovery';
 import { HttpClient } from '../../../src/main/drivers/http';
-import { silentLogger } from '../../../src/main/drivers/logger';
+import { silentLogger } from '../../../src/main/core/logger';
 import { WotDriver } from '../../../src/main/drivers/wot-driver';
 import type { Credentials } from '../../../src/shared/contract';
 import { ActionEventPayload } from '../../../src/shared/model';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CALL_CHANNELS, LIVE_BATCH_CHANNEL, LiveBatch } from '../../../src/shared/contract';
 import { registerElectronIpc, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../src/main/ipc/electron-ipc';
-import { silentLogger } from '../../../src/main/ipc/logger';
-import { createLabCore, type LabCore } from '../../../src/main/lab-core';
+import { silentLogger } from '../../../src/main/core/logger';
+import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
 import { FakeThing } from './fake-thing';
 
 const APP_URL = 'file:///app/out/renderer/index.html';

@@ -1,14 +1,11 @@
 import type { LiveBatch, LiveItem } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
-import type { Message } from '../core/message';
-import type { MessageSendStream } from '../core/streams';
+import type { Message, Subscribable } from './message';
+import type { MessageSendStream } from './streams';
 import { silentLogger, type Logger } from './logger';
 
-/** The part of the MessageBroker a live channel uses. */
-export interface LiveBroker {
-  subscribe(thing: string, affordance: string, stream: MessageSendStream): void;
-  unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void;
-}
+/** The part of the MessageBroker a live channel uses: it only subscribes. */
+export type LiveBroker = Subscribable;
 
 export interface LiveKey {
   thing: string;

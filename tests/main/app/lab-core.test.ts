@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Instrument, LiveBatch } from '../../src/shared/contract';
-import { silentLogger } from '../../src/main/ipc/logger';
-import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../src/main/lab-core';
+import type { Instrument, LiveBatch } from '../../../src/shared/contract';
+import { silentLogger } from '../../../src/main/core/logger';
+import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../../src/main/app/lab-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeThing } from './ipc/fake-thing';
+import { FakeThing } from '../ipc/fake-thing';
 
 let core: LabCore | undefined;
 afterEach(async () => {

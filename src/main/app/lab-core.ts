@@ -7,22 +7,25 @@ import {
   type Credentials,
   type Instrument,
   type LiveBatch,
-} from '../shared/contract';
-import { LabError, toErrorData, type Result } from '../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../shared/model';
+  type Role,
+} from '../../shared/contract';
+import { LabError, toErrorData, type Result } from '../../shared/errors';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageBroker } from './core/broker';
-import { redactUrl } from './drivers/http';
-import { InstrumentManager } from './drivers/instrument-manager';
-import { InstrumentKind, loadInstrumentConfig } from './things/instrument-config';
-import { createSimulatedThings } from './things/simulated-things';
-import { Message, type Publisher } from './core/message';
-import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from './ipc/live-channel';
-import { consoleLogger, type Logger } from './ipc/logger';
-import type { ThingDriver } from './things/driver';
-import { ThingRegistry } from './things/registry';
+import { MessageBroker } from '../core/broker';
+import { redactUrl } from '../drivers/http';
+import { InstrumentManager } from '../drivers/instrument-manager';
+import { InstrumentKind, loadInstrumentConfig } from '../things/instrument-config';
+import { createSimulatedThings } from '../things/simulated-things';
+import { Message, type Publisher } from '../core/message';
+import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
+import { consoleLogger, type Logger } from '../core/logger';
+import { systemClock } from '../core/clock';
+import type { Service, ServiceContext } from '../services/service';
+import type { ThingDriver } from '../things/driver';
+import { ThingRegistry } from '../things/registry';
 
 /** What the core needs of the remote-instrument manager (src/main/drivers); the lifecycle hooks are optional. */
 export interface InstrumentsApi {
@@ -65,18 +68,40 @@ export interface LabCoreOptions {
   broker?: LabBroker;
   /** Builds the local Things; the simulated instruments of `instrumentConfig` when absent. */
   things?: (publisher: Publisher) => ThingDriver[] | Promise<ThingDriver[]>;
+  /**
+   * The folder for everything Lab Monitor keeps (recordings, rules, layouts): the user's data
+   * folder in the desktop app, `--data DIR`; undefined keeps nothing on disk.
+   */
+  dataDir?: string;
+  /** Builds the main-side services (recorder, alarms, publishers), started after the Things. */
+  services?: (context: ServiceContext) => Service[] | Promise<Service[]>;
 }
 
 /** One connected window or browser client: its own live channel, the shared call router. */
 export interface LabClient {
   call(channel: unknown, rawRequest: unknown): Promise<Result<unknown>>;
   readonly live: LiveChannel;
+  readonly caller: Caller;
   dispose(): void;
 }
 
 export type LabClientOptions = Omit<LiveChannelOptions, 'broker' | 'logger' | 'send'> & {
   send: (batch: LiveBatch) => void;
+  /** What this client may do; an operator when absent. */
+  role?: Role;
+  /** How logs and records name this client (a window id, a remote address); generated when absent. */
+  label?: string;
 };
+
+/** Who is calling: every handler gets it (the recorder notes who wrote, roles gate what is allowed). */
+export interface Caller {
+  /** The caller's live channel; absent for calls that come from no client (tests, the core itself). */
+  live: LiveChannel | undefined;
+  role: Role;
+  label: string;
+}
+
+const CORE_CALLER: Caller = { live: undefined, role: 'operator', label: 'core' };
 
 /** The part of the core a transport needs. */
 export interface ClientFactory {
@@ -95,9 +120,9 @@ export interface LabCore extends ClientFactory {
   dispose(): Promise<void>;
 }
 
-/** One handler per call channel; live requests also get the calling client's live channel. */
+/** One handler per call channel; each gets the caller (its live channel, role and label). */
 type Handlers = {
-  [C in CallChannel]: (request: CallRequest<C>, live: LiveChannel | undefined) => Promise<CallResponse<C>> | CallResponse<C>;
+  [C in CallChannel]: (request: CallRequest<C>, caller: Caller) => Promise<CallResponse<C>> | CallResponse<C>;
 };
 
 function needLive(live: LiveChannel | undefined, channel: CallChannel): LiveChannel {
@@ -167,6 +192,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   const broker = options.broker ?? new MessageBroker({ logger });
   const registry = new ThingRegistry(broker);
   const clients = new Set<LabClient>();
+  let clientCount = 0;
 
   const things = options.things ? await options.things(broker) : simulatedThings(options.instrumentConfig, broker);
   for (const thing of things) registry.add(thing);
@@ -174,6 +200,19 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   started.forEach((outcome, index) => {
     if (outcome.status === 'rejected') logger.error(`Thing "${things[index]?.name}" failed to start`, outcome.reason);
   });
+
+  // Services start before the remote instruments connect, so they see every first value.
+  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const services = options.services ? await options.services(serviceContext) : [];
+  const runningServices: Service[] = [];
+  for (const service of services) {
+    try {
+      await service.start();
+      runningServices.push(service);
+    } catch (error) {
+      logger.error(`service "${service.name}" failed to start`, error);
+    }
+  }
 
   const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
   const instrumentsOption = options.instruments ?? defaultInstruments;
@@ -214,7 +253,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:action:cancel': ({ thing, id }) => registry.get(thing).cancelInvocation(id),
     'lab:invocations:list': ({ thing }) => (thing === undefined ? listAllInvocations() : registry.get(thing).listInvocations()),
     'lab:invocations:get': ({ thing, id }) => registry.get(thing).getInvocation(id),
-    'lab:live:subscribe': (key, live) => {
+    'lab:live:subscribe': (key, { live }) => {
       const channel = needLive(live, 'lab:live:subscribe');
       channel.subscribe(key);
       // States that change rarely are sent at once, so a change made just before this
@@ -223,11 +262,11 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       if (current) channel.inject(current);
       return null;
     },
-    'lab:live:unsubscribe': (key, live) => {
+    'lab:live:unsubscribe': (key, { live }) => {
       needLive(live, 'lab:live:unsubscribe').unsubscribe(key);
       return null;
     },
-    'lab:live:ack': ({ seq }, live) => {
+    'lab:live:ack': ({ seq }, { live }) => {
       needLive(live, 'lab:live:ack').ack(seq);
       return null;
     },
@@ -250,24 +289,24 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     return undefined;
   }
 
-  async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> {
+  async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, caller: Caller): Promise<Result<unknown>> {
     const parsed = parseRequest(channel, rawRequest);
     if (!parsed.ok) return parsed;
     try {
       const handler: Handlers[C] = handlers[channel];
-      return { ok: true, value: await handler(parsed.value, live) };
+      return { ok: true, value: await handler(parsed.value, caller) };
     } catch (error) {
       return { ok: false, error: toErrorData(error) };
     }
   }
 
-  const route = async (channel: unknown, rawRequest: unknown, live?: LiveChannel): Promise<Result<unknown>> => {
+  const route = async (channel: unknown, rawRequest: unknown, caller: Caller): Promise<Result<unknown>> => {
     if (!isCallChannel(channel)) {
       const shown = typeof channel === 'string' ? `"${channel.slice(0, 100)}"` : typeof channel;
       return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `unknown call channel ${shown}` } };
     }
     try {
-      return await dispatch(channel, rawRequest, live);
+      return await dispatch(channel, rawRequest, caller);
     } catch (error) {
       return { ok: false, error: toErrorData(error) };
     }
@@ -277,12 +316,14 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   return {
     broker,
     registry,
-    handleCall: (channel, rawRequest) => route(channel, rawRequest),
-    openClient(clientOptions) {
+    handleCall: (channel, rawRequest) => route(channel, rawRequest, CORE_CALLER),
+    openClient({ role = 'operator', label, ...clientOptions }) {
       const live = createLiveChannel({ ...clientOptions, broker, logger });
+      const caller: Caller = { live, role, label: label ?? `client-${++clientCount}` };
       const client: LabClient = {
         live,
-        call: (channel, rawRequest) => route(channel, rawRequest, live),
+        caller,
+        call: (channel, rawRequest) => route(channel, rawRequest, caller),
         dispose() {
           clients.delete(client);
           live.dispose();
@@ -301,6 +342,14 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
         logger.warn('stopping remote instruments failed', error);
       }
       await registry.stopAll();
+      // Last, so they record the Things going away; in reverse order of starting.
+      for (const service of runningServices.reverse()) {
+        try {
+          await service.stop();
+        } catch (error) {
+          logger.warn(`stopping service "${service.name}" failed`, error);
+        }
+      }
       broker.closeStreams?.();
     },
   };

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveBatch } from '../../../src/shared/contract';
 import { MessageBroker } from '../../../src/main/core/broker';
 import { Message } from '../../../src/main/core/message';
-import { createLiveChannel, type LiveChannelOptions } from '../../../src/main/ipc/live-channel';
-import { silentLogger } from '../../../src/main/ipc/logger';
+import { createLiveChannel, type LiveChannelOptions } from '../../../src/main/core/live-channel';
+import { silentLogger } from '../../../src/main/core/logger';
 
 const prop = (thing: string, affordance: string, payload: unknown): Message =>
   new Message({ thing, affordance, messageType: 'property', payload });
