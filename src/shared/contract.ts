@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabErrorData, type Result } from './errors';
+import { EventsRequest, EventsResponse, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
 
 /**
@@ -54,6 +55,10 @@ export const calls = {
     response: Instrument,
   },
   'lab:instruments:remove': { request: z.object({ id: name }), response: z.null() },
+  /** The recorder: history reduced for charts, the event timeline, its own state. */
+  'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
+  'lab:history:events': { request: EventsRequest, response: EventsResponse },
+  'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
 } as const;
 
 export type CallChannel = keyof typeof calls;

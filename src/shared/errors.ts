@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'TIMEOUT',
   'CANCELLED',
   'UNAUTHORIZED',
+  'FORBIDDEN',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

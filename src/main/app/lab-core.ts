@@ -134,6 +134,10 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
+const noRecorder = (): never => {
+  throw new LabError('NOT_FOUND', 'history is not recorded in this build');
+};
+
 /** Every simulated instrument, healthy: used when no configuration file is given. */
 const ALL_SIMULATED = { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
 
@@ -276,6 +280,9 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       await (instruments ?? noInstruments()).remove(id);
       return null;
     },
+    'lab:history:series': () => noRecorder(),
+    'lab:history:events': () => noRecorder(),
+    'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
   };
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
