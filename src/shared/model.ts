@@ -10,6 +10,14 @@ export type MessageType = z.infer<typeof MessageType>;
 
 /** Affordance names reserved by Lab Monitor; they start with `$` so they never clash with a TD's. */
 export const CONNECTION_AFFORDANCE = '$connection';
+/**
+ * Published on `(thing, '$write')` by the composition root after every operator write
+ * (payload: property, value, outcome, who and with which role), so services such as the
+ * recorder see writes as they see everything else: on the broker.
+ */
+export const WRITE_AFFORDANCE = '$write';
+/** Published on `(thing, '$alarm')` by the alarm service for every alarm transition. */
+export const ALARM_AFFORDANCE = '$alarm';
 /** The pseudo-Thing that announces changes of the Thing list (instruments added or removed). */
 export const LAB_THING = '$lab';
 export const THINGS_AFFORDANCE = 'things';
