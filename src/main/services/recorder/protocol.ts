@@ -63,7 +63,7 @@ export type FromWorker =
   | { type: 'opened'; series: SeriesRow[]; lastEventId: number; movedAside?: { to: string; reason: string } }
   | { type: 'open-failed'; locked: boolean; message: string }
   | { type: 'appended'; rows: number }
-  | { type: 'write-failed'; message: string }
+  | { type: 'write-failed'; message: string; lost: number }
   | { type: 'resumed' }
   | { type: 'resume-failed'; message: string }
   | { type: 'reply'; id: number; ok: true; value: unknown }

@@ -184,7 +184,7 @@ export class Recorder implements HistoryService {
     });
     worker.on('exit', (code) => {
       this.worker = undefined;
-      if (!this.stopping) this.lost(`the recorder thread stopped (exit code ${code})`);
+      if (!this.stopping && this.state === 'recording') this.lost(`the recorder thread stopped (exit code ${code})`);
       this.closed?.();
     });
     const opened = await new Promise<FromWorker | undefined>((resolve) => {
@@ -512,6 +512,7 @@ export class Recorder implements HistoryService {
         return;
       case 'write-failed':
         this.inFlight = Math.max(0, this.inFlight - 1);
+        this.dropped += message.lost;
         this.pause(`cannot write to the recording: ${message.message}`);
         return;
       case 'resume-failed':

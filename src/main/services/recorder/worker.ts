@@ -119,7 +119,7 @@ function appendRows(batch: AppendBatch): number {
 async function append(batch: AppendBatch): Promise<void> {
   const rows = batch.numT.length + batch.valT.length + batch.events.length + batch.tds.length;
   if (broken) {
-    send({ type: 'write-failed', message: 'recording is paused' });
+    send({ type: 'write-failed', message: 'recording is paused', lost: rows });
     return;
   }
   try {
@@ -128,7 +128,7 @@ async function append(batch: AppendBatch): Promise<void> {
   } catch (error) {
     broken = true;
     dropAppenders();
-    send({ type: 'write-failed', message: `${error instanceof Error ? error.message : String(error)} (${rows} rows lost)` });
+    send({ type: 'write-failed', message: error instanceof Error ? error.message : String(error), lost: rows });
   }
 }
 
