@@ -139,7 +139,7 @@ export async function querySeries(
   const columns = new Map<number, ReturnType<typeof empty>>();
   if (rawSids.length > 0) {
     const reader = await connection.runAndReadAll(
-      `SELECT sid, epoch_ms(t)::DOUBLE, v FROM num WHERE sid IN (${idList(rawSids)}) AND ${range} ORDER BY sid, t`,
+      `SELECT sid, epoch_ms(t)::DOUBLE, v FROM num WHERE sid IN (${idList(rawSids)}) AND ${range} ORDER BY sid, t, rowid`,
     );
     const [sidCol, tCol, vCol] = reader.getColumnsJS() as [number[], number[], number[]];
     for (let i = 0; i < (sidCol?.length ?? 0); i++) {
@@ -157,7 +157,7 @@ export async function querySeries(
   }
   if (bucketSids.length > 0) {
     const reader = await connection.runAndReadAll(
-      `SELECT sid, (epoch_ms(t) - ${Math.round(from)}) // ${bucketMs} AS b, min(epoch_ms(t))::DOUBLE, arg_min(v, t), min(v), max(v), arg_max(v, t), count(*)::INTEGER
+      `SELECT sid, (epoch_ms(t) - ${Math.round(from)}) // ${bucketMs} AS b, min(epoch_ms(t))::DOUBLE, arg_min(v, rowid), min(v), max(v), arg_max(v, rowid), count(*)::INTEGER
        FROM num WHERE sid IN (${idList(bucketSids)}) AND ${range} GROUP BY sid, b ORDER BY sid, b`,
     );
     const [sidCol, , tCol, fCol, minCol, maxCol, lCol, cCol] = reader.getColumnsJS() as number[][];
@@ -310,8 +310,9 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
 
   const sids = chosen.length > 0 ? idList(chosen.map((s) => s.sid)) : 'NULL';
   const range = `sid IN (${sids}) AND t >= ${ms(query.from)} AND t <= ${ms(query.to)}`;
-  const data = `(SELECT t, sid, v, NULL::VARCHAR AS j FROM num WHERE ${range}
-                 UNION ALL SELECT t, sid, NULL::DOUBLE AS v, json AS j FROM val WHERE ${range})`;
+  // r: arrival order, for values recorded within the same millisecond.
+  const data = `(SELECT t, sid, v, NULL::VARCHAR AS j, rowid AS r FROM num WHERE ${range}
+                 UNION ALL SELECT t, sid, NULL::DOUBLE AS v, json AS j, rowid AS r FROM val WHERE ${range})`;
   const infoRows = infos.map((i) => `(${i.sid}, ${sqlString(i.thing)}, ${sqlString(i.property)}, ${i.unit === null ? 'NULL' : sqlString(i.unit)})`);
   const info = infoRows.length > 0
     ? `(VALUES ${infoRows.join(', ')}) AS s(sid, thing, property, unit)`
@@ -322,7 +323,7 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
   let sql: string;
   if (query.format === 'csv') {
     sql = `COPY (SELECT strftime(d.t, ${TIME_FORMAT}) AS time, s.thing, s.property, ${textValue} AS value, s.unit
-           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property)
+           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property, d.r)
            TO ${sqlString(file)} (FORMAT csv, HEADER true)`;
   } else if (query.format === 'csv-wide') {
     const manyThings = things.length > 1;
@@ -331,7 +332,8 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
       let heading = `${manyThings ? `${i.thingTitle} ` : ''}${i.title}${i.unit ? ` [${i.unit}]` : ''}`;
       if (used.has(heading) || heading === 'time') heading = `${heading} (${i.thing}/${i.property})`;
       used.add(heading);
-      return `max(CASE WHEN sid = ${i.sid} THEN CASE WHEN j IS NULL THEN CAST(v AS VARCHAR) WHEN json_type(j::JSON) = 'VARCHAR' THEN j::JSON ->> '$' ELSE j END END) AS ${sqlIdentifier(heading)}`;
+      // The last value recorded in that millisecond.
+      return `arg_max(CASE WHEN j IS NULL THEN CAST(v AS VARCHAR) WHEN json_type(j::JSON) = 'VARCHAR' THEN j::JSON ->> '$' ELSE j END, r) FILTER (WHERE sid = ${i.sid}) AS ${sqlIdentifier(heading)}`;
     });
     sql = `COPY (SELECT strftime(t, ${TIME_FORMAT}) AS time${columns.length > 0 ? `, ${columns.join(', ')}` : ''}
            FROM ${data} AS d GROUP BY t ORDER BY t)
@@ -339,7 +341,7 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
   } else {
     const described = Object.fromEntries([...tds].filter(([thing]) => things.includes(thing)));
     sql = `COPY (SELECT d.t AS time, s.thing, s.property, d.v AS value, d.j AS value_json, s.unit
-           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property)
+           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property, d.r)
            TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {thing_descriptions: ${sqlString(JSON.stringify(described))}, time_zone: 'UTC'})`;
   }
   const reader = await connection.runAndReadAll(sql);
