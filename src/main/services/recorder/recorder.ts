@@ -142,12 +142,7 @@ export class Recorder implements HistoryService {
     this.options = options;
     this.file = options.file ?? (context.dataDir === undefined ? undefined : join(context.dataDir, RECORDINGS_FOLDER, RECORDING_FILE));
     if (this.file === undefined) this.reason = 'no data folder: nothing is recorded';
-    const self = this;
-    this.sink = {
-      sendNowait(message: Message) {
-        self.receive(message);
-      },
-    };
+    this.sink = { sendNowait: (message: Message) => this.receive(message) };
     this.history = {
       series: (request) => this.series(request),
       events: (request) => this.queryEvents(request),
