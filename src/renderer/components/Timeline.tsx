@@ -110,7 +110,7 @@ export function Timeline() {
       </div>
       <ol className="timeline-list">
         {shown.map((event) => (
-          <li key={event.id} className={`timeline-entry level-${event.level}`} data-testid="timeline-entry" data-kind={event.kind} data-thing={event.thing}>
+          <li key={event.id} className={`timeline-entry level-${event.level}`} data-testid="timeline-entry" data-kind={event.kind} data-thing={event.thing} data-time={event.time}>
             <span className="muted time">{formatClock(event.time)}</span>
             <span className={`kind kind-${event.kind}`}>{event.kind}</span>
             <span className="thing">{event.thing || 'host'}</span>

@@ -124,7 +124,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           }
           // First message seen for an invocation: new unless the store already had that status
           // (a reload lists running ones); `pending` is only ever published for a fresh request.
-          const announce = derive && liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending';
+          const announce = derive && (liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending');
           if (announce) {
             events.push({
               time: item.time,

@@ -63,3 +63,16 @@ describe('timeline from the recorder', () => {
     expect(matchesQuery({ thing: 'a', kind: 'write', text: 'x' }, query)).toBe(false);
   });
 });
+
+describe('timeline from the recorder: actions', () => {
+  it('adds no action transitions of its own', () => {
+    const store = createLabStore();
+    store.getState().showRecorded([], null);
+    const payload = {
+      invocation: { id: 'i1', thing: 'thermo', action: 'rampTo', status: 'pending', progress: null, timeRequested: '2026-03-14T12:00:00Z', timeStarted: null, timeCompleted: null, input: null, output: null, error: null },
+      newLog: [],
+    };
+    store.getState().applyBatch({ seq: 1, conflated: 0, dropped: 0, items: [{ thing: 'thermo', affordance: 'rampTo', messageType: 'action', payload, seq: 1, time: 1 }] });
+    expect(store.getState().events).toEqual([]);
+  });
+});
