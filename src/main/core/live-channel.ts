@@ -1,6 +1,7 @@
 import type { LiveBatch, LiveItem } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
-import type { Message, Subscribable } from './message';
+import type { Message } from './message';
+import type { Subscribable } from './ports';
 import type { MessageSendStream } from './streams';
 import { silentLogger, type Logger } from './logger';
 
