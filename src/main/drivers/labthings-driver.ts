@@ -8,6 +8,8 @@ import {
   type ThingDescription,
 } from '../../shared/model';
 import { Message } from '../core/message';
+import { connectDiscovered } from './discovery';
+import type { DriverKind } from './driver-kind';
 import { authHeaders, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
@@ -407,3 +409,11 @@ export function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: st
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }
+
+/** A LabThings-FastAPI server root, or one of its Things' descriptions. */
+export const labthingsKind = {
+  id: 'labthings',
+  title: 'LabThings-FastAPI server',
+  schemes: ['http:', 'https:'],
+  connect: (context) => connectDiscovered(context, 'labthings', (options) => new LabThingsDriver(options)),
+} as const satisfies DriverKind;

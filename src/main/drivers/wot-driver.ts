@@ -10,6 +10,8 @@ import {
 } from '../../shared/model';
 import { Message } from '../core/message';
 import { completedInvocation } from './completed-invocation';
+import { connectDiscovered } from './discovery';
+import type { DriverKind } from './driver-kind';
 import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
@@ -322,3 +324,11 @@ function hrefOf(body: unknown): string | undefined {
   const parsed = z.object({ href: z.string() }).loose().safeParse(body);
   return parsed.success ? parsed.data.href : undefined;
 }
+
+/** Any W3C WoT Thing Description over HTTP (properties, SSE or long-poll observe, actions). */
+export const wotKind = {
+  id: 'wot',
+  title: 'WoT Thing Description',
+  schemes: ['http:', 'https:'],
+  connect: (context) => connectDiscovered(context, 'wot', (options) => new WotDriver(options)),
+} as const satisfies DriverKind;
