@@ -296,7 +296,7 @@ export class InstrumentManager {
  * Checks the scheme and moves user info out of the URL into credentials, so the URL can
  * be shown, logged and saved.
  */
-export function normaliseUrl(
+function normaliseUrl(
   url: string,
   credentials?: Credentials,
 ): { url: string; kind: InstrumentKind; credentials?: Credentials } {

@@ -391,7 +391,7 @@ export class LabThingsDriver extends RemoteThingDriver {
  * LabThings v0.3.0 TDs carry no WebSocket form: by convention it is `<thing path>/ws`,
  * the thing path being the forms' common parent (or the TD URL's path).
  */
-export function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: string): string {
+function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: string): string {
   const hrefs = [...Object.values(td.properties), ...Object.values(td.actions)].flatMap((affordance) =>
     affordance.forms.map((form) => new URL(form.href, base)),
   );

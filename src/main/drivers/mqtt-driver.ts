@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../core/logger';
 import { findForm, matchesSchemaType } from './td-forms';
 import { toIso } from '../core/clock';
 
-export const DEFAULT_TD_PREFIX = 'wot/td';
+const DEFAULT_TD_PREFIX = 'wot/td';
 
 export interface MqttInstrumentOptions {
   /** mqtt(s)://host:port/<td topic prefix>; the path defaults to `wot/td`. */
