@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Instrument, LiveBatch } from '../../../src/shared/contract';
 import { silentLogger } from '../../../src/main/core/logger';
-import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../../src/main/app/lab-core';
+import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
+import { chooseInstrumentConfig, type InstrumentsApi } from '../../../src/main/app/instrument-setup';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
