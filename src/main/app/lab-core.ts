@@ -9,13 +9,14 @@ import {
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
+import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
@@ -109,6 +110,11 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
+/** Viewers watch; only operators change what is shared. */
+function operator(caller: Caller, what: string): void {
+  if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
+}
+
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
@@ -133,7 +139,8 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
 
   // Services start before the remote instruments connect, so they see every first value.
   const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
-  const services = options.services ? await options.services(serviceContext) : [];
+  const layouts = new LayoutStore(serviceContext);
+  const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
   for (const service of services) {
     try {
@@ -208,12 +215,28 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
+    'lab:layouts:list': () => layouts.list(),
+    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
+    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
+    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
+    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
+    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
+    'lab:layouts:delete': async ({ id }, caller) => {
+      operator(caller, 'delete layouts');
+      await layouts.remove(id);
+      return null;
+    },
+    'lab:layouts:export': ({ id }) => layouts.export(id),
+    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
   };
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
       return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
+    }
+    if (thing === LAB_THING && affordance === LAYOUTS_AFFORDANCE) {
+      return new Message({ thing, affordance, messageType: 'property', payload: layouts.list() });
     }
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();
