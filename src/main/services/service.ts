@@ -1,7 +1,7 @@
 import type { EventsRequest, EventsResponse, ExportRequest, RecorderStatus, SeriesRequest, SeriesResponse } from '../../shared/history';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { BrokerPort } from '../core/message';
+import type { BrokerPort } from '../core/ports';
 import type { ThingRegistry } from '../things/registry';
 
 /** What every main-side service gets from the composition root. */
