@@ -263,6 +263,12 @@ export class Recorder implements HistoryService {
     this.post({ type: 'inject-fault', message });
   }
 
+  /** Rolls the recording up to `now` at once (tests and benchmarks; it runs every 10 s by itself). */
+  async rollUpNow(now = Date.now()): Promise<number> {
+    await this.settled();
+    return this.ask('rollup', { now });
+  }
+
   /** Sends what is buffered now (tests and benchmarks; normally every batchMs). */
   flush(): void {
     this.flushBatch();
