@@ -150,6 +150,41 @@ async function recordingBench(): Promise<void> {
   console.log(`${verdict(bytesPerUpdate <= TARGETS.bytesPerUpdate)}: ${fmt(bytesPerUpdate, 2)} bytes per numeric update (target <= ${TARGETS.bytesPerUpdate})`);
 }
 
+/**
+ * What the recorder itself costs the main thread, apart from the machine's load: the time its
+ * sink takes per update, and the longest a batch hand-over (every 100 ms: 10,000 updates at
+ * 100 kHz) holds the thread.
+ */
+async function mainThreadBench(): Promise<void> {
+  const dataDir = join(root, 'main-thread');
+  const broker = new MessageBroker({ logger: silentLogger });
+  const recorder = new Recorder({ broker, registry: new ThingRegistry(broker), logger: silentLogger, clock: systemClock, dataDir }, { batchMs: 3_600_000 });
+  await recorder.start();
+  const messages = Array.from({ length: PROPERTIES }, (_, p) => new Message({ thing: `bench${Math.floor(p / 100)}`, affordance: `p${p}`, messageType: 'property', payload: value(p, 0) }));
+  const bare = new MessageBroker({ logger: silentLogger });
+  const time = (target: MessageBroker, rounds: number): number => {
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) for (const message of messages) target.publish(message);
+    return performance.now() - t0;
+  };
+  const handOvers: number[] = [];
+  let withRecorder = 0;
+  let without = 0;
+  for (let round = 0; round < 30; round++) {
+    without += time(bare, 10);
+    withRecorder += time(broker, 10); // 10,000 updates: one batch interval at 100 kHz
+    const t0 = performance.now();
+    recorder.flush();
+    handOvers.push(performance.now() - t0);
+    await recorder.settled();
+  }
+  await recorder.stop();
+  const perUpdateUs = ((withRecorder - without) / (30 * 10 * PROPERTIES)) * 1000;
+  handOvers.sort((a, b) => a - b);
+  console.log(`\nMain thread: the recorder's sink ${fmt(perUpdateUs, 2)} µs per update (${fmt(perUpdateUs * 100_000 / 1000, 1)} ms per second at 100 kHz);`);
+  console.log(`  batch hand-over to its thread (10,000 updates): median ${fmt(handOvers[15] ?? NaN, 2)} ms, longest ${fmt(handOvers.at(-1) ?? NaN, 2)} ms`);
+}
+
 async function historyBench(): Promise<void> {
   const props = 10;
   const hz = 10;
@@ -239,6 +274,7 @@ async function main(): Promise<void> {
   const began = Date.now();
   try {
     await recordingBench();
+    await mainThreadBench();
     await historyBench();
   } finally {
     rmSync(root, { recursive: true, force: true });

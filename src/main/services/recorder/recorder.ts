@@ -29,7 +29,7 @@ import {
 } from '../../../shared/model';
 import { toIso } from '../../core/clock';
 import { Message } from '../../core/message';
-import type { MessageSendStream } from '../../core/streams';
+import { DELIVERY_TARGET, type MessageSendStream } from '../../core/streams';
 import type { HistoryProvider, HistoryService, ServiceContext } from '../service';
 import { RECORDINGS_FOLDER, RECORDING_FILE } from './database';
 import type { AppendBatch, EventRow, FromWorker, QueryOp, QueryOps, SeriesRow, TdRow, ToWorker } from './protocol';
@@ -142,7 +142,10 @@ export class Recorder implements HistoryService {
     this.options = options;
     this.file = options.file ?? (context.dataDir === undefined ? undefined : join(context.dataDir, RECORDINGS_FOLDER, RECORDING_FILE));
     if (this.file === undefined) this.reason = 'no data folder: nothing is recorded';
-    this.sink = { sendNowait: (message: Message) => this.receive(message) };
+    // The broker calls the target without a WeakRef.deref() per update; it holds the recorder,
+    // never the sink, so the sink's lifetime stays the recorder's.
+    const target: MessageSendStream = { sendNowait: (message: Message) => this.receive(message) };
+    this.sink = { sendNowait: target.sendNowait, [DELIVERY_TARGET]: target };
     this.history = {
       series: (request) => this.series(request),
       events: (request) => this.queryEvents(request),
