@@ -92,7 +92,10 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
       // Events of the link to the host are this window's own: they stay.
       const local = state.events.filter((event) => event.recordedId === undefined && event.thing === '');
       const recorded = [...events].reverse().map(toTimelineEvent);
-      const merged = [...local.map(({ id: _id, ...rest }) => rest), ...recorded].sort((a, b) => a.time - b.time);
+      // Events that arrived live while the page was being asked for stay, if they match.
+      const newest = events.reduce((top, event) => Math.max(top, Number(event.id)), 0);
+      const arrived = state.events.filter((event) => event.recordedId !== undefined && Number(event.recordedId) > newest && matchesQuery(event, state.timelineQuery));
+      const merged = [...local, ...arrived].map(({ id: _id, ...rest }) => rest).concat(recorded).sort((a, b) => a.time - b.time);
       return { ...appendEvents({ events: [], nextEventId: state.nextEventId }, merged), olderCursor: next, timelineSource: 'recorder' };
     }),
   addOlder: (events, next) =>

@@ -76,3 +76,14 @@ describe('timeline from the recorder: actions', () => {
     expect(store.getState().events).toEqual([]);
   });
 });
+
+describe('timeline from the recorder: a page that arrives late', () => {
+  it('keeps events that arrived live after the page was asked for', () => {
+    const store = createLabStore();
+    store.getState().showRecorded([event(1, 'write', 'psu', 'a')], null);
+    store.getState().applyBatch(batch(1, 1, [event(2, 'write', 'psu', 'b')]));
+    // The answer to a request made before event 2 was recorded.
+    store.getState().showRecorded([event(1, 'write', 'psu', 'a')], null);
+    expect(store.getState().events.map((e) => e.recordedId)).toEqual(['1', '2']);
+  });
+});

@@ -280,7 +280,7 @@ export class Recorder implements HistoryService {
   /** Resolves once everything sent so far is written (or failed). */
   async settled(): Promise<void> {
     this.flushBatch();
-    while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.inFlight > 0 && this.worker) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -569,6 +569,7 @@ export class Recorder implements HistoryService {
   private lost(reason: string): void {
     this.state = 'paused';
     this.reason = reason;
+    this.inFlight = 0;
     for (const { reject } of this.pending.values()) reject(new LabError('INTERNAL', reason));
     this.pending.clear();
   }
