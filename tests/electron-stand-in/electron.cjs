@@ -848,13 +848,16 @@ const webContentsModule = strict(
 
 /**
  * Test hook: an ipcRenderer.invoke sent from the isolated world of a frame other than the main
- * one (the first child frame unless `frameUrl` says which), as a compromised subframe would.
+ * one (the first child frame unless `frameUrl` says which; the main frame with `mainFrame`), as
+ * a compromised subframe would.
  * The message enters through Chromium, so the sender frame is the one Chromium reports.
  */
-async function forgeInvoke({ webContentsId, frameUrl, channel, request }) {
+async function forgeInvoke({ webContentsId, frameUrl, mainFrame = false, channel, request }) {
   const contents = [...allContents].find((each) => each.id === webContentsId) ?? [...allContents][0];
   if (!contents) throw new Error('forgeInvoke: no window');
-  const frameId = [...contents._frames.entries()].find(([id, frame]) => id !== contents._mainFrameId && (frameUrl === undefined || frame.url === frameUrl))?.[0];
+  const frameId = mainFrame
+    ? contents._mainFrameId
+    : [...contents._frames.entries()].find(([id, frame]) => id !== contents._mainFrameId && (frameUrl === undefined || frame.url === frameUrl))?.[0];
   if (frameId === undefined) throw new Error('forgeInvoke: no such frame');
   const contextId = contents._preloadContextOf(frameId);
   if (contextId === undefined) throw new Error('forgeInvoke: the frame has no preload world');
