@@ -1,10 +1,11 @@
 // The one test command (README, .ci/run): unit and integration tests in Node with Vitest,
-// then the end-to-end tests in Chromium with Playwright against the built app in browser
-// mode. Both always run; each writes a JSON report under test-results/, summarised last.
+// then the end-to-end tests in Chromium with Playwright against the built app, in browser
+// mode and as the desktop app through the Electron stand-in. Both always run; each writes a JSON report under test-results/, summarised last.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CHROMIUM_PATH } from './chromium.mjs';
+import { ELECTRON_SKIP_REASON, electronBinary } from './electron-binary.mjs';
 import { summarise } from './test-summary.mjs';
 
 mkdirSync('test-results', { recursive: true });
@@ -28,7 +29,9 @@ const freePort = () =>
     });
   });
 process.env.LAB_E2E_PORT ??= String(await freePort());
+// Every spec runs twice: in browser mode and in the desktop app through the Electron stand-in.
 const playwright = build === 0 && haveChromium ? run(npx, ['playwright', 'test']) : 1;
+console.log(electronBinary() ? 'The Electron binary is installed: `npm run test:electron` runs the same specs against it.' : ELECTRON_SKIP_REASON);
 
 const { passed, failed } = summarise();
 // A build that failed or end-to-end tests that could not start count as a failure too.

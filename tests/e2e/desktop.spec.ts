@@ -21,7 +21,11 @@ async function expectLogged(log: string[], text: string): Promise<void> {
 
 test('the window is sandboxed and context-isolated: no Node in the page, only window.lab', async ({ page, desktopApp }) => {
   const { app } = desktop(desktopApp);
-  const preferences = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.webContents.getLastWebPreferences());
+  // getLastWebPreferences is Electron's (undocumented) record of the options the window got.
+  const preferences = await app.evaluate(({ BrowserWindow }) => {
+    const contents = BrowserWindow.getAllWindows()[0]?.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null } | undefined;
+    return contents?.getLastWebPreferences() ?? null;
+  });
   expect(preferences).toMatchObject({
     contextIsolation: true,
     sandbox: true,
@@ -57,7 +61,7 @@ test('the window is sandboxed and context-isolated: no Node in the page, only wi
     frozen: true,
     writable: false,
     host: 'electron',
-    things: expect.any(Number) as number,
+    things: expect.any(Number) as unknown as number,
     unknownChannel: 'INVALID_ARGUMENT',
     origin: 'file:',
   });

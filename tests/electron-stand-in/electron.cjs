@@ -1,4 +1,5 @@
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS: loaded by Node's require before anything is built */
 // The `electron` module the real built main bundle (out/main/index.js) gets under the stand-in
 // (tests/electron-stand-in/electron). It implements the part of Electron's main-process API
 // Lab Monitor uses on top of Debian's Chromium driven by Playwright: each BrowserWindow is a
@@ -78,8 +79,9 @@ async function startChromium() {
     executablePath: CHROMIUM_PATH,
     headless: !process.env.LAB_STAND_IN_HEADED,
     viewport: null,
-    // Electron serves the app's own file:// pages with module scripts; plain Chromium needs
-    // this switch to load `<script type="module">` from file://.
+    // Electron grants file:// pages extra privileges (its GrantFileProtocolExtraPrivileges
+    // fuse, on by default and left on in electron-builder.yml), so the renderer's
+    // `<script type="module">` loads from file://; plain Chromium needs this switch for it.
     args: [...CHROMIUM_ARGS, '--remote-debugging-port=0', '--allow-file-access-from-files'],
   });
   for (const page of chromiumContext.pages()) await page.close();
@@ -448,7 +450,7 @@ class WebContents extends EventEmitter {
     try {
       await this._page.goto(url, { waitUntil: 'load' });
     } catch (error) {
-      throw new Error(`ERR_FAILED (-2) loading '${url}': ${error.message}`);
+      throw new Error(`ERR_FAILED (-2) loading '${url}': ${error.message}`, { cause: error });
     } finally {
       this._loading = false;
     }

@@ -1,4 +1,5 @@
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS: loaded by Node's require before anything is built */
 // Starts an Electron app's main process in Node with the stand-in as its `electron` module,
 // taking the command line Electron takes: `electron [switches] <app folder | main script> [args]`.
 // Under Playwright's _electron.launch (which adds --inspect=0 and --remote-debugging-port=0)

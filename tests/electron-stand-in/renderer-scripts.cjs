@@ -1,5 +1,5 @@
 'use strict';
-/* global window, document, CustomEvent, EventTarget */
+/* global window, document */
 // The scripts the stand-in runs in each window before the page's own: a small bridge in the
 // page's world that can only receive what contextBridge.exposeInMainWorld sends, and, in a
 // named isolated world (Chromium's, created through CDP like a DevTools world), the sandboxed
