@@ -14,7 +14,7 @@ import type { RemoteDriverOptions } from './remote-driver';
 import { consoleLogger, type Logger } from '../core/logger';
 import { reasonOf } from './reconnect';
 import { SettingsStore, type PersistedInstrument } from './settings-store';
-import { toLocalIso } from './time';
+import { toIso } from '../core/clock';
 
 export type InstrumentKind = DriverKindId;
 
@@ -285,9 +285,9 @@ export class InstrumentManager {
   }
 
   private state(status: ConnectionState['status'], reason?: string, nextAttemptMs?: number): ConnectionState {
-    const state: ConnectionState = { status, since: toLocalIso(new Date(this.clock.now())) };
+    const state: ConnectionState = { status, since: toIso(this.clock.now()) };
     if (reason !== undefined) state.reason = reason;
-    if (nextAttemptMs !== undefined) state.nextAttempt = toLocalIso(new Date(this.clock.now() + nextAttemptMs));
+    if (nextAttemptMs !== undefined) state.nextAttempt = toIso(this.clock.now() + nextAttemptMs);
     return state;
   }
 }
@@ -296,7 +296,7 @@ export class InstrumentManager {
  * Checks the scheme and moves user info out of the URL into credentials, so the URL can
  * be shown, logged and saved.
  */
-export function normaliseUrl(
+function normaliseUrl(
   url: string,
   credentials?: Credentials,
 ): { url: string; kind: InstrumentKind; credentials?: Credentials } {

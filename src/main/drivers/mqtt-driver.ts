@@ -13,9 +13,9 @@ import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
 import { silentLogger, type Logger } from '../core/logger';
 import { findForm, matchesSchemaType } from './td-forms';
-import { toLocalIso } from './time';
+import { toIso } from '../core/clock';
 
-export const DEFAULT_TD_PREFIX = 'wot/td';
+const DEFAULT_TD_PREFIX = 'wot/td';
 
 export interface MqttInstrumentOptions {
   /** mqtt(s)://host:port/<td topic prefix>; the path defaults to `wot/td`. */
@@ -252,7 +252,7 @@ export class MqttThingDriver implements ThingDriver {
     const topic = form && topicOf(form);
     if (!topic) throw new LabError('NOT_FOUND', `${this.name}.${action} has no invokeaction topic`);
     await this.broker.publish(topic, input ?? null);
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const invocation = completedInvocation({
       id: `${this.name}-${this.clock.now().toString(36)}-${this.invocations.size + 1}`,
       thing: this.name,

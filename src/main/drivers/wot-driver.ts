@@ -16,7 +16,8 @@ import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
-import { normaliseTimestamp, toLocalIso } from './time';
+import { toIso } from '../core/clock';
+import { normaliseTimestamp } from './time';
 
 /** An async invocation resource, as far as a generic server describes one. */
 const StatusBody = z
@@ -93,7 +94,7 @@ export class WotDriver extends RemoteThingDriver {
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const invocation = completedInvocation({
       id: `${this.name}-${Date.now().toString(36)}-${(this.counter += 1)}`,
       thing: this.name,
@@ -287,7 +288,7 @@ export class WotDriver extends RemoteThingDriver {
     invocation.status = parsed.data.status;
     if (parsed.data.timeStarted) invocation.timeStarted = normaliseTimestamp(parsed.data.timeStarted);
     if (TERMINAL_STATUSES.includes(invocation.status)) {
-      invocation.timeCompleted = normaliseTimestamp(parsed.data.timeCompleted) ?? toLocalIso(new Date(this.clock.now()));
+      invocation.timeCompleted = normaliseTimestamp(parsed.data.timeCompleted) ?? toIso(this.clock.now());
       invocation.output = parsed.data.output ?? null;
       if (invocation.status === 'error') {
         const error = parsed.data.error;
