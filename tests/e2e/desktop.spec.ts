@@ -71,6 +71,7 @@ test('the window is sandboxed and context-isolated: no Node in the page, only wi
 test("the page runs under the main process's CSP", async ({ page }) => {
   // The header policy (security.ts appCsp) is the only one with frame-ancestors: a violation
   // reported against it shows the page was served with it, not only with index.html's meta tag.
+  // (Whether Electron runs webRequest header hooks for file:// at all is for the real binary to show.)
   const policies = await page.evaluate(async () => {
     const reported: string[] = [];
     document.addEventListener('securitypolicyviolation', (event) => reported.push(event.originalPolicy));
@@ -231,8 +232,10 @@ test('notifications and dialogs main opens can be recorded and answered by specs
   const record = await standInRecord(app);
   if (record) {
     expect(record.notifications).toContainEqual(expect.objectContaining({ title: 'Pressure high', body: 'vacuum: 1e-3 mbar' }));
-    // Unanswered, the stand-in's dialogs behave as if the operator cancelled.
+    // Unanswered, the stand-in's dialogs behave as if the operator cancelled; shell opens nothing but says what it was asked.
     expect(await app.evaluate(({ dialog }) => dialog.showSaveDialog({ title: 'Again' }))).toEqual({ canceled: true, filePath: '' });
+    await app.evaluate(({ shell }) => shell.showItemInFolder('/tmp/lab-export.csv'));
+    expect((await standInRecord(app))?.shellCalls).toContainEqual({ type: 'showItemInFolder', target: '/tmp/lab-export.csv' });
   }
 });
 

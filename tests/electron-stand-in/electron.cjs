@@ -48,6 +48,8 @@ const record = {
   permissionRequests: [],
   blockedNavigations: [],
   blockedWindows: [],
+  /** shell calls (openPath, openExternal, showItemInFolder): recorded, never carried out. */
+  shellCalls: [],
   world: WORLD,
   forgeInvoke,
 };
@@ -927,6 +929,23 @@ const dialog = strict(
   'dialog',
 );
 
+/** Records what the app asks the desktop shell to open; opens nothing. */
+const shell = strict(
+  {
+    async openPath(target) {
+      record.shellCalls.push({ type: 'openPath', target });
+      return '';
+    },
+    async openExternal(url) {
+      record.shellCalls.push({ type: 'openExternal', target: url });
+    },
+    showItemInFolder(target) {
+      record.shellCalls.push({ type: 'showItemInFolder', target });
+    },
+  },
+  'shell',
+);
+
 const onlyInRenderer = (name) => unimplemented(`${name} in the main process (it exists only in the preload)`);
 
 module.exports = strict(
@@ -938,6 +957,7 @@ module.exports = strict(
     webContents: webContentsModule,
     Notification: NotificationClass,
     dialog,
+    shell,
     get contextBridge() {
       return onlyInRenderer('contextBridge')();
     },

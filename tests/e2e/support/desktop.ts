@@ -53,14 +53,15 @@ export interface StandInRecord {
   permissionRequests: { webContentsId: number; permission: string; origin: string; granted: boolean }[];
   blockedNavigations: { webContentsId: number; url: string }[];
   blockedWindows: { webContentsId: number; url: string }[];
+  shellCalls: { type: 'openPath' | 'openExternal' | 'showItemInFolder'; target: string }[];
 }
 
 export async function standInRecord(app: ElectronApplication): Promise<StandInRecord | undefined> {
   return app.evaluate(() => {
     const record = (globalThis as unknown as { __labStandIn?: StandInRecord & Record<string, unknown> }).__labStandIn;
     if (!record) return undefined;
-    const { notifications, dialogs, permissionRequests, blockedNavigations, blockedWindows } = record;
-    return { notifications, dialogs, permissionRequests, blockedNavigations, blockedWindows };
+    const { notifications, dialogs, permissionRequests, blockedNavigations, blockedWindows, shellCalls } = record;
+    return { notifications, dialogs, permissionRequests, blockedNavigations, blockedWindows, shellCalls };
   });
 }
 
