@@ -1,6 +1,6 @@
 import type { ElectronApplication } from '@playwright/test';
 
-// Helpers for specs on the desktop transports. They patch or read the main process through
+// For specs on the desktop transports. They patch or read the main process through
 // Playwright's electronApp.evaluate, so they work the same on the Electron stand-in and on the
 // real Electron binary.
 
