@@ -72,7 +72,8 @@ export const createSampler = (): PropertySampler => ({ logged: new Map(), held: 
 
 export const copySampler = (sampler: PropertySampler): PropertySampler => ({
   logged: new Map(sampler.logged),
-  held: new Map(sampler.held),
+  // Held changes are updated in place: the copy gets its own.
+  held: new Map([...sampler.held].map(([key, change]) => [key, { ...change }])),
   due: sampler.due.slice(),
 });
 
@@ -131,12 +132,14 @@ export function sampleProperty(
   sampler: PropertySampler,
   spacingFor: Spacing,
   key: string,
-  change: HeldChange,
+  thing: string,
+  affordance: string,
+  value: unknown,
+  time: number,
   previous: { value: unknown } | undefined,
   receivedAt: number,
   events: NewTimelineEvent[],
 ): void {
-  const value = change.value;
   // Arrays and objects (spectra, positions) are not timeline material.
   if (Array.isArray(value) || (typeof value === 'object' && value !== null)) return;
   const sampled = sampler.logged.get(key);
@@ -146,12 +149,20 @@ export function sampleProperty(
   } else if (!sampled || receivedAt - sampled.at >= spacingFor(value)) {
     sampler.logged.set(key, { at: receivedAt, value });
     sampler.held.delete(key);
-    events.push(propertyEvent(change));
+    events.push(propertyEvent({ thing, affordance, value, time }));
   } else {
+    // Allocates only here: most updates of a busy property land in this branch once per spacing.
     const before = sampler.held.get(key);
-    sampler.held.set(key, change);
     const spacing = spacingFor(value);
-    if (before === undefined || spacingFor(before.value) !== spacing) heapPush(sampler.due, { at: sampled.at + spacing, key });
+    if (before === undefined) {
+      sampler.held.set(key, { thing, affordance, value, time });
+      heapPush(sampler.due, { at: sampled.at + spacing, key });
+    } else {
+      const respace = spacingFor(before.value) !== spacing;
+      before.value = value;
+      before.time = time;
+      if (respace) heapPush(sampler.due, { at: sampled.at + spacing, key });
+    }
   }
 }
 

@@ -98,7 +98,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
         const previous = putLiveValue(live, key, item.payload, item.time, receivedAt, item.seq);
         series.record(key, item.payload, receivedAt);
         sampler ??= own(state.sampler, copySampler);
-        sampleProperty(sampler, spacingFor, key, { thing: item.thing, affordance: item.affordance, value: item.payload, time: item.time }, previous, receivedAt, events);
+        sampleProperty(sampler, spacingFor, key, item.thing, item.affordance, item.payload, item.time, previous, receivedAt, events);
       }
       sampler ??= state.sampler.due.length > 0 ? own(state.sampler, copySampler) : undefined;
       if (sampler) releaseDue(sampler, spacingFor, receivedAt, events);
