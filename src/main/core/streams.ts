@@ -60,6 +60,8 @@ export const DELIVERY_TARGET: unique symbol = Symbol('lab.deliveryTarget');
  * - `trySendNowait`, if present, is what the broker calls instead: the same, except that it
  *   returns false where `sendNowait` would throw `WouldBlock`, so a drop costs about what a
  *   delivery costs (no exception, no stack trace) exactly when a subscriber is overloaded.
+ *   Such a sink tells it is closed by throwing `ClosedResourceError` from `trySendNowait`
+ *   (the memory streams do): the broker then does not read `closed` before each delivery.
  * - `closed`, if present and true, makes the broker prune the sink before the next delivery.
  * - `close`, if present, is called by `MessageBroker.closeStreams()`.
  * The broker holds sinks weakly: the owner must keep a reference for as long as it listens.
