@@ -77,10 +77,11 @@ interface Subscription {
   /** Whether what deliver calls offers `trySendNowait` (a drop without an exception). */
   readonly offers: boolean;
   /**
-   * A plain sink, dereferenced once and held until the current job ends (as `deref()` itself
-   * keeps its target alive until then), so a burst of publishes dereferences it once.
+   * What deliver calls: the target, always; else the plain sink, dereferenced once and held
+   * until the current job ends (as `deref()` itself keeps its target alive until then), so a
+   * burst of publishes dereferences it once.
    */
-  held: MessageSendStream | undefined;
+  callee: MessageSendStream | undefined;
   readonly entry: Entry;
   active: boolean;
   /**
@@ -231,7 +232,7 @@ export class MessageBroker implements Publisher {
       ref: new WeakRef(stream),
       target,
       offers: typeof key.trySendNowait === 'function',
-      held: undefined,
+      callee: target,
       entry,
       active: true,
       routedBefore: entry.routed,
@@ -344,8 +345,8 @@ export class MessageBroker implements Publisher {
         for (const sub of entry.subs) {
           sub.active = false;
           this.finalizer.unregister(sub);
-          const stream = sub.target ?? sub.held ?? sub.ref.deref();
-          sub.held = undefined;
+          const stream = sub.target ?? sub.callee ?? sub.ref.deref();
+          sub.callee = undefined;
           if (stream !== undefined) streams.add(stream);
         }
       }
@@ -423,7 +424,7 @@ export class MessageBroker implements Publisher {
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
       if (!sub.active) continue; // removed re-entrantly during this publish
-      let sink = sub.target ?? sub.held;
+      let sink = sub.callee;
       if (sink === undefined) {
         sink = sub.ref.deref();
         if (sink === undefined) {
@@ -451,9 +452,9 @@ export class MessageBroker implements Publisher {
     }
   }
 
-  /** Keeps a dereferenced plain sink until the current job ends; see `Subscription.held`. */
+  /** Keeps a dereferenced plain sink until the current job ends; see `Subscription.callee`. */
   private hold(sub: Subscription, sink: MessageSendStream): void {
-    sub.held = sink;
+    sub.callee = sink;
     this.heldSubs.push(sub);
     if (this.heldSubs.length === 1) queueMicrotask(this.release);
   }
@@ -461,7 +462,7 @@ export class MessageBroker implements Publisher {
   private readonly release = (): void => {
     const subs = this.heldSubs;
     this.heldSubs = [];
-    for (const sub of subs) sub.held = undefined;
+    for (const sub of subs) if (sub.target === undefined) sub.callee = undefined;
   };
 
   private dropped(sub: Subscription, message: Message): void {
@@ -571,7 +572,7 @@ export class MessageBroker implements Publisher {
   private remove(sub: Subscription, sink: MessageSendStream | undefined): void {
     if (!sub.active) return;
     sub.active = false;
-    sub.held = undefined;
+    sub.callee = undefined;
     this.finalizer.unregister(sub);
     const entry = sub.entry;
     const key = sub.target ?? sink ?? sub.ref.deref();
