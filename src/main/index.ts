@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
@@ -44,6 +45,8 @@ async function start(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+    dataDir: app.getPath('userData'),
+    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   ipc = registerElectronIpc({
     ipcMain,

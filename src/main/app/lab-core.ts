@@ -24,6 +24,7 @@ import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelO
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import type { Service, ServiceContext } from '../services/service';
+import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 
@@ -206,7 +207,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   });
 
   // Services start before the remote instruments connect, so they see every first value.
-  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const serviceContext: ServiceContext = {
+    broker,
+    registry,
+    logger,
+    clock: systemClock,
+    dataDir: options.dataDir,
+    // Calls made for peers (an MQTT write) go through the same router as every client's.
+    call: (channel, request, { role, label }) => route(channel, request, { live: undefined, role, label }),
+  };
   const services = options.services ? await options.services(serviceContext) : [];
   const runningServices: Service[] = [];
   for (const service of services) {
@@ -283,7 +292,18 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:publisher:status': () => publisher().status(),
+    'lab:publisher:configure': (settings, { role }) => {
+      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
+      return publisher().configure(settings);
+    },
   };
+
+  function publisher() {
+    const found = runningServices.find(isMqttPublisher);
+    if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
+    return found;
+  }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
