@@ -63,7 +63,12 @@ export function topicOf(form: Form, base: string | undefined, use: 'subscribe' |
   }
   if (!url) {
     // A relative href with no base: the href is the topic itself.
-    const bare = form.href.replace(/^\/+/, '');
+    let bare = form.href.replace(/^\/+/, '');
+    try {
+      bare = decodeURIComponent(bare);
+    } catch {
+      // kept as written
+    }
     return /^[a-z][a-z0-9+.-]*:/i.test(bare) || !isTopic(bare) ? undefined : bare;
   }
   if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') return undefined;
