@@ -45,6 +45,7 @@ export function parsePublishUrl(url: string): PublishTarget {
   const parsed = new URL(url);
   if (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'mqtts:') throw new Error(`needs an mqtt:// or mqtts:// URL, got "${parsed.protocol}"`);
   if (parsed.hostname === '') throw new Error('needs a broker host');
+  if (/[#?]/.test(url)) throw new Error('the prefix cannot hold # or ?');
   const path = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, '');
   if (/[+#\u0000]/.test(path)) throw new Error('the prefix cannot hold the MQTT wildcards + or #');
   if (path.length > 200) throw new Error('the prefix is too long');
