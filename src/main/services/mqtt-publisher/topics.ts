@@ -47,7 +47,7 @@ export function parsePublishUrl(url: string): PublishTarget {
   if (parsed.hostname === '') throw new Error('needs a broker host');
   if (/[#?]/.test(url)) throw new Error('the prefix cannot hold # or ?');
   const path = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, '');
-  if (/[+#\u0000]/.test(path)) throw new Error('the prefix cannot hold the MQTT wildcards + or #');
+  if (/[+#]/.test(path) || path.includes('\u0000')) throw new Error('the prefix cannot hold the MQTT wildcards + or #');
   if (path.length > 200) throw new Error('the prefix is too long');
   return { protocol: parsed.protocol, host: parsed.host, prefix: path === '' ? defaultPrefix() : path };
 }

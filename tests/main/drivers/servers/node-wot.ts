@@ -54,7 +54,8 @@ export async function startChiller(port: number, periodMs = 100): Promise<Chille
   await thing.expose();
   const timer = setInterval(() => {
     temperature = Math.round((temperature + (setpoint - temperature) * 0.2 + 0.01) * 1000) / 1000;
-    thing.emitPropertyChange('temperature').catch(() => {});
+    // Typed as void, a promise at run time.
+    void Promise.resolve(thing.emitPropertyChange('temperature')).catch(() => {});
   }, periodMs);
   return {
     writes,
