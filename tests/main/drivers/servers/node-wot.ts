@@ -52,8 +52,11 @@ export async function startChiller(port: number, periodMs = 100): Promise<Chille
     return undefined;
   });
   await thing.expose();
+  let tick = 0;
   const timer = setInterval(() => {
-    temperature = Math.round((temperature + (setpoint - temperature) * 0.2 + 0.01) * 1000) / 1000;
+    // Follows the setpoint, with a ripple so every emission is a new value.
+    tick += 1;
+    temperature = Math.round((temperature + (setpoint - temperature) * 0.2 + 0.3 * Math.sin(tick)) * 1000) / 1000;
     // Typed as void, a promise at run time.
     void Promise.resolve(thing.emitPropertyChange('temperature')).catch(() => {});
   }, periodMs);
