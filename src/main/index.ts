@@ -3,7 +3,8 @@ import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
-import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
+import { createLabCore, type LabCore } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 

@@ -14,8 +14,9 @@ import {
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { Backoff, type BackoffOptions } from './backoff';
-import { systemClock, type Clock } from '../core/clock';
+import { systemClock, toIso, type Clock } from '../core/clock';
 import { completedInvocation } from './completed-invocation';
+import type { DriverKind } from './driver-kind';
 import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
 import { silentLogger, type Logger } from '../core/logger';
@@ -683,7 +684,7 @@ export class MqttThingDriver implements ThingDriver {
       return invocation;
     }
     await this.init.broker.publish(found.topic, input ?? null, { qos: qosOf(found.form), retain: retainOf(found.form) });
-    const now = new Date(this.init.clock.now()).toISOString();
+    const now = toIso(this.init.clock.now());
     this.count += 1;
     const invocation = completedInvocation({
       id: `${this.name}-${this.init.clock.now().toString(36)}-${this.count}`,
@@ -731,3 +732,19 @@ export class MqttThingDriver implements ThingDriver {
     this.stopped = true;
   }
 }
+
+/**
+ * An MQTT broker: Things from the Thing Descriptions published on it, at its root or under the
+ * prefix the URL names (`mqtt://broker:1883/lab1`).
+ */
+export const mqttKind = {
+  id: 'mqtt',
+  title: 'MQTT broker',
+  schemes: ['mqtt:', 'mqtts:'],
+  async connect(context) {
+    const instrument = new MqttInstrument({ ...context, onThing: (driver) => context.onThing(driver) });
+    // Never throws: the broker connection retries by itself and reports its state.
+    await instrument.start();
+    return { connection: () => instrument.connection(), stop: () => instrument.stop() };
+  },
+} as const satisfies DriverKind;
