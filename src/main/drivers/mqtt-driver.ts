@@ -57,8 +57,9 @@ export interface MqttLimits {
 }
 
 export const DEFAULT_MQTT_LIMITS: MqttLimits = {
-  maxPacketBytes: 1024 * 1024,
-  maxTdBytes: 256 * 1024,
+  maxPacketBytes: 2 * 1024 * 1024,
+  // A TD with MQTT forms takes about 500 bytes per property: 1 MiB is some 2,000 properties.
+  maxTdBytes: 1024 * 1024,
   maxValueBytes: 256 * 1024,
   maxThings: 500,
   maxTopicsPerThing: 2000,

@@ -32,6 +32,8 @@ const accepts = (port: number): Promise<boolean> =>
 
 export interface Mosquitto {
   port: number;
+  /** The broker's process id (benchmarks read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startMosquitto(
   }
   return {
     port: chosen,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
