@@ -175,7 +175,7 @@ export class MqttPublisher implements Service {
         url = parsed.toString();
       }
     }
-    await this.disconnect('publishing elsewhere');
+    await this.disconnect(url === null ? 'sharing was stopped' : 'publishing elsewhere');
     this.settings = { url, writable: next.writable, credentials, source: url === null ? 'none' : 'settings' };
     await this.save();
     this.apply();
