@@ -54,6 +54,11 @@ export interface MqttLimits {
   maxPendingReplies: number;
   /** How long a request waits for its reply. */
   replyTimeoutMs: number;
+  /**
+   * A Thing with no Last Will to follow (node-wot's) that has sent nothing for this long is
+   * shown stale again: its publisher may be gone, and nothing else would say so.
+   */
+  silentAfterMs: number;
 }
 
 export const DEFAULT_MQTT_LIMITS: MqttLimits = {
@@ -66,6 +71,7 @@ export const DEFAULT_MQTT_LIMITS: MqttLimits = {
   maxInvocations: 200,
   maxPendingReplies: 64,
   replyTimeoutMs: 10_000,
+  silentAfterMs: 60_000,
 };
 
 export type MqttProtocolVersion = 4 | 5;
@@ -203,6 +209,20 @@ export class MqttInstrument {
     if (this.client) return;
     this.tracker.set('connecting');
     this.connect();
+    this.watchSilence();
+  }
+
+  private silenceTimer: unknown;
+
+  /** Looks for Things gone silent, a few times per `silentAfterMs`. */
+  private watchSilence(): void {
+    const every = Math.max(50, Math.floor(this.limits.silentAfterMs / 4));
+    this.silenceTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      const now = this.clock.now();
+      for (const driver of this.things.values()) driver.checkSilence(now, this.limits.silentAfterMs);
+      this.watchSilence();
+    }, every);
   }
 
   private clientOptions(): IClientOptions {
@@ -250,6 +270,7 @@ export class MqttInstrument {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.silenceTimer);
     const client = this.client;
     this.client = undefined;
     for (const driver of this.things.values()) driver.setBroker('disconnected', 'stopped');
@@ -477,6 +498,9 @@ export class MqttThingDriver implements ThingDriver {
   private broker: { status: ConnectionStatus; reason?: string; delay?: number } = { status: 'connecting' };
   private retainedOnly: boolean;
   private live = false;
+  /** When something live last came from it (clock ms). */
+  private lastLive = 0;
+  private silent = false;
   private withdrawn = false;
   private publisherState?: z.infer<typeof PublisherState>;
   private thingState?: ConnectionState;
@@ -503,12 +527,25 @@ export class MqttThingDriver implements ThingDriver {
   /** A new TD on the same topic: a changed one replaces the old; the same one again is a sign of life. */
   update(td: ThingDescription, text: string, retained: boolean): void {
     this.withdrawn = false;
-    if (!retained) this.live = true;
+    if (!retained) this.markLive();
     if (text !== this.text) {
       this.td = td;
       this.text = text;
       this.index();
     }
+    this.refresh();
+  }
+
+  private markLive(): void {
+    this.live = true;
+    this.silent = false;
+    this.lastLive = this.init.clock.now();
+  }
+
+  /** A Thing with no publisher state to follow that has said nothing for too long is stale again. */
+  checkSilence(now: number, silentAfterMs: number): void {
+    if (this.hasPublisherLink || !this.live || this.silent || now - this.lastLive < silentAfterMs) return;
+    this.silent = true;
     this.refresh();
   }
 
@@ -522,6 +559,7 @@ export class MqttThingDriver implements ThingDriver {
     if (status !== 'connected') {
       // Everything is learnt again from the retained messages after a reconnect.
       this.live = false;
+      this.silent = false;
       this.retainedOnly = true;
       this.publisherState = undefined;
       this.thingState = undefined;
@@ -544,6 +582,9 @@ export class MqttThingDriver implements ThingDriver {
     }
     if (this.retainedOnly && !this.live) {
       return this.tracker.set('stale', 'only its retained Thing Description is on the broker; nothing live from it yet');
+    }
+    if (this.silent) {
+      return this.tracker.set('stale', `nothing from it for ${Math.round((this.init.clock.now() - this.lastLive) / 1000)} s; it sets no Last Will, so it may be gone`);
     }
     this.tracker.set('connected');
   }
@@ -615,9 +656,10 @@ export class MqttThingDriver implements ThingDriver {
         // Plain text is a string value (some publishers do not quote).
         const shown = json ? value : affordance?.type === 'string' ? text : undefined;
         if (shown === undefined || !matchesSchemaType(affordance, shown)) continue;
-        if (!retained && !this.live) {
-          this.live = true;
-          this.refresh();
+        if (!retained) {
+          const wasLive = this.live && !this.silent;
+          this.markLive();
+          if (!wasLive) this.refresh();
         }
         this.values.set(target.name, shown);
         this.init.publisher.publish(new Message({ thing: this.name, affordance: target.name, messageType: 'property', payload: shown }));

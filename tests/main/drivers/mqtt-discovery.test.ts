@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstrumentManager } from '../../../src/main/drivers/instrument-manager';
-import { discoveryFilter, nameFromTd } from '../../../src/main/drivers/mqtt-driver';
+import { discoveryFilter, MqttInstrument, nameFromTd, type MqttThingDriver } from '../../../src/main/drivers/mqtt-driver';
 import { mqttForm, topicOf } from '../../../src/main/drivers/mqtt-forms';
 import { ThingRegistry } from '../../../src/main/things/registry';
 import { ThingDescription } from '../../../src/shared/model';
@@ -127,6 +127,32 @@ describe.skipIf(!binary)('MQTT discovery with a real Mosquitto', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(publisher.statuses('chiller')).not.toContain('connected');
     expect(registry.get('chiller').connection().reason).toMatch(/retained/);
+  });
+
+  it('shows a node-wot Thing that has gone silent as stale again (it sets no Last Will)', async () => {
+    const port = broker?.port ?? 0;
+    chiller = await startChiller(port, 50);
+    const publisher = new RecordingPublisher();
+    const found: MqttThingDriver[] = [];
+    const instrument = new MqttInstrument({
+      url: `mqtt://127.0.0.1:${port}`,
+      publisher,
+      backoff: fastBackoff,
+      limits: { silentAfterMs: 400 },
+      uniqueName: (key) => key,
+      onThing: (driver) => found.push(driver),
+    });
+    try {
+      await instrument.start();
+      const thing = await until(() => found[0], 8000);
+      await until(() => thing.connection().status === 'connected', 5000);
+      await chiller.stop();
+      chiller = undefined;
+      await until(() => thing.connection().status === 'stale', 3000);
+      expect(thing.connection().reason).toMatch(/nothing from it for/);
+    } finally {
+      await instrument.stop();
+    }
   });
 
   it('finds TDs under any prefix, wildcards included, and names them from the TD', async () => {
