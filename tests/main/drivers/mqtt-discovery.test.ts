@@ -138,17 +138,17 @@ describe.skipIf(!binary)('MQTT discovery with a real Mosquitto', () => {
       url: `mqtt://127.0.0.1:${port}`,
       publisher,
       backoff: fastBackoff,
-      limits: { silentAfterMs: 400 },
+      limits: { silentAfterMs: 1500 },
       uniqueName: (key) => key,
       onThing: (driver) => found.push(driver),
     });
     try {
       await instrument.start();
       const thing = await until(() => found[0], 8000);
-      await until(() => thing.connection().status === 'connected', 5000);
+      await until(() => thing.connection().status === 'connected', 10_000);
       await chiller.stop();
       chiller = undefined;
-      await until(() => thing.connection().status === 'stale', 3000);
+      await until(() => thing.connection().status === 'stale', 8000);
       expect(thing.connection().reason).toMatch(/nothing from it for/);
     } finally {
       await instrument.stop();
