@@ -8,7 +8,9 @@ import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
 import { silentLogger } from '../../../src/main/core/logger';
 import { InstrumentManager } from '../../../src/main/drivers/instrument-manager';
 import { MqttPublisher } from '../../../src/main/services/mqtt-publisher/mqtt-publisher';
-import { defaultPrefix, parsePublishUrl } from '../../../src/main/services/mqtt-publisher/topics';
+import { defaultPrefix, parsePublishUrl, publishedTd, Topics } from '../../../src/main/services/mqtt-publisher/topics';
+import { linkTopic, mqttForm } from '../../../src/main/drivers/mqtt-forms';
+import { ThingDescription } from '../../../src/shared/model';
 import { ThingRegistry } from '../../../src/main/things/registry';
 import { fastBackoff, RecordingPublisher, until } from '../drivers/helpers';
 import { findMosquitto, startMosquitto, type Mosquitto } from '../drivers/servers/mosquitto';
@@ -67,6 +69,50 @@ describe('publish URLs', () => {
     expect(() => parsePublishUrl('mqtt://broker/a/+')).toThrow(/wildcards/);
     expect(() => parsePublishUrl('mqtt://broker/a/#')).toThrow(/#/);
     expect(() => parsePublishUrl('http://broker')).toThrow(/mqtt/);
+  });
+});
+
+describe('published Thing Descriptions', () => {
+  const source = ThingDescription.parse({
+    '@context': 'https://www.w3.org/2022/wot/td/v1.1',
+    title: 'Oven',
+    base: 'http://lab-pc:5000/',
+    securityDefinitions: { nosec: { scheme: 'nosec' } },
+    security: 'nosec',
+    properties: {
+      temperature: { type: 'number', unit: 'degC', readOnly: true, forms: [{ href: '/oven/temperature' }] },
+      'set point': { type: 'number', forms: [{ href: '/oven/setpoint' }] },
+    },
+    actions: { bake: { input: { type: 'integer' }, forms: [{ href: '/oven/bake' }] } },
+  });
+  const target = parsePublishUrl('mqtt://broker:1884/lab1');
+  const topics = new Topics(target.prefix);
+  const build = (writable: boolean) =>
+    ThingDescription.parse(publishedTd(source, { target, topics, segment: 'oven', name: 'oven', writable, basicAuth: false, replies: true }));
+
+  it('carry MQTT forms both ways of reading them: href-as-topic (node-wot) and mqv: terms', () => {
+    const td = build(true);
+    expect(td.base).toBeUndefined();
+    const read = mqttForm(td, td.properties.temperature?.forms ?? [], ['observeproperty'], 'subscribe', 'property');
+    expect(read?.topic).toBe('lab1/things/oven/properties/temperature');
+    expect(read?.form.href).toBe('mqtt://broker:1884/lab1/things/oven/properties/temperature');
+    expect(read?.form['mqv:retain']).toBe(true);
+    const write = mqttForm(td, td.properties['set point']?.forms ?? [], ['writeproperty'], 'publish', 'property');
+    expect(write?.topic).toBe('lab1/things/oven/properties/set_point/writeproperty');
+    expect(new URL(write?.form.href ?? '').pathname.slice(1)).toBe(write?.topic);
+    expect(write?.form['lm:replies']).toBe(true);
+    expect(mqttForm(td, td.properties.temperature?.forms ?? [], ['writeproperty'], 'publish', 'property')).toBeUndefined();
+    expect(mqttForm(td, td.actions.bake?.forms ?? [], ['invokeaction'], 'publish', 'action')?.topic).toBe('lab1/things/oven/actions/bake');
+    expect(linkTopic(td, 'lm:publisher')).toBe('lab1/status');
+    expect(linkTopic(td, 'lm:connection')).toBe('lab1/things/oven/connection');
+  });
+
+  it('offer no writes or invocations when the publisher takes none', () => {
+    const td = build(false);
+    expect(td.properties['set point']?.readOnly).toBe(true);
+    expect(mqttForm(td, td.properties['set point']?.forms ?? [], ['writeproperty'], 'publish', 'property')).toBeUndefined();
+    expect(mqttForm(td, td.actions.bake?.forms ?? [], ['invokeaction'], 'publish', 'action')).toBeUndefined();
+    expect(mqttForm(td, td.actions.bake?.forms ?? [], ['queryaction'], 'subscribe', 'action')?.topic).toBe('lab1/things/oven/actions/bake/invocation');
   });
 });
 
