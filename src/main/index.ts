@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
@@ -49,7 +50,7 @@ async function start(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings ?? join(dataDir, 'instruments.json'),
     dataDir,
-    services: (context) => [createRecorder(context)],
+    services: (context) => [createRecorder(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     chooseExportFile: async (suggestedName) => {
       const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
       const options = {
