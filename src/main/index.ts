@@ -33,6 +33,15 @@ async function openWindow(): Promise<void> {
   await loadApp(window, location);
 }
 
+/** Where exports are offered first: the Documents folder, else home (not every desktop has one). */
+function documentsFolder(): string {
+  try {
+    return app.getPath('documents');
+  } catch {
+    return app.getPath('home');
+  }
+}
+
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
@@ -55,7 +64,7 @@ async function start(): Promise<void> {
       const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
       const options = {
         title: 'Export recording',
-        defaultPath: join(app.getPath('documents'), suggestedName),
+        defaultPath: join(documentsFolder(), suggestedName),
         filters: suggestedName.endsWith('.parquet')
           ? [{ name: 'Parquet', extensions: ['parquet'] }]
           : [{ name: 'CSV', extensions: ['csv'] }],
