@@ -118,6 +118,8 @@ test('a write the host refuses shows the host message next to the field', async 
   });
   await openApp(page);
   await selectThing(page, 'thermo');
+  // Once a value is shown (not the placeholder of a value still on its way).
+  await readNumber(page.getByTestId('value-thermo-setpoint'));
   const setpointShown = await page.getByTestId('value-thermo-setpoint').textContent();
 
   await page.getByTestId('edit-thermo-setpoint').fill('42');

@@ -75,7 +75,7 @@ test('an export from the UI downloads a CSV holding values from before the page 
     await page.getByTestId('timeline-export').click();
     await expect(page.getByTestId('timeline-export-status')).toContainText(`to ${path}`, { timeout: LIVE_TIMEOUT });
     expect(existsSync(path)).toBe(true);
-    const [options] = (await savedDialogOptions(desktopApp.app)) as { defaultPath?: string }[];
+    const options = ((await savedDialogOptions(desktopApp.app)) as { defaultPath?: string }[]).at(-1);
     expect(options?.defaultPath).toMatch(/lab-monitor-.*\.csv$/);
   }
   const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');

@@ -101,5 +101,5 @@ test('the timeline shows writes and action transitions, filtered by Thing and ki
   await page.getByTestId('timeline-filter-thing').selectOption('');
   for (const kind of KINDS) await page.getByTestId(`timeline-filter-${kind}`).check();
   await expect(entries.and(page.locator('[data-kind="property"]')).first()).toBeVisible({ timeout: LIVE_TIMEOUT });
-  expect(await entries.count()).toBeGreaterThan(5);
+  await expect.poll(() => entries.count(), { timeout: LIVE_TIMEOUT }).toBeGreaterThan(5);
 });

@@ -41,6 +41,7 @@ export function Timeline() {
     shown.push(event);
   }
   const setQuery = store.getState().setTimelineQuery;
+  const narrowed = query.thing !== '' || query.kinds.length !== EVENT_KINDS.length || query.text.trim() !== '';
 
   const toggle = (kind: EventKind) => {
     const next = new Set(query.kinds);
@@ -117,7 +118,7 @@ export function Timeline() {
             <span className="text">{event.text}</span>
           </li>
         ))}
-        {shown.length === 0 && <li className="muted">{events.length === 0 ? 'No events yet.' : 'No events match the filters.'}</li>}
+        {shown.length === 0 && <li className="muted">{events.length === 0 && !narrowed ? 'No events yet.' : 'No events match the filters.'}</li>}
         {older && (
           <li>
             <button type="button" className="link-button" data-testid="timeline-older" onClick={() => void loadOlderEvents(client, store)}>
