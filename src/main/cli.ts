@@ -6,6 +6,8 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
+  data?: string;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -15,11 +17,11 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data']);
 
 /**
  * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -67,6 +69,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         break;
       case '--settings':
         options.settings = value;
+        break;
+      case '--data':
+        options.data = value;
         break;
     }
   }

@@ -5,6 +5,8 @@ import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
+import { AlarmService } from './services/alarms';
+import { showAlarmNotifications } from './notifications';
 
 const location: AppLocation = {
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
@@ -40,11 +42,18 @@ async function start(): Promise<void> {
     shipped: join(app.getAppPath(), 'config', 'instruments.json'),
   });
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
+  let alarms: AlarmService | undefined;
   core = await createLabCore({
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+    dataDir: cli.data ?? app.getPath('userData'),
+    services: (context) => {
+      alarms = new AlarmService(context);
+      return [alarms];
+    },
   });
+  if (alarms) showAlarmNotifications(alarms);
   ipc = registerElectronIpc({
     ipcMain,
     core,

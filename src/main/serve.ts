@@ -8,6 +8,7 @@ import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
 import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR]');
       process.exit(2);
     }
     throw error;
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
+    dataDir: cli.data === undefined ? undefined : resolve(cli.data),
+    services: (context) => [new AlarmService(context)],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 
