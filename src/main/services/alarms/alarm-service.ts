@@ -195,6 +195,7 @@ export class AlarmService implements Service {
       this.onConnection(state, driver.connection().status, driver.connection().reason);
     }
     for (const thing of this.loadedRules.keys()) this.ensureThing(thing);
+    for (const notice of this.notices) if (notice.thing !== '') this.ensureThing(notice.thing);
     this.owned.add(() => {
       for (const state of this.things.values()) for (const instance of state.instances.values()) this.clearTimers(instance);
       this.context.clock.clearTimeout(this.snapshotTimer);
@@ -234,8 +235,10 @@ export class AlarmService implements Service {
     return () => this.notifyListeners.delete(listener);
   }
 
+  /** The rules of a Thing; a Thing not seen yet has the defaults. */
   getRules(thing: string): ThingRules {
-    const state = this.thing(thing);
+    const state = this.things.get(thing);
+    if (!state) return { thing, rules: this.makeDefaults(thing), source: 'default' };
     return { thing, rules: state.rules, source: state.source };
   }
 
