@@ -2,6 +2,8 @@ import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
 import { PropertyRow } from './PropertyRow';
+import { useState } from 'react';
+import { RuleEditor } from './RuleEditor';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
@@ -9,6 +11,7 @@ export function ThingView({ thing }: { thing: string }) {
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
   const disconnected = status === 'disconnected';
   const usable = status === 'connected';
+  const [thingRules, setThingRules] = useState(false);
 
   if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
   const properties = Object.keys(td.properties);
@@ -21,8 +24,12 @@ export function ThingView({ thing }: { thing: string }) {
           {status}
         </span>
         {origin && <span className="muted origin">{origin}</span>}
+        <button type="button" className="small" data-testid={`thing-alarm-rules-${thing}`} aria-expanded={thingRules} onClick={() => setThingRules(!thingRules)}>
+          Alarm rules…
+        </button>
         {td.description && <p className="muted description">{td.description}</p>}
       </header>
+      {thingRules && <RuleEditor thing={thing} onClose={() => setThingRules(false)} />}
       {status !== 'connected' && (
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
           {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}

@@ -20,6 +20,9 @@ import { createLiveSliceState, type BatchOutcome, type LiveValue } from './live-
 import { SeriesRegistry } from './series';
 import { createThingsSlice, keepSelection, withConnection } from './things-slice';
 import type { LabState } from './types';
+import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
+import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
+import { ALARM_AFFORDANCE } from '../../shared/model';
 
 export type LabStore = StoreApi<LabState>;
 
@@ -35,6 +38,21 @@ export interface LabStoreOptions {
 }
 
 const ThingList = z.array(ThingSummary);
+
+/** An alarm transition as the timeline shows it: "raised major: Output voltage 6.1 V at or above HIHI 5.8 V". */
+function alarmEvent(transition: AlarmTransition, time: number): NewTimelineEvent {
+  const who = transition.by === 'system' ? '' : ` by ${transition.by}`;
+  const note = transition.note ? ` (${transition.note})` : '';
+  const severity = transition.severity ?? '';
+  const active = transition.event === 'raised' || transition.event === 'escalated' || (transition.event === 'unshelved' && transition.state === 'unacknowledged');
+  return {
+    time: Date.parse(transition.time) || time,
+    thing: transition.thing,
+    kind: 'alarm',
+    text: `${transition.event} ${severity}${who}: ${transition.message}${note}`,
+    level: active ? (severity === 'minor' ? 'warn' : 'error') : 'info',
+  };
+}
 
 const formatShort = (value: unknown): string => {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(4);
@@ -76,6 +94,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createConnectionSlice(set, get, api),
     ...createEventsSlice(set, get, api),
     ...createLiveSliceState(),
+    ...createAlarmsSlice(set, get, api),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
       const state = get();
@@ -84,6 +103,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let things: ThingSummaryType[] = state.things;
       let invocations: Record<string, Invocation> = state.invocations;
       const events: NewTimelineEvent[] = [];
+      let alarms: AlarmSnapshot | undefined;
       const stats: LiveStats = { ...state.stats, batches: state.stats.batches + 1 };
       if (stats.lastBatchSeq > 0 && batch.seq > stats.lastBatchSeq + 1) stats.missedBatches += batch.seq - stats.lastBatchSeq - 1;
       stats.lastBatchSeq = batch.seq;
@@ -128,6 +148,16 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
               level: inv.status === 'error' ? 'error' : inv.status === 'cancelled' ? 'warn' : 'info',
             });
           }
+          continue;
+        }
+
+        if (item.thing === ALARMS_THING) {
+          alarms = parseAlarmSnapshot(item.payload) ?? alarms;
+          continue;
+        }
+        if (item.affordance === ALARM_AFFORDANCE) {
+          const parsed = AlarmTransition.safeParse(item.payload);
+          if (parsed.success) events.push(alarmEvent(parsed.data, item.time));
           continue;
         }
 
@@ -184,6 +214,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
       const next: Partial<LabState> = { stats, ...appendEvents(state, events) };
       if (live) next.live = live;
+      if (alarms) next.alarms = alarms;
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
