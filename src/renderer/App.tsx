@@ -21,7 +21,7 @@
  *               annunciator-unack, alarm-sound (aria-pressed), alarm-notifications, alarm-panel,
  *               alarm-panel-close, alarm-notice, alarm-filter-<thing|severity|state>, alarm-note,
  *               alarm-ack-all, alarm-error, alarm-empty, alarm-list, alarm-row-<id> (data-state,
- *               data-severity), alarm-state-<id>, alarm-message-<id>, alarm-ack-<id>,
+ *               data-severity, data-raised-at, data-value), alarm-state-<id>, alarm-message-<id>, alarm-ack-<id>,
  *               alarm-shelve-<id>, alarm-shelve-duration-<id>, alarm-shelve-reason-<id>,
  *               alarm-shelve-submit-<id>, alarm-unshelve-<id>, alarm-disable-<id>, alarm-enable-<id>,
  *               thing-alarm-<name> (data-severity), prop-alarm-<thing>-<name> (data-severity),

@@ -23,7 +23,7 @@ function AlarmRow({ alarm, call }: { alarm: Alarm; call: Call }) {
   const title = useLab((state) => state.things.find((thing) => thing.name === alarm.thing)?.title ?? alarm.thing);
   const select = useLab((state) => state.select);
   return (
-    <li className={`alarm-row state-${alarm.state}`} data-testid={`alarm-row-${alarm.id}`} data-state={alarm.state} data-severity={alarm.severity ?? ''}>
+    <li className={`alarm-row state-${alarm.state}`} data-testid={`alarm-row-${alarm.id}`} data-state={alarm.state} data-severity={alarm.severity ?? ''} data-raised-at={alarm.raisedAt ?? ''} data-value={alarm.value === undefined || alarm.value === null ? '' : String(alarm.value)}>
       <div className="alarm-line">
         <span className={`sev-badge sev-${alarm.severity ?? 'none'}`}>{alarm.severity ?? '—'}</span>
         <button type="button" className="link alarm-thing" onClick={() => select(alarm.thing)} title={`Open ${title}`}>
