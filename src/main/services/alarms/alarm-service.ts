@@ -73,6 +73,7 @@ const NOTIFY_RANK = severityRank('major');
 const STALE_INTERVALS = 10;
 const MIN_STALE_SEC = 2;
 const DEFAULT_STALE_SEC = 10;
+const MAX_THINGS = 1000;
 
 type ThresholdRule = Extract<AlarmRule, { kind: 'threshold' }>;
 
@@ -351,6 +352,10 @@ export class AlarmService implements Service {
   async setRules(thing: string, input: readonly unknown[], by: string): Promise<ThingRules> {
     const parsed = RuleList.safeParse(input);
     if (!parsed.success) throw new LabError('INVALID_ARGUMENT', `rules of ${thing}: ${z.prettifyError(parsed.error)}`);
+    // Rules may be given for a Thing not connected yet, within reason: a client cannot grow this without bound.
+    if (!this.things.has(thing) && !this.registryHas(thing) && this.things.size >= MAX_THINGS) {
+      throw new LabError('INVALID_ARGUMENT', `no Thing named "${thing}" (rules are kept for at most ${MAX_THINGS} Things)`);
+    }
     const state = this.ensureThing(thing);
     this.applyRules(state, parsed.data, by);
     state.source = this.store.folder === undefined ? 'memory' : 'file';
