@@ -9,13 +9,14 @@ import {
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
+import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
 import { AlarmService } from '../services/alarms';
 import { ALARMS_STATE_AFFORDANCE, ALARMS_THING, emptyCounts, type AlarmSnapshot } from '../../shared/alarms';
@@ -116,12 +117,12 @@ const noAlarms = (): never => {
   throw new LabError('NOT_FOUND', 'alarms are not evaluated in this build');
 };
 
-/** Acknowledging, shelving and editing rules are for operators; viewers only watch. */
-function needOperator(caller: Caller, what: string): void {
+const EMPTY_ALARMS: AlarmSnapshot = { time: new Date(0).toISOString(), alarms: [], omitted: 0, counts: emptyCounts(), things: {}, notices: [] };
+
+/** Viewers watch; only operators change what is shared. */
+function operator(caller: Caller, what: string): void {
   if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
 }
-
-const EMPTY_ALARMS: AlarmSnapshot = { time: new Date(0).toISOString(), alarms: [], omitted: 0, counts: emptyCounts(), things: {}, notices: [] };
 
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
@@ -147,7 +148,8 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
 
   // Services start before the remote instruments connect, so they see every first value.
   const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
-  const services = options.services ? await options.services(serviceContext) : [];
+  const layouts = new LayoutStore(serviceContext);
+  const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
   for (const service of services) {
     try {
@@ -235,32 +237,45 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
+    'lab:layouts:list': () => layouts.list(),
+    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
+    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
+    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
+    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
+    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
+    'lab:layouts:delete': async ({ id }, caller) => {
+      operator(caller, 'delete layouts');
+      await layouts.remove(id);
+      return null;
+    },
+    'lab:layouts:export': ({ id }) => layouts.export(id),
+    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
     'lab:alarms:list': ({ thing }) => alarms?.list(thing) ?? [],
     'lab:alarms:snapshot': () => alarms?.snapshot() ?? EMPTY_ALARMS,
     'lab:alarms:acknowledge': ({ ids, note }, caller) => {
-      needOperator(caller, 'acknowledge alarms');
+      operator(caller, 'acknowledge alarms');
       return { acknowledged: alarmsOrFail().acknowledge(ids, caller.label, note) };
     },
     'lab:alarms:shelve': ({ id, durationSec, reason }, caller) => {
-      needOperator(caller, 'shelve alarms');
+      operator(caller, 'shelve alarms');
       return alarmsOrFail().shelve(id, durationSec, reason, caller.label);
     },
     'lab:alarms:unshelve': ({ id }, caller) => {
-      needOperator(caller, 'unshelve alarms');
+      operator(caller, 'unshelve alarms');
       return alarmsOrFail().unshelve(id, caller.label);
     },
     'lab:alarms:disable': ({ id, reason }, caller) => {
-      needOperator(caller, 'disable alarms');
+      operator(caller, 'disable alarms');
       return alarmsOrFail().disable(id, caller.label, reason);
     },
     'lab:alarms:enable': ({ id }, caller) => {
-      needOperator(caller, 'enable alarms');
+      operator(caller, 'enable alarms');
       return alarmsOrFail().enable(id, caller.label);
     },
     'lab:alarms:rules:get': ({ thing }) => alarmsOrFail().getRules(thing),
     'lab:alarms:rules:set': ({ thing, rules }, caller) => {
-      needOperator(caller, 'edit alarm rules');
+      operator(caller, 'edit alarm rules');
       return alarmsOrFail().setRules(thing, rules, caller.label);
     },
     'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
@@ -270,6 +285,9 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     if (thing === ALARMS_THING && (affordance === ALARMS_STATE_AFFORDANCE || affordance === ANY_AFFORDANCE)) return alarmSnapshotMessage();
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
       return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
+    }
+    if (thing === LAB_THING && affordance === LAYOUTS_AFFORDANCE) {
+      return new Message({ thing, affordance, messageType: 'property', payload: layouts.list() });
     }
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();
