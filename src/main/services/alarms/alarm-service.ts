@@ -770,6 +770,8 @@ export class AlarmService implements Service {
     for (const [name, state] of this.things) {
       if (!state.listed || names.has(name)) continue;
       for (const instance of state.instances.values()) this.clearTimers(instance);
+      // Its rules stay for when it comes back (the same instrument added again).
+      if (state.source !== 'default') this.loadedRules.set(name, state.rules);
       this.things.delete(name);
       this.changed();
     }

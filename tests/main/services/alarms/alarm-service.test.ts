@@ -246,3 +246,28 @@ describe('AlarmService: stale, disconnected, failed actions, equality', () => {
     expect(h.service.suggest('psu', 'unknown')).toMatchObject({ staleAfterSec: 10 });
   });
 });
+
+describe('AlarmService: Things coming and going', () => {
+  it('a removed instrument takes its alarms along and gets its rules back when added again', async () => {
+    h = await makeAlarms();
+    const list = (names: string[]) =>
+      h?.broker.publish(
+        new Message({
+          thing: '$lab',
+          affordance: 'things',
+          messageType: 'property',
+          payload: names.map((name) => ({ name, title: name, source: 'wot', connection: { status: 'connected', since: '2026-03-01T10:00:00Z' } })),
+        }),
+      );
+    list(['remote']);
+    await h.service.setRules('remote', [{ id: 'v', kind: 'threshold', property: 'voltage', hi: 1 }], 'op');
+    h.value('remote', 'voltage', 2);
+    expect(h.service.snapshot().counts.minor).toBe(1);
+    list([]);
+    expect(h.service.snapshot().counts.minor).toBe(0);
+    expect(() => h?.service.list('remote')).toThrow(/no Thing/);
+    list(['remote']);
+    expect(h.service.getRules('remote').rules.map((rule) => rule.id)).toEqual(['v']);
+    expect(h.alarm('remote/v').state).toBe('normal');
+  });
+});
