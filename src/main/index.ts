@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, ipcMain, session } from 'electron';
+import { BrowserWindow, Notification, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { createLabCore, type LabCore } from './app/lab-core';
@@ -54,7 +54,7 @@ async function start(): Promise<void> {
       return [alarms];
     },
   });
-  if (alarms) showAlarmNotifications(alarms);
+  if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({
     ipcMain,
     core,
