@@ -26,7 +26,8 @@
  *               alarm-shelve-submit-<id>, alarm-unshelve-<id>, alarm-disable-<id>, alarm-enable-<id>,
  *               thing-alarm-<name> (data-severity), prop-alarm-<thing>-<name> (data-severity),
  *               alarm-rules-<thing>-<name>, thing-alarm-rules-<thing>
- *   rule editor: rule-editor, rule-close, rule-list, rule-item-<id>, rule-remove-<id>, rule-kind,
+ *   rule editor: rule-editor, rule-close, rule-list, rule-item-<id>, rule-edit-<id>, rule-remove-<id>,
+ *               rule-edit-cancel, rule-kind,
  *               rule-<hihi|hi|lo|lolo|deadband>, rule-value, rule-after, rule-action,
  *               rule-severity, rule-delay, rule-guidance, rule-latch, rule-save, rule-error, rule-saved
  */

@@ -155,10 +155,17 @@ test('alarms: a stall, a spike on a rule made in the UI, acknowledging, the titl
     await page.getByTestId('rule-lo').fill('4.6');
     await page.getByTestId('rule-lolo').fill('4.2');
     await page.getByTestId('rule-deadband').fill('0.05');
-    await page.getByTestId('rule-guidance').fill('Check the load wiring');
+    await page.getByTestId('rule-guidance').fill('Check the load');
     await page.getByTestId('rule-save').click();
     await expect(page.getByTestId('rule-saved')).toBeVisible();
     await expect(page.getByTestId('rule-item-threshold-voltage')).toContainText('HIHI 5.8');
+    // Changing a rule keeps its id (and so its alarm).
+    await page.getByTestId('rule-edit-threshold-voltage').click();
+    await expect(page.getByTestId('rule-hihi')).toHaveValue('5.8');
+    await page.getByTestId('rule-guidance').fill('Check the load wiring');
+    await page.getByTestId('rule-save').click();
+    await expect(page.getByTestId('rule-saved')).toContainText('changed');
+    await expect(page.getByTestId('rule-list').locator('li')).toHaveCount(1);
     await page.getByTestId('rule-close').click();
     // Spikes come at random (2 % of the 5 Hz readings, ±1 V): usually within seconds.
     await expect(page.getByTestId('prop-alarm-psu-voltage')).toHaveAttribute('data-severity', 'major', { timeout: 90_000 });

@@ -63,6 +63,8 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
   const chosen: Kind = kind !== null && kinds.includes(kind) ? kind : (kinds[0] ?? 'stale');
   const [form, setForm] = useState<Record<string, string>>({});
   const [latch, setLatch] = useState(true);
+  /** The rule being changed (its id is kept), or null when adding a new one. */
+  const [editing, setEditing] = useState<string | null>(null);
   const field = (name: string): string => form[name] ?? '';
   const setField = (name: string, value: string) => setForm((previous) => ({ ...previous, [name]: value }));
 
@@ -120,7 +122,9 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
 
   const newRule = (): AlarmRuleInput | string => {
     const target = property ?? '*';
-    const base = { id: uniqueId(rules ?? [], `${chosen}-${property ?? (chosen === 'action-failed' ? field('action') : 'thing')}`), delaySec: num(field('delaySec')) ?? 0, latch, ...(field('guidance').trim() ? { guidance: field('guidance').trim() } : {}) };
+    const id = editing ?? uniqueId(rules ?? [], `${chosen}-${property ?? (chosen === 'action-failed' ? field('action') : 'thing')}`);
+    const enabled = (rules ?? []).find((rule) => rule.id === editing)?.enabled ?? true;
+    const base = { id, enabled, delaySec: num(field('delaySec')) ?? 0, latch, ...(field('guidance').trim() ? { guidance: field('guidance').trim() } : {}) };
     switch (chosen) {
       case 'threshold': {
         const limits = { hihi: num(field('hihi')), hi: num(field('hi')), lo: num(field('lo')), lolo: num(field('lolo')) };
@@ -159,7 +163,24 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
       setError(rule);
       return;
     }
+    if (editing !== null) {
+      if (await save((rules ?? []).map((each) => (each.id === editing ? (rule as AlarmRule) : each)), `Rule "${rule.id}" changed.`)) setEditing(null);
+      return;
+    }
     await save([...(rules ?? []), rule], `Rule "${rule.id}" added.`);
+  };
+
+  /** Loads a rule into the form to change it. */
+  const edit = (rule: AlarmRule) => {
+    setEditing(rule.id);
+    setKind(rule.kind);
+    setLatch(rule.latch);
+    const values: Record<string, string> = { delaySec: String(rule.delaySec), guidance: rule.guidance ?? '' };
+    if (rule.kind === 'threshold') Object.assign(values, { hihi: text(rule.hihi), hi: text(rule.hi), lo: text(rule.lo), lolo: text(rule.lolo), deadband: String(rule.deadband) });
+    if (rule.kind === 'equals') Object.assign(values, { value: JSON.stringify(rule.value), severity: rule.severity });
+    if (rule.kind === 'stale') values['afterSec'] = String(rule.afterSec);
+    if (rule.kind === 'action-failed') Object.assign(values, { action: rule.action, severity: rule.severity });
+    setForm((previous) => ({ ...previous, ...values }));
   };
 
   const title = property === undefined ? td?.title ?? thing : td?.properties[property]?.title ?? property;
@@ -188,6 +209,9 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
                 {rule.delaySec > 0 && <span className="muted"> after {rule.delaySec} s</span>}
                 {!rule.latch && <span className="muted"> · not latching</span>}
                 {alarm && <span className={`sev-badge sev-${alarm.severity ?? 'none'}`}>{ALARM_STATE_LABELS[alarm.state]}</span>}
+                <button type="button" className="small" data-testid={`rule-edit-${rule.id}`} aria-pressed={editing === rule.id} onClick={() => edit(rule)}>
+                  Change
+                </button>
                 <button type="button" className="small danger" data-testid={`rule-remove-${rule.id}`} onClick={() => void save((rules ?? []).filter((each) => each.id !== rule.id), `Rule "${rule.id}" removed.`)}>
                   Remove
                 </button>
@@ -198,8 +222,8 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
       )}
       <form className="rule-form" onSubmit={(event) => void submit(event)}>
         <label className="field">
-          <span className="field-label">New rule</span>
-          <select value={chosen} onChange={(event) => setKind(event.target.value as Kind)} data-testid="rule-kind">
+          <span className="field-label">{editing === null ? 'New rule' : `Changing "${editing}"`}</span>
+          <select value={chosen} disabled={editing !== null} onChange={(event) => setKind(event.target.value as Kind)} data-testid="rule-kind">
             {kinds.map((each) => (
               <option key={each} value={each}>
                 {KIND_LABELS[each]}
@@ -284,8 +308,13 @@ export function RuleEditor({ thing, property, onClose }: { thing: string; proper
           <input type="checkbox" checked={latch} onChange={(event) => setLatch(event.target.checked)} data-testid="rule-latch" title="Keep the alarm until acknowledged, even after the value is back to normal" />
         </label>
         <button type="submit" className="primary" data-testid="rule-save">
-          Add rule
+          {editing === null ? 'Add rule' : 'Save rule'}
         </button>
+        {editing !== null && (
+          <button type="button" data-testid="rule-edit-cancel" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        )}
       </form>
       {error && (
         <p className="field-error" role="alert" data-testid="rule-error">
