@@ -135,13 +135,13 @@ async function main(): Promise<void> {
   await load(ruled, 500);
   const without: number[] = [];
   const withRules: number[] = [];
-  let rate = 0;
+  let rate = Number.POSITIVE_INFINITY;
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [false, true] : [true, false];
     for (const rules of order) {
       const outcome = await load(rules ? ruled : bare, ROUND_MS);
       (rules ? withRules : without).push(outcome.cores);
-      rate = outcome.published / (ROUND_MS / 1000);
+      rate = Math.min(rate, outcome.published / (ROUND_MS / 1000));
     }
   }
 
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const row = (label: string, value: string, target: string, ok: boolean | undefined) =>
     console.log(`${label.padEnd(46)} ${value.padStart(14)}   ${target.padEnd(12)} ${ok === undefined ? '' : ok ? 'PASS' : 'FAIL'}`);
   console.log(`${'figure'.padEnd(46)} ${'measured'.padStart(14)}   ${'target'.padEnd(12)}`);
-  row('values published per second', `${Math.round(rate).toLocaleString('en')}`, `${(THINGS * PROPERTIES_PER_THING * RATE_HZ).toLocaleString('en')}`, undefined);
+  row('values published per second (lowest round)', `${Math.round(rate).toLocaleString('en')}`, `${(THINGS * PROPERTIES_PER_THING * RATE_HZ).toLocaleString('en')}`, undefined);
   row('rules evaluated (with the latency probe)', `${ruleCount.toLocaleString('en')}`, '10,000 + 1', undefined);
   row('main CPU, no rules (cores, median)', bareCores.toFixed(3), '', undefined);
   row('main CPU, 10,000 rules (cores, median)', ruledCores.toFixed(3), '', undefined);
@@ -187,6 +187,11 @@ async function main(): Promise<void> {
   console.log(`probes: ${toNotify.length}/${publishedAt.length} notified, ${toWindow.length}/${publishedAt.length} shown; the rule has no delay (a rule's own delay adds to these)`);
   console.log('the CPU figures include publishing the values (the same in both runs); the difference is the evaluation');
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const offered = THINGS * PROPERTIES_PER_THING * RATE_HZ;
+  if (rate < 0.98 * offered) {
+    console.log(`NOT VALID: a round published ${Math.round(rate).toLocaleString('en')} values/s of the ${offered.toLocaleString('en')} it names (machine busy)`);
+    process.exitCode = 2;
+  }
   await bare.core.dispose();
   await ruled.core.dispose();
 }
