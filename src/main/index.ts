@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, Notification, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
@@ -51,7 +52,7 @@ async function start(): Promise<void> {
     dataDir: cli.data ?? app.getPath('userData'),
     services: (context) => {
       alarms = new AlarmService(context);
-      return [alarms];
+      return [alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
     },
   });
   if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });

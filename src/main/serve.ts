@@ -7,6 +7,7 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { AlarmService } from './services/alarms';
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
       process.exit(2);
     }
     throw error;
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings,
     dataDir: cli.data === undefined ? undefined : resolve(cli.data),
-    services: (context) => [new AlarmService(context)],
+    services: (context) => [new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

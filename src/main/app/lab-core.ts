@@ -21,6 +21,7 @@ import type { Service, ServiceContext } from '../services/service';
 import { AlarmService } from '../services/alarms';
 import { ALARMS_STATE_AFFORDANCE, ALARMS_THING, emptyCounts, type AlarmSnapshot } from '../../shared/alarms';
 import type { Subscribable } from '../core/ports';
+import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
@@ -147,7 +148,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   });
 
   // Services start before the remote instruments connect, so they see every first value.
-  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const serviceContext: ServiceContext = {
+    broker,
+    registry,
+    logger,
+    clock: systemClock,
+    dataDir: options.dataDir,
+    // Calls made for peers (an MQTT write) go through the same router as every client's.
+    call: (channel, request, { role, label }) => route(channel, request, { live: undefined, role, label }),
+  };
   const layouts = new LayoutStore(serviceContext);
   const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
@@ -279,7 +288,18 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       return alarmsOrFail().setRules(thing, rules, caller.label);
     },
     'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
+    'lab:publisher:status': () => publisher().status(),
+    'lab:publisher:configure': (settings, { role }) => {
+      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
+      return publisher().configure(settings);
+    },
   };
+
+  function publisher() {
+    const found = runningServices.find(isMqttPublisher);
+    if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
+    return found;
+  }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === ALARMS_THING && (affordance === ALARMS_STATE_AFFORDANCE || affordance === ANY_AFFORDANCE)) return alarmSnapshotMessage();
