@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { saveScreenshot } from './helpers';
+import { expect, isDesktop, test, type Page } from './fixtures';
+import { LIVE_TIMEOUT, openApp, saveScreenshot, selectThing } from './helpers';
+import { recordNotifications as recordDesktopNotifications, shownNotifications } from './support/desktop';
 
 // A server of its own, with the training faults (spectrometer stalls at 5 s and every 30 s,
 // thermo drops its link, the PSU spikes) and a data folder holding a stale rule for the
@@ -28,7 +29,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ transport }) => {
+  // The browser-mode test runs against a server of its own; the desktop one uses the app.
+  if (transport !== 'browser') return;
   dataDir = mkdtempSync(join(tmpdir(), 'lab-e2e-alarms-'));
   mkdirSync(join(dataDir, 'alarms'));
   writeFileSync(
@@ -95,6 +98,7 @@ async function whenRowAppears(page: Page, id: string, timeout: number): Promise<
 }
 
 test('alarms: a stall, a spike on a rule made in the UI, acknowledging, the title and notifications', async ({ page }, testInfo) => {
+  test.skip(isDesktop(testInfo), 'browser mode: a server of its own with the training faults and a prepared data folder');
   test.setTimeout(180_000);
   await recordNotifications(page);
   await page.goto(url);
@@ -201,4 +205,33 @@ test('alarms: a stall, a spike on a rule made in the UI, acknowledging, the titl
       await expect(page).toHaveTitle('Lab Monitor', { timeout: 1_000 });
     }).toPass({ timeout: 20_000 });
   });
+});
+
+test('desktop: a new major alarm is shown as a system notification by the main process', async ({ page, desktopApp }, testInfo) => {
+  test.skip(!isDesktop(testInfo) || desktopApp === undefined, 'desktop only: Electron notifications come from main');
+  const app = desktopApp?.app;
+  if (!app) return;
+  await recordDesktopNotifications(app);
+  await openApp(page);
+  await selectThing(page, 'thermo');
+  await page.getByTestId('alarm-rules-thermo-temperature').click();
+  await expect(page.getByTestId('rule-kind')).toHaveValue('threshold');
+  // A HIHI limit far below room temperature: raised at the next reading.
+  for (const name of ['hi', 'lo', 'lolo', 'deadband']) await page.getByTestId(`rule-${name}`).fill('');
+  await page.getByTestId('rule-hihi').fill('-100');
+  await page.getByTestId('rule-save').click();
+  await expect(page.getByTestId('rule-saved')).toBeVisible();
+  await expect(page.getByTestId('prop-alarm-thermo-temperature')).toHaveAttribute('data-severity', 'major', { timeout: LIVE_TIMEOUT });
+  await expect
+    .poll(async () => (await shownNotifications(app)).some((each) => each.title.startsWith('MAJOR alarm: Temperature controller') && each.body.includes('HIHI -100')), { timeout: LIVE_TIMEOUT })
+    .toBe(true);
+  await expect(page).toHaveTitle(/^\(\d+\) Lab Monitor$/);
+  // The window's own page asks for no browser notification on the desktop: main has shown it.
+  // Leave the shared app as it was: the rule removed, its alarm acknowledged.
+  await page.getByTestId('annunciator').click();
+  await page.getByTestId('alarm-ack-thermo/threshold-temperature').click();
+  await page.getByTestId('alarm-panel-close').click();
+  await page.getByTestId('rule-remove-threshold-temperature').click();
+  await expect(page.getByTestId('rule-item-threshold-temperature')).toHaveCount(0);
+  await expect(page).toHaveTitle('Lab Monitor', { timeout: LIVE_TIMEOUT });
 });
