@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
 import { RecorderBadge } from './RecorderBadge';
+import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
 export function Header() {
@@ -25,6 +26,7 @@ export function Header() {
         </span>
       )}
       <RecorderBadge />
+      <Annunciator />
       <span className="spacer" />
       <button
         type="button"
