@@ -6,6 +6,10 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** Serve only the viewer URL: nobody can operate through browser mode. */
+  viewerOnly?: boolean;
+  /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
+  tokenFile?: string | true;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -16,10 +20,13 @@ export class CliError extends Error {
 }
 
 const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings']);
+const FLAG_OPTIONS = new Set(['--viewer-only']);
+/** Options whose value may be left out (then the next argument is another option, or none). */
+const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
 
 /**
  * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * and `--settings FILE`, as `--name value` or `--name=value`; `--viewer-only`; `--token-file [FILE]`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -29,6 +36,20 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     if (!arg.startsWith('--')) continue;
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (FLAG_OPTIONS.has(name)) {
+      if (name === '--viewer-only') options.viewerOnly = true;
+      continue;
+    }
+    if (OPTIONAL_VALUE_OPTIONS.has(name)) {
+      const next = argv[i + 1];
+      if (eq >= 0) options.tokenFile = arg.slice(eq + 1) || true;
+      else if (next === undefined || next.startsWith('--')) options.tokenFile = true;
+      else {
+        options.tokenFile = next;
+        i += 1;
+      }
+      continue;
+    }
     if (!VALUE_OPTIONS.has(name)) {
       // Chromium and Electron switches (--inspect, --no-sandbox...) pass through untouched.
       continue;
@@ -78,3 +99,17 @@ export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
+
+/**
+ * The user's data folder, where Electron keeps `userData` for "Lab Monitor": browser mode uses
+ * the same place for what it keeps (its token file).
+ */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = env.HOME ?? env.USERPROFILE ?? '.'): string {
+  const product = 'Lab Monitor';
+  if (platform === 'win32') return `${env.APPDATA ?? `${home}\\AppData\\Roaming`}\\${product}`;
+  if (platform === 'darwin') return `${home}/Library/Application Support/${product}`;
+  return `${env.XDG_CONFIG_HOME ?? `${home}/.config`}/${product}`;
+}
+
+/** Default file name of the browser-mode tokens in the data folder. */
+export const TOKEN_FILE_NAME = 'browser-tokens.json';

@@ -3,6 +3,7 @@ import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
+import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 
@@ -32,6 +33,7 @@ async function openWindow(): Promise<void> {
 
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
+  keepServingOnUnhandledRejection(console);
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
   // Settings live in the user's data folder; the package itself is read-only.
   const instrumentConfig = chooseInstrumentConfig({

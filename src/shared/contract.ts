@@ -18,6 +18,9 @@ const affordanceKey = z.object({ thing: name, affordance: name });
 export const Role = z.enum(['operator', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
+export const ClientInfo = z.object({ role: Role, label: z.string() });
+export type ClientInfo = z.infer<typeof ClientInfo>;
+
 /** A remote instrument the operator added (persisted in the settings file). */
 export const Instrument = z.object({
   id: z.string(),
@@ -36,32 +39,45 @@ export const Credentials = z.discriminatedUnion('scheme', [
 ]);
 export type Credentials = z.infer<typeof Credentials>;
 
+/**
+ * Who may make each call. The default is **operator required**: a call is open to viewers only
+ * when its entry says `viewer: true` (reads, subscriptions, history). Everything that writes,
+ * invokes, cancels, adds or removes instruments or changes configuration leaves it out, so a
+ * call added later is refused to viewers until someone decides otherwise.
+ */
+const viewer = true as const;
+
 export const calls = {
-  'lab:things:list': { request: z.object({}), response: z.array(ThingSummary) },
-  'lab:things:describe': { request: thingRef, response: ThingDescription },
-  'lab:property:read': { request: z.object({ thing: name, property: name }), response: z.unknown() },
+  'lab:things:list': { request: z.object({}), response: z.array(ThingSummary), viewer },
+  'lab:things:describe': { request: thingRef, response: ThingDescription, viewer },
+  'lab:property:read': { request: z.object({ thing: name, property: name }), response: z.unknown(), viewer },
   'lab:property:write': { request: z.object({ thing: name, property: name, value: z.unknown() }), response: z.null() },
   'lab:action:invoke': { request: z.object({ thing: name, action: name, input: z.unknown() }), response: Invocation },
   'lab:action:cancel': { request: z.object({ thing: name, id: name }), response: Invocation },
-  'lab:invocations:list': { request: z.object({ thing: name.optional() }), response: z.array(Invocation) },
-  'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation },
-  'lab:live:subscribe': { request: affordanceKey, response: z.null() },
-  'lab:live:unsubscribe': { request: affordanceKey, response: z.null() },
+  'lab:invocations:list': { request: z.object({ thing: name.optional() }), response: z.array(Invocation), viewer },
+  'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation, viewer },
+  'lab:live:subscribe': { request: affordanceKey, response: z.null(), viewer },
+  'lab:live:unsubscribe': { request: affordanceKey, response: z.null(), viewer },
   /** The renderer has applied live batches up to `seq`: main paces its flushes by this. */
-  'lab:live:ack': { request: z.object({ seq: z.number().int().nonnegative() }), response: z.null() },
-  'lab:instruments:list': { request: z.object({}), response: z.array(Instrument) },
+  'lab:live:ack': { request: z.object({ seq: z.number().int().nonnegative() }), response: z.null(), viewer },
+  'lab:instruments:list': { request: z.object({}), response: z.array(Instrument), viewer },
   'lab:instruments:add': {
     request: z.object({ url: z.url(), credentials: Credentials.optional() }),
     response: Instrument,
   },
   'lab:instruments:remove': { request: z.object({ id: name }), response: z.null() },
   /** The recorder: history reduced for charts, the event timeline, its own state. */
-  'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
-  'lab:history:events': { request: EventsRequest, response: EventsResponse },
-  'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
+  'lab:history:series': { request: SeriesRequest, response: SeriesResponse, viewer },
+  'lab:history:events': { request: EventsRequest, response: EventsResponse, viewer },
+  'lab:recorder:status': { request: z.object({}), response: RecorderStatus, viewer },
+  /** Who this client is to the server: the renderer hides what its role may not do. */
+  'lab:client:info': { request: z.object({}), response: ClientInfo, viewer },
 } as const;
 
 export type CallChannel = keyof typeof calls;
+
+/** True when a viewer may make this call (its entry says `viewer: true`); everything else needs an operator. */
+export const isViewerAllowed = (channel: CallChannel): boolean => Reflect.get(calls[channel], 'viewer') === true;
 export type CallRequest<C extends CallChannel> = z.infer<(typeof calls)[C]['request']>;
 export type CallResponse<C extends CallChannel> = z.infer<(typeof calls)[C]['response']>;
 

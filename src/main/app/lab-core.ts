@@ -1,5 +1,6 @@
 import {
   isCallChannel,
+  isViewerAllowed,
   parseRequest,
   type CallChannel,
   type CallRequest,
@@ -21,7 +22,7 @@ import { InstrumentKind, loadInstrumentConfig } from '../things/instrument-confi
 import { createSimulatedThings } from '../things/simulated-things';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
-import { consoleLogger, type Logger } from '../core/logger';
+import { consoleLogger, rateLimitedLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import type { Service, ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
@@ -192,7 +193,8 @@ function defaultInstruments({ broker, registry, settingsPath, logger }: Instrume
  * simulated Things and (when given) the remote-instrument manager, started and routed.
  */
 export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCore> {
-  const logger = options.logger ?? consoleLogger;
+  // Peers can cause log lines (bad frames, bad values): each cause gets a few lines per minute.
+  const logger = rateLimitedLogger(options.logger ?? consoleLogger);
   const broker = options.broker ?? new MessageBroker({ logger });
   const registry = new ThingRegistry(broker);
   const clients = new Set<LabClient>();
@@ -283,6 +285,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:client:info': (_request, { role, label }) => ({ role, label }),
   };
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
@@ -297,6 +300,10 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   }
 
   async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, caller: Caller): Promise<Result<unknown>> {
+    // The one place that says who may do what: the contract marks what viewers may call.
+    if (caller.role !== 'operator' && !isViewerAllowed(channel)) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: `${channel} needs an operator; this client (${caller.label}) only watches` } };
+    }
     const parsed = parseRequest(channel, rawRequest);
     if (!parsed.ok) return parsed;
     try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import { ThingDescription } from '../../shared/model';
-import { httpError, redactUrl, type HttpClient } from './http';
+import { BODY_LIMITS, httpError, redactUrl, type HttpClient } from './http';
 import type { Logger } from '../core/logger';
 import { looksLikeLabThings } from './td-forms';
 
@@ -27,7 +27,12 @@ const slug = (text: string): string => text.trim().toLowerCase().replace(/[^a-z0
  * DRIVER_FAULT with what was wrong.
  */
 export async function discover(url: string, http: HttpClient, logger: Logger): Promise<Discovery> {
-  const root = await http.request({ method: 'GET', url: new URL('thing_descriptions/', withSlash(url)).toString() });
+  const root = await http.request({
+    method: 'GET',
+    url: new URL('thing_descriptions/', withSlash(url)).toString(),
+    what: `listing the Things of ${redactUrl(url)}`,
+    maxBytes: BODY_LIMITS.td,
+  });
   if (root.status === 200 && root.body !== null && typeof root.body === 'object') {
     const entries: [string, unknown][] = Array.isArray(root.body)
       ? root.body.map((td, index): [string, unknown] => [String(index), td])
@@ -47,7 +52,7 @@ export async function discover(url: string, http: HttpClient, logger: Logger): P
     }
     return { kind: 'labthings', things };
   }
-  const single = await http.request({ method: 'GET', url });
+  const single = await http.request({ method: 'GET', url, what: `fetching the Thing Description at ${redactUrl(url)}`, maxBytes: BODY_LIMITS.td });
   if (single.status !== 200) throw httpError(single.status, single.body, 'get', `fetching the Thing Description at ${redactUrl(url)}`);
   const parsed = ThingDescription.safeParse(single.body);
   if (!parsed.success) {

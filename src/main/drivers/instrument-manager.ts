@@ -8,7 +8,7 @@ import type { ThingRegistry } from '../things/registry';
 import { Backoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import { discover, type DiscoveredThing } from './discovery';
-import { HttpClient, redactUrl, type FetchLike } from './http';
+import { hasQuerySecret, HttpClient, originOf, redactQuerySecrets, redactUrl, type FetchLike } from './http';
 import { LabThingsDriver } from './labthings-driver';
 import type { RemoteDriverOptions } from './remote-driver';
 import { consoleLogger, type Logger } from '../core/logger';
@@ -35,12 +35,21 @@ export interface InstrumentManagerOptions {
   clock?: Clock;
   backoff?: BackoffOptions;
   /** Passed to each driver (tests shorten the polls). */
-  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs'>;
+  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs' | 'streamIdleMs'>;
 }
 
 interface Entry {
   id: string;
+  /** The URL as listed and saved: secret-looking query values replaced by "REDACTED". */
   url: string;
+  /** The URL connected to, secrets included: kept in memory only. */
+  connectUrl: string;
+  /** Its query carries a secret (not saved: after a restart it must be added again). */
+  querySecret: boolean;
+  /** Aborts every request made for this instrument when it is removed. */
+  abort: AbortController;
+  /** Keys of the Things already brought in, so a retry after a partial discovery adds only the missing ones. */
+  keys: Set<string>;
   kind: InstrumentKind;
   /** Known after the first successful discovery (http URLs). */
   discovered: boolean;
@@ -97,6 +106,11 @@ export class InstrumentManager {
     for (const saved of await this.store.load()) {
       if (this.findByUrl(saved.url)) continue;
       const entry = this.createEntry(saved.url, saved.kind, undefined, true, saved.id, saved.auth);
+      if (saved.querySecret === true) {
+        entry.querySecret = true;
+        entry.state = this.state('disconnected', 'its URL carries a secret (not stored on disk): remove and add it again');
+        continue;
+      }
       if (saved.auth !== 'nosec') {
         entry.state = this.state('disconnected', `needs ${saved.auth} credentials (not stored on disk): remove and add it again`);
         continue;
@@ -122,6 +136,10 @@ export class InstrumentManager {
     if (this.findByUrl(normalised.url)) throw new LabError('CONFLICT', `${redactUrl(normalised.url)} is already added`);
     const persist = options.persist ?? true;
     const entry = this.createEntry(normalised.url, normalised.kind, normalised.credentials, persist, randomUUID());
+    if (hasQuerySecret(normalised.url)) {
+      entry.querySecret = true;
+      entry.url = redactQuerySecrets(normalised.url);
+    }
     const outcome = await this.attempt(entry);
     if (outcome && !(outcome.code === 'DISCONNECTED' || outcome.code === 'TIMEOUT')) {
       this.entries.delete(entry.id);
@@ -166,6 +184,10 @@ export class InstrumentManager {
     const entry: Entry = {
       id,
       url,
+      connectUrl: url,
+      querySecret: false,
+      abort: new AbortController(),
+      keys: new Set(),
       kind,
       discovered: kind === 'mqtt',
       credentials,
@@ -190,12 +212,25 @@ export class InstrumentManager {
       if (entry.kind === 'mqtt') {
         await this.startMqtt(entry);
       } else {
-        const http = new HttpClient(this.options.fetch, entry.credentials);
-        const found = await discover(entry.url, http, this.logger);
+        const http = new HttpClient(this.options.fetch, entry.credentials, undefined, {
+          credentialOrigin: originOf(entry.connectUrl),
+          signal: () => entry.abort.signal,
+        });
+        const found = await discover(entry.connectUrl, http, this.logger);
         if (entry.removed) return undefined;
         entry.kind = found.kind;
         entry.discovered = true;
-        for (const thing of found.things) this.addDriver(entry, thing);
+        for (const thing of found.things) {
+          // A retry after a partial discovery brings in only what is still missing.
+          if (entry.keys.has(thing.key)) continue;
+          try {
+            this.addDriver(entry, thing);
+            entry.keys.add(thing.key);
+          } catch (error) {
+            // One Thing that cannot be driven never takes its siblings down (nor adds them twice).
+            this.logger.warn(`instrument ${redactUrl(entry.url)}: Thing "${thing.key}" skipped: ${reasonOf(error)}`);
+          }
+        }
         if (entry.persist && this.started) void this.save().catch((error: unknown) => this.logger.error(`saving instruments: ${reasonOf(error)}`));
       }
       entry.backoff.reset();
@@ -221,6 +256,7 @@ export class InstrumentManager {
       publisher: this.options.publisher,
       fetch: this.options.fetch,
       credentials: entry.credentials,
+      credentialOrigin: originOf(entry.connectUrl),
       clock: this.clock,
       backoff: this.options.backoff,
       logger: this.logger,
@@ -234,7 +270,7 @@ export class InstrumentManager {
 
   private async startMqtt(entry: Entry): Promise<void> {
     entry.mqtt ??= new MqttInstrument({
-      url: entry.url,
+      url: entry.connectUrl,
       credentials: entry.credentials,
       publisher: this.options.publisher,
       logger: this.logger,
@@ -263,6 +299,7 @@ export class InstrumentManager {
 
   private async teardown(entry: Entry): Promise<void> {
     entry.removed = true;
+    entry.abort.abort();
     this.clock.clearTimeout(entry.timer);
     const drivers = entry.drivers;
     entry.drivers = [];
@@ -290,13 +327,14 @@ export class InstrumentManager {
   }
 
   private findByUrl(url: string): Entry | undefined {
-    return [...this.entries.values()].find((entry) => entry.url === url);
+    return [...this.entries.values()].find((entry) => entry.connectUrl === url || entry.url === url);
   }
 
   private save(): Promise<void> {
     const saved: PersistedInstrument[] = [...this.entries.values()]
       .filter((entry) => entry.persist)
-      .map((entry) => ({ id: entry.id, url: entry.url, kind: entry.kind, auth: entry.auth }));
+      // entry.url has its query secrets redacted: they never reach the disk.
+      .map((entry) => ({ id: entry.id, url: entry.url, kind: entry.kind, auth: entry.auth, ...(entry.querySecret ? { querySecret: true } : {}) }));
     return this.store.save(saved);
   }
 

@@ -9,7 +9,8 @@ import { Backoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import { completedInvocation } from './completed-invocation';
 import { ConnectionTracker } from './connection';
-import { redactUrl } from './http';
+import { formatBytes, jsonDepthProblem } from '../../shared/bounded-json';
+import { BODY_LIMITS, redactUrl } from './http';
 import { silentLogger, type Logger } from '../core/logger';
 import { matchesSchemaType } from './td-forms';
 import { toLocalIso } from './time';
@@ -101,7 +102,14 @@ export class MqttInstrument {
         if (error) this.logger.warn(`mqtt ${redactUrl(this.options.url)}: subscribe failed: ${error.message}`);
       });
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString()));
+    client.on('message', (topic, payload) => {
+      // Bounded like every peer input: a huge or deeply nested payload is refused, with a line in the log.
+      if (payload.length > BODY_LIMITS.value) {
+        this.logger.warn(`mqtt ${redactUrl(this.options.url)}: a ${formatBytes(payload.length)} message on ${topic.slice(0, 200)} was refused (limit ${formatBytes(BODY_LIMITS.value)})`);
+        return;
+      }
+      this.onMessage(topic, payload.toString());
+    });
     client.on('error', (error) => this.lost(error.message));
     client.on('close', () => this.lost('connection closed'));
   }
@@ -151,7 +159,10 @@ export class MqttInstrument {
     if (this.things.has(key) || text === '') return;
     let td: ThingDescription;
     try {
-      const parsed = ThingDescription.safeParse(JSON.parse(text));
+      const json: unknown = JSON.parse(text);
+      const deep = jsonDepthProblem(json);
+      if (deep !== undefined) throw new Error(`the Thing Description is ${deep}`);
+      const parsed = ThingDescription.safeParse(json);
       if (!parsed.success) throw new Error(z.prettifyError(parsed.error).slice(0, 200));
       td = parsed.data;
     } catch (error) {
@@ -223,6 +234,7 @@ export class MqttThingDriver implements ThingDriver {
       } catch {
         continue;
       }
+      if (jsonDepthProblem(value) !== undefined) continue;
       if (!matchesSchemaType(affordance, value)) continue;
       this.values.set(property, value);
       this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));

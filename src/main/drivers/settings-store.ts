@@ -14,6 +14,8 @@ export const PersistedInstrument = z.object({
   url: z.string().min(1),
   kind: z.enum(['labthings', 'wot', 'mqtt']),
   auth: z.enum(['nosec', 'basic', 'bearer']).default('nosec'),
+  /** The URL's query carried a secret, saved as "REDACTED": it must be given again after a restart. */
+  querySecret: z.boolean().optional(),
 });
 export type PersistedInstrument = z.infer<typeof PersistedInstrument>;
 
@@ -62,8 +64,9 @@ export class SettingsStore {
     this.writing = this.writing
       .catch(() => {})
       .then(async () => {
-        await mkdir(dirname(this.path), { recursive: true });
-        await writeFileAtomic(this.path, text);
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        // Owner-only: the list says which instruments exist and where.
+        await writeFileAtomic(this.path, text, { mode: 0o600 });
       });
     return this.writing;
   }
