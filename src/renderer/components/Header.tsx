@@ -8,6 +8,7 @@ export function Header() {
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
+  const role = useLab((state) => state.role);
   const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
     <header className="app-header">
@@ -21,16 +22,18 @@ export function Header() {
           {lost} live {lost === 1 ? 'message' : 'messages'} lost
         </span>
       )}
+      {role === 'viewer' && (
+        <span className="tag" data-testid="view-only" title="This address only watches: writing, running and adding instruments need the operator's address">
+          view only
+        </span>
+      )}
       <span className="spacer" />
-      <button
-        type="button"
-        data-testid="add-instrument"
-        aria-expanded={open}
-        onClick={() => setOpen(!open)}
-      >
-        Add instrument
-      </button>
-      {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+      {role === 'operator' && (
+        <button type="button" data-testid="add-instrument" aria-expanded={open} onClick={() => setOpen(!open)}>
+          Add instrument
+        </button>
+      )}
+      {open && role === 'operator' && <InstrumentsPanel onClose={() => setOpen(false)} />}
     </header>
   );
 }

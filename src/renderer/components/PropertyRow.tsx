@@ -66,6 +66,7 @@ export function PropertyRow({
     return Array.isArray(value) ? 'array' : typeof value;
   });
   const writable = affordance.readOnly !== true;
+  const canOperate = useLab((state) => state.role === 'operator');
   // Writable properties (setpoints) change on demand: a pause after a ramp is not staleness.
   const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
@@ -76,6 +77,11 @@ export function PropertyRow({
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+        {affordance.problem && (
+          <span className="prop-problem" role="note" data-testid={`problem-${thing}-${name}`}>
+            {affordance.problem}
+          </span>
+        )}
       </th>
       <td className="value">
         <ValueText thing={thing} name={name} affordance={affordance} />
@@ -100,7 +106,11 @@ export function PropertyRow({
       )}
       {(!isArray || writable) && (
         <td className="edit-cell">
-          {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
+          {writable && canOperate ? (
+            <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} />
+          ) : (
+            <span className="muted">{writable ? 'view only' : 'read-only'}</span>
+          )}
         </td>
       )}
     </tr>
