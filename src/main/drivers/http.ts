@@ -39,7 +39,7 @@ export const BODY_LIMITS = {
   /** An action's output or an invocation resource. */
   output: 32 * 1024 * 1024,
   /** One line of an event stream (one event's data). */
-  sseLine: 8 * 1024 * 1024,
+  sseLine: 1024 * 1024,
 } as const;
 
 export interface HttpClientOptions {

@@ -22,7 +22,7 @@ export interface WsTransportOptions {
   highWaterMark?: number;
   /**
    * A client with more than this many bytes queued (it does not read) is cut off with close
-   * code 1008 and a reason, so it cannot make the server buffer without bound (default 16 MiB).
+   * code 1008 and a reason, so it cannot make the server buffer without bound (default 8 MiB).
    */
   maxBufferedBytes?: number;
 }
@@ -58,7 +58,7 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
   const { server, core, authorize } = options;
   const logger = options.logger ?? consoleLogger;
   const highWaterMark = options.highWaterMark ?? 4 * 1024 * 1024;
-  const maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 1024 * 1024 });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 
 /** JSON nested `depth` levels deep: `[[[…]]]`, about 2 bytes per level. */
 export const deepJson = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -63,18 +63,31 @@ export async function startHostileServer(options: HostileOptions = {}): Promise<
   const foreignRequests: SeenRequest[] = [];
   const open = new Set<ServerResponse>();
   let sent = 0;
-  let bomb: Buffer | undefined;
-  const bombBody = (): Buffer => {
-    // `"000…0"`: one JSON string, 1 GiB when inflated, about 1 MiB on the wire.
-    if (!bomb) {
-      const chunk = Buffer.alloc(16 * 1024 * 1024, 0x30);
-      const parts: Buffer[] = [Buffer.from('"')];
-      for (let done = 0; done < bombBytes; done += chunk.length) parts.push(done + chunk.length <= bombBytes ? chunk : chunk.subarray(0, bombBytes - done));
-      parts.push(Buffer.from('"'));
-      bomb = gzipSync(Buffer.concat(parts), { level: 9 });
-    }
-    return bomb;
-  };
+  // `"000…0"`: one JSON string of bombBytes when inflated, about 1/1000 of it on the wire.
+  // Compressed chunk by chunk, so building it costs no memory worth speaking of.
+  const bomb = await new Promise<Buffer>((resolve, reject) => {
+    const gzip = createGzip({ level: 9 });
+    const out: Buffer[] = [];
+    gzip.on('data', (chunk: Buffer) => out.push(chunk));
+    gzip.on('end', () => resolve(Buffer.concat(out)));
+    gzip.on('error', reject);
+    const chunk = Buffer.alloc(1024 * 1024, 0x30);
+    let left = bombBytes;
+    const write = (): void => {
+      gzip.write('"');
+      const next = (): void => {
+        while (left > 0) {
+          const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
+          left -= part.length;
+          if (!gzip.write(part)) return void gzip.once('drain', next);
+        }
+        gzip.end('"');
+      };
+      next();
+    };
+    write();
+  });
+  const bombBody = (): Buffer => bomb;
 
   const foreign = createServer((req, res) => {
     foreignRequests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
