@@ -6,6 +6,8 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** The viewer's token (watch only) instead of a random one. */
+  viewerToken?: string;
   /** Serve only the viewer URL: nobody can operate through browser mode. */
   viewerOnly?: boolean;
   /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
@@ -19,7 +21,7 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
@@ -88,6 +90,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         break;
       case '--settings':
         options.settings = value;
+        break;
+      case '--viewer-token':
+        if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
+        options.viewerToken = value;
         break;
     }
   }

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--viewer-only] [--token-file [FILE]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--viewer-only] [--token-file [FILE]]',
       );
       process.exit(2);
     }
@@ -206,6 +206,7 @@ async function main(): Promise<void> {
     port: cli.port,
     host: cli.host,
     token: cli.token,
+    viewerToken: cli.viewerToken,
     viewerOnly: cli.viewerOnly,
     tokenFile,
     instrumentConfig: instrumentConfig.config,
