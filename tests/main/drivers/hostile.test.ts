@@ -11,7 +11,7 @@ import { startHostileServer, type HostileServer } from './servers/hostile-server
 const MiB = 1024 * 1024;
 let hostile: HostileServer;
 let dir: string;
-let managers: InstrumentManager[] = [];
+const managers: InstrumentManager[] = [];
 
 beforeAll(async () => {
   // Large enough to prove the limits (8 MiB per value), small enough for a shared test machine.
