@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
-import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
+import { createLabCore, type LabCore } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
@@ -46,6 +47,7 @@ async function start(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+    dataDir: app.getPath('userData'),
   });
   ipc = registerElectronIpc({
     ipcMain,

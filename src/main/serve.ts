@@ -8,7 +8,8 @@ import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { consoleLogger, rateLimitedLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabErrorData, type Result } from './errors';
+import { Layout, LayoutBody, LayoutExport } from './layout';
 import { EventsRequest, EventsResponse, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
 
@@ -25,7 +26,8 @@ export type ClientInfo = z.infer<typeof ClientInfo>;
 export const Instrument = z.object({
   id: z.string(),
   url: z.string(),
-  kind: z.enum(['labthings', 'wot', 'mqtt']),
+  /** The driver kind that connected it (an id of src/main/drivers/kinds.ts: labthings, wot, mqtt…). */
+  kind: z.string().min(1).max(50),
   /** Names of the Things it brought in (empty until its first successful connect). */
   things: z.array(z.string()),
   connection: ConnectionState,
@@ -72,6 +74,17 @@ export const calls = {
   'lab:recorder:status': { request: z.object({}), response: RecorderStatus, viewer },
   /** Who this client is to the server: the renderer hides what its role may not do. */
   'lab:client:info': { request: z.object({}), response: ClientInfo, viewer },
+  /** Layouts, shared by every window and client; viewers may list and export only. */
+  'lab:layouts:list': { request: z.object({}), response: z.array(Layout), viewer },
+  'lab:layouts:create': { request: z.object({ body: LayoutBody }), response: Layout },
+  /** Replaces the working copy; Save makes it the saved one, Revert drops it. */
+  'lab:layouts:edit': { request: z.object({ id: name, body: LayoutBody }), response: Layout },
+  'lab:layouts:save': { request: z.object({ id: name }), response: Layout },
+  'lab:layouts:revert': { request: z.object({ id: name }), response: Layout },
+  'lab:layouts:duplicate': { request: z.object({ id: name, name: z.string().trim().min(1).max(100).optional() }), response: Layout },
+  'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
+  'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport, viewer },
+  'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
 } as const;
 
 export type CallChannel = keyof typeof calls;

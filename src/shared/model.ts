@@ -21,6 +21,8 @@ export const ALARM_AFFORDANCE = '$alarm';
 /** The pseudo-Thing that announces changes of the Thing list (instruments added or removed). */
 export const LAB_THING = '$lab';
 export const THINGS_AFFORDANCE = 'things';
+/** On LAB_THING: every layout, announced after each change (see shared/layout.ts). */
+export const LAYOUTS_AFFORDANCE = 'layouts';
 /** Subscribes to every affordance of one Thing. */
 export const ANY_AFFORDANCE = '*';
 /** As a Thing name in a subscription (with ANY_AFFORDANCE): every Thing, present and future. */
@@ -41,7 +43,8 @@ export const ConnectionState = z.object({
 });
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
-export const ThingSource = z.enum(['simulated', 'labthings', 'wot', 'mqtt']);
+/** 'simulated', or the driver kind that brought the Thing in (labthings, wot, mqtt…). */
+export const ThingSource = z.string().min(1).max(50);
 export type ThingSource = z.infer<typeof ThingSource>;
 
 export const ThingSummary = z.object({
@@ -52,6 +55,10 @@ export const ThingSummary = z.object({
   /** Where it comes from: a URL for remote Things, the config name for simulated ones. */
   origin: z.string().optional(),
   connection: ConnectionState,
+  /** Its TD `id`, when it has one: the identity layouts keep across renames. */
+  id: z.string().optional(),
+  /** What makes Things alike for layout templates (see thingTypeOf in shared/layout.ts). */
+  type: z.string().optional(),
 });
 export type ThingSummary = z.infer<typeof ThingSummary>;
 

@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger';
 export const createToken = (): string => randomBytes(32).toString('hex');
 
 /** Compares in constant time; hashing first makes the lengths equal. */
-export function tokensEqual(given: string, expected: string): boolean {
+function tokensEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b) && given.length === expected.length;

@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CALL_CHANNELS, isViewerAllowed, type Instrument, type LiveBatch } from '../../../src/shared/contract';
 import { silentLogger } from '../../../src/main/core/logger';
-import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../../src/main/app/lab-core';
+import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
+import { chooseInstrumentConfig, type InstrumentsApi } from '../../../src/main/app/instrument-setup';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeThing } from '../ipc/fake-thing';
+import { Message } from '../../../src/main/core/message';
+import type { ServiceContext } from '../../../src/main/services/service';
 
 let core: LabCore | undefined;
 afterEach(async () => {
@@ -217,14 +220,78 @@ describe('chooseInstrumentConfig', () => {
   });
 });
 
+describe('createLabCore services', () => {
+  it('starts services after the Things, feeds them every Thing with one subscription, and stops them last', async () => {
+    const order: string[] = [];
+    const seen: string[] = [];
+    const make = (name: string, fail = false) => {
+      let sink: { sendNowait(message: { thing: string; affordance: string }): void } | undefined;
+      let release: (() => void) | undefined;
+      return (context: ServiceContext) => ({
+        name,
+        start() {
+          order.push(`start ${name}`);
+          if (fail) throw new Error('cannot start');
+          sink = { sendNowait: (message) => void seen.push(`${name}:${message.thing}/${message.affordance}`) };
+          release = context.broker.subscribe('*', '*', sink as never);
+        },
+        stop() {
+          order.push(`stop ${name}`);
+          release?.();
+        },
+      });
+    };
+    const things: FakeThing[] = [];
+    core = await createLabCore({
+      logger: silentLogger,
+      instruments: false,
+      things: (publisher) => {
+        things.push(new FakeThing('thermo', publisher));
+        return things;
+      },
+      services: (context) => [make('broken', true)(context), make('recorder')(context)],
+    });
+    expect(order).toEqual(['start broken', 'start recorder']);
+    const later = new FakeThing('later', core.broker);
+    core.registry.add(later);
+    core.broker.publish(new Message({ thing: 'later', affordance: 'x', messageType: 'property', payload: 1 }));
+    expect(seen).toContain('recorder:later/x');
+    expect(seen.some((entry) => entry.startsWith('broken:'))).toBe(false);
+    await core.dispose();
+    core = undefined;
+    // The broken service never started, so it is not stopped.
+    expect(order).toEqual(['start broken', 'start recorder', 'stop recorder']);
+  });
+});
+
+describe('createLabCore layouts', () => {
+  it('serves layouts to every client; a viewer may list and export but not change them', async () => {
+    const { core } = await makeCore();
+    const operator = core.openClient({ send: () => undefined });
+    const viewer = core.openClient({ send: () => undefined, role: 'viewer' });
+    const body = { name: 'Bench', panels: [] };
+    const refused = await viewer.call('lab:layouts:create', { body });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const created = await operator.call('lab:layouts:create', { body });
+    expect(created.ok).toBe(true);
+    const listed = await viewer.call('lab:layouts:list', {});
+    expect(listed.ok && (listed.value as { saved: { name: string } }[]).map((layout) => layout.saved.name)).toContain('Bench');
+    const id = created.ok ? (created.value as { id: string }).id : '';
+    expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
+    expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
+
 describe('roles', () => {
   it('lets a viewer make only the calls its contract entry allows; everything else is FORBIDDEN before any handler runs', async () => {
     const { core, things } = await makeCore();
     const viewer = core.openClient({ send: () => undefined, role: 'viewer', label: 'wall screen' });
     const writes = CALL_CHANNELS.filter((channel) => !isViewerAllowed(channel));
-    expect(writes.sort()).toEqual(
-      ['lab:action:cancel', 'lab:action:invoke', 'lab:instruments:add', 'lab:instruments:remove', 'lab:property:write'].sort(),
+    expect(writes).toEqual(
+      expect.arrayContaining(['lab:action:cancel', 'lab:action:invoke', 'lab:instruments:add', 'lab:instruments:remove', 'lab:property:write']),
     );
+    // Reads of every kind stay open to viewers.
+    expect(writes.filter((channel) => /:(list|read|describe|get|series|events|status|info|subscribe|unsubscribe|ack|export)$/.test(channel))).toEqual([]);
     for (const channel of writes) {
       const result = await viewer.call(channel, {});
       expect(result, channel).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: `${channel} needs an operator; this client (wall screen) only watches` } });
