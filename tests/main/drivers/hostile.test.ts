@@ -185,3 +185,13 @@ describe('secrets in instrument URLs', () => {
     expect(again.manager.list()[0]?.connection).toMatchObject({ status: 'disconnected', reason: expect.stringContaining('carries a secret') });
   });
 });
+
+describe('the instruments file', () => {
+  it('is made owner-only when an older version left it readable by others', async () => {
+    const { manager, settingsPath } = makeManager();
+    await mkdir(join(dir, 'settings'), { recursive: true });
+    await writeFile(settingsPath, JSON.stringify({ version: 1, instruments: [] }), { mode: 0o644 });
+    await manager.start();
+    expect((await stat(settingsPath)).mode & 0o777).toBe(0o600);
+  });
+});
