@@ -99,4 +99,25 @@ describe.skipIf(!binary)('MQTT driver with a real Mosquitto', () => {
     await client.publishAsync('boiler/temperature', '64', { qos: 1 });
     await until(() => publisher.values('boiler', 'temperature').includes(64));
   });
+
+  it('refuses payloads over 8 MiB and deeply nested TDs, and keeps the good values coming', async () => {
+    broker = await startMosquitto(binary ?? 'mosquitto');
+    const port = broker.port;
+    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+    await client.publishAsync('wot/td/boiler', JSON.stringify(boilerTd(port)), { retain: true, qos: 1 });
+    await client.publishAsync('wot/td/deep', `{"title":"Deep","properties":{},"extra":${'['.repeat(5000)}${']'.repeat(5000)}}`, { retain: true, qos: 1 });
+    const publisher = new RecordingPublisher();
+    const registry = new ThingRegistry(publisher);
+    const logger = new RecordingLogger();
+    manager = new InstrumentManager({ registry, publisher, settingsPath: join(dir, 'instruments.json'), logger, backoff: fastBackoff });
+    await manager.add(`mqtt://127.0.0.1:${port}`);
+    await until(() => registry.has('boiler'));
+    await until(() => logger.lines.some((line) => line.includes('wot/td/deep') && line.includes('nested deeper than 64 levels')));
+    expect(registry.has('deep')).toBe(false);
+    await client.publishAsync('boiler/temperature', `${' '.repeat(9 * 1024 * 1024)}1`, { qos: 1 });
+    await until(() => logger.lines.some((line) => /a 9 MiB message on boiler\/temperature was refused \(limit 8 MiB\)/.test(line)));
+    await client.publishAsync('boiler/temperature', '62', { qos: 1 });
+    await until(() => publisher.values('boiler', 'temperature').includes(62));
+    expect(publisher.values('boiler', 'temperature')).not.toContain(1);
+  });
 });
