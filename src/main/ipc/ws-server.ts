@@ -25,6 +25,13 @@ export interface WsTransportOptions {
    * code 1008 and a reason, so it cannot make the server buffer without bound (default 8 MiB).
    */
   maxBufferedBytes?: number;
+  /**
+   * Frames one client may have handled per second, and in a burst (default 1,000 and 200:
+   * a page subscribing to a thousand properties waits a second at most). Beyond that its socket
+   * is paused (TCP pushes back on the sender), so one busy client cannot starve the others.
+   */
+  framesPerSecond?: number;
+  frameBurst?: number;
 }
 
 /** Close code and reason for a client cut off because it does not read what it asked for. */
@@ -59,6 +66,8 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
   const logger = options.logger ?? consoleLogger;
   const highWaterMark = options.highWaterMark ?? 4 * 1024 * 1024;
   const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const framesPerSecond = options.framesPerSecond ?? 1000;
+  const frameBurst = options.frameBurst ?? 200;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 1024 * 1024 });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -130,8 +139,43 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
       sendText(JSON.stringify(fallback));
     };
 
+    // Frames beyond the client's budget wait here while its socket is paused; what was
+    // already read when it paused is all that can queue.
+    const waiting: Array<[RawData, boolean]> = [];
+    let tokens = frameBurst;
+    let refilled = performance.now();
+    let drainTimer: ReturnType<typeof setTimeout> | undefined;
+    const refill = (): void => {
+      const now = performance.now();
+      tokens = Math.min(frameBurst, tokens + ((now - refilled) * framesPerSecond) / 1000);
+      refilled = now;
+    };
+    const drain = (): void => {
+      drainTimer = undefined;
+      refill();
+      while (waiting.length > 0 && tokens >= 1 && !cutOff) {
+        tokens -= 1;
+        const [data, isBinary] = waiting.shift() as [RawData, boolean];
+        handleFrame(data, isBinary);
+      }
+      if (cutOff) waiting.length = 0;
+      else if (waiting.length > 0) drainTimer = setTimeout(drain, 20);
+      else if (ws.isPaused) ws.resume();
+    };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (cutOff) return;
+      refill();
+      if (waiting.length === 0 && tokens >= 1) {
+        tokens -= 1;
+        handleFrame(data, isBinary);
+        return;
+      }
+      waiting.push([data, isBinary]);
+      if (!ws.isPaused) ws.pause();
+      drainTimer ??= setTimeout(drain, 20);
+    });
+
+    const handleFrame = (data: RawData, isBinary: boolean): void => {
       if (isBinary) {
         logger.warn('WebSocket: ignored a binary frame (the protocol is JSON text)');
         return;
@@ -169,9 +213,13 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
           (error: unknown) => answer(id, { ok: false, error: { code: 'INTERNAL', message: String(error) } }),
         )
         .catch((error: unknown) => logger.error(`WebSocket ${label}: answering call ${id} failed`, error));
-    });
+    };
     ws.on('error', (error) => logger.warn('WebSocket error', error));
-    ws.on('close', () => client.dispose());
+    ws.on('close', () => {
+      if (drainTimer !== undefined) clearTimeout(drainTimer);
+      waiting.length = 0;
+      client.dispose();
+    });
   });
 
   return {

@@ -103,7 +103,7 @@ describe('replies that cannot be serialised', () => {
 });
 
 describe('a client that never reads', () => {
-  it('is cut off with a clear close reason once its queue passes the bound; another client keeps its live values', async () => {
+  it('is cut off with a clear close reason once its queue passes the bound; another client keeps its live values', { timeout: 60_000 }, async () => {
     const watcher = await open();
     await watcher.call(1, 'lab:live:subscribe', { thing: 'thermo', affordance: 'level' });
     const greedy = await open();
@@ -114,19 +114,23 @@ describe('a client that never reads', () => {
     const before = process.memoryUsage().rss;
     let sent = 0;
     let value = 100;
-    const describe = JSON.stringify({ type: 'call', id: 1, channel: 'lab:things:describe', request: { thing: 'thermo' } });
-    // Far more replies than the bound (8 MiB) can hold.
-    for (let round = 0; round < 60 && !logger.lines.some((line) => line.includes('cut off')); round += 1) {
-      for (let i = 0; i < 1000; i += 1) greedy.socket.send(describe);
-      sent += 1000 * describe.length;
+    // Each reply is 100 KB: the queue fills quickly at the server's pace for this client.
+    (thermo as unknown as { value: unknown }).value = 'x'.repeat(100_000);
+    const describe = JSON.stringify({ type: 'call', id: 1, channel: 'lab:property:read', request: { thing: 'thermo', property: 'level' } });
+    // Far more replies than the bound (8 MiB) can hold; the server takes them at its own pace.
+    const deadline = Date.now() + 30_000;
+    while (!logger.lines.some((line) => line.includes('cut off')) && Date.now() < deadline) {
+      for (let i = 0; i < 50; i += 1) greedy.socket.send(describe);
+      sent += 50 * describe.length;
       thermo.emit((value += 1));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(logger.lines.some((line) => /cut off, .* queued and not read/.test(line))).toBe(true);
     tcp.resume();
     expect(await closed).toEqual({ code: NOT_READING_CLOSE.code, reason: NOT_READING_CLOSE.reason });
     expect(process.memoryUsage().rss - before).toBeLessThan(150 * MiB);
     expect(sent).toBeGreaterThan(0);
+    (thermo as unknown as { value: unknown }).value = 20;
     thermo.emit(999);
     await until(() => watcher.batches.some((batch) => batch.items.some((item) => item.payload === 999)));
   });
@@ -227,5 +231,20 @@ describe('fuzzing the WebSocket server', () => {
     big.socket.send('x'.repeat(2 * MiB));
     expect(await closed).toBe(1009);
     expect(await watcher.call(1, 'lab:things:list', {})).toMatchObject({ ok: true });
+  });
+});
+
+describe('a client that floods calls', () => {
+  it('is paced by its own budget while another client is answered at once', { timeout: 60_000 }, async () => {
+    const flooder = await open();
+    const other = await open();
+    const started = Date.now();
+    for (let id = 1; id <= 3000; id += 1) flooder.send({ type: 'call', id, channel: 'lab:things:list', request: {} });
+    // The other client is not queued behind the flood.
+    expect(await other.call(1, 'lab:things:list', {})).toMatchObject({ ok: true });
+    expect(flooder.results.size).toBeLessThan(3000);
+    // Every flooded call is still answered, in time.
+    await until(() => flooder.results.size === 3000, 30_000);
+    expect(Date.now() - started).toBeGreaterThan(1000);
   });
 });
