@@ -12,6 +12,10 @@ export interface CliOptions {
   viewerOnly?: boolean;
   /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
   tokenFile?: string | true;
+  /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
+  publish?: string;
+  /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
+  publishWritable: boolean;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -21,18 +25,18 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--publish']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
 
 /**
- * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`; `--viewer-only`; `--token-file [FILE]`. Bad values throw CliError;
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
+ * and `--settings FILE`, as `--name value` or `--name=value`; `--viewer-token T`, `--viewer-only`, `--token-file [FILE]`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [] };
+  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [], publishWritable: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) continue;
@@ -50,6 +54,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         options.tokenFile = next;
         i += 1;
       }
+      continue;
+    }
+    if (name === '--publish-writable') {
+      if (eq >= 0) throw new CliError('--publish-writable takes no value');
+      options.publishWritable = true;
       continue;
     }
     if (!VALUE_OPTIONS.has(name)) {
@@ -95,6 +104,17 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
         options.viewerToken = value;
         break;
+      case '--publish': {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          throw new CliError(`--publish needs an mqtt:// URL, got "${value}"`);
+        }
+        if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw new CliError(`--publish needs an mqtt:// or mqtts:// URL, got "${value}"`);
+        options.publish = value;
+        break;
+      }
     }
   }
   return options;

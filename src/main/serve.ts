@@ -8,6 +8,7 @@ import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { consoleLogger, rateLimitedLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--viewer-only] [--token-file [FILE]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
+    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
   else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');

@@ -19,6 +19,7 @@ import { consoleLogger, rateLimitedLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
+import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
@@ -135,7 +136,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   });
 
   // Services start before the remote instruments connect, so they see every first value.
-  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const serviceContext: ServiceContext = {
+    broker,
+    registry,
+    logger,
+    clock: systemClock,
+    dataDir: options.dataDir,
+    // Calls made for peers (an MQTT write) go through the same router as every client's.
+    call: (channel, request, { role, label }) => route(channel, request, { live: undefined, role, label }),
+  };
   const layouts = new LayoutStore(serviceContext);
   const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
@@ -227,7 +236,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:layouts:import': ({ file }) => layouts.import(file),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
     'lab:client:info': (_request, { role, label }) => ({ role, label }),
+    'lab:publisher:status': () => publisher().status(),
+    'lab:publisher:configure': (settings) => publisher().configure(settings),
   };
+
+  function publisher() {
+    const found = runningServices.find(isMqttPublisher);
+    if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
+    return found;
+  }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {

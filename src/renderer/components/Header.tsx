@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { SharePanel } from './SharePanel';
 
 export function Header() {
   const host = useLab((state) => state.link.host);
@@ -9,6 +10,7 @@ export function Header() {
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
   const role = useLab((state) => state.role);
+  const [sharing, setSharing] = useState(false);
   const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
     <header className="app-header">
@@ -29,11 +31,33 @@ export function Header() {
       )}
       <span className="spacer" />
       {role === 'operator' && (
-        <button type="button" data-testid="add-instrument" aria-expanded={open} onClick={() => setOpen(!open)}>
-          Add instrument
-        </button>
+        <>
+          <button
+            type="button"
+            data-testid="add-instrument"
+            aria-expanded={open}
+            onClick={() => {
+              setOpen(!open);
+              setSharing(false);
+            }}
+          >
+            Add instrument
+          </button>
+          {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+          <button
+            type="button"
+            data-testid="share"
+            aria-expanded={sharing}
+            onClick={() => {
+              setSharing(!sharing);
+              setOpen(false);
+            }}
+          >
+            Share
+          </button>
+          {sharing && <SharePanel onClose={() => setSharing(false)} />}
+        </>
       )}
-      {open && role === 'operator' && <InstrumentsPanel onClose={() => setOpen(false)} />}
     </header>
   );
 }
