@@ -1,8 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { E2E_TOKEN } from '../../playwright.config';
 import { openApp } from './helpers';
+
+test.skip(({ transport }) => transport !== 'browser', 'browser-mode only: it is about the browser-mode token, which the desktop app does not have');
 
 /** Another program on 127.0.0.1, on its own port: it logs what browsers send it. */
 async function otherLocalServer(): Promise<{ server: Server; url: string; seen: IncomingHttpHeaders[] }> {

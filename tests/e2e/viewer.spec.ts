@@ -1,6 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { E2E_VIEWER_URL } from '../../playwright.config';
 import { LIVE_TIMEOUT, openApp, parseShown, readNumber, runAction, saveScreenshot, selectThing, waitForApp } from './helpers';
+
+test.skip(({ transport }) => transport !== 'browser', 'browser-mode only: viewer URLs and their tokens belong to browser mode; the desktop window is always an operator');
 
 /** Makes calls from inside the page, over a socket of its own with the page's token: what a forged call would do. */
 async function forge(page: Page, calls: Array<[string, unknown]>): Promise<unknown[]> {
