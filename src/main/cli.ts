@@ -12,6 +12,8 @@ export interface CliOptions {
   viewerOnly?: boolean;
   /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
   tokenFile?: string | true;
+  /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
+  data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
   publish?: string;
   /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
@@ -25,14 +27,14 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--publish']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
 
 /**
- * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`; `--viewer-token T`, `--viewer-only`, `--token-file [FILE]`. Bad values throw CliError;
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`; `--viewer-token T`, `--viewer-only`, `--token-file [FILE]`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -103,6 +105,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--viewer-token':
         if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
         options.viewerToken = value;
+        break;
+      case '--data':
+        options.data = value;
         break;
       case '--publish': {
         let url: URL;

@@ -11,6 +11,7 @@ import { attachWsTransport } from './ipc/ws-server';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
+import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -214,7 +215,8 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
-    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    dataDir: cli.data === undefined ? undefined : resolve(cli.data),
+    services: (context) => [new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
   else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');

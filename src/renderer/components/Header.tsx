@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
 export function Header() {
@@ -29,6 +30,7 @@ export function Header() {
           view only
         </span>
       )}
+      <Annunciator />
       <span className="spacer" />
       {role === 'operator' && (
         <>
