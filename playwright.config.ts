@@ -17,6 +17,8 @@ export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
 // The server records into a temporary folder; the workers read the same path from the environment.
 process.env['LAB_E2E_DATA'] ??= mkdtempSync(join(tmpdir(), 'lab-monitor-e2e-'));
 export const E2E_DATA = process.env['LAB_E2E_DATA'];
+export const E2E_VIEWER_TOKEN = 'e2e-viewer-token-0123456789abcdef';
+export const E2E_VIEWER_URL = `http://127.0.0.1:${port}/?token=${E2E_VIEWER_TOKEN}`;
 
 const electronBinary = process.env.LAB_E2E_ELECTRON;
 
@@ -45,7 +47,7 @@ export default defineConfig<TransportOptions>({
     ...(electronBinary ? [{ name: 'electron', use: { transport: 'electron' as const } }] : []),
   ],
   webServer: {
-    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json --data "${E2E_DATA}"`,
+    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --viewer-token ${E2E_VIEWER_TOKEN} --config config/instruments.json --data "${E2E_DATA}"`,
     url: E2E_URL,
     reuseExistingServer: false,
     timeout: 30_000,

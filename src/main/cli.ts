@@ -1,6 +1,3 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-
 /** Command-line options shared by the desktop app and browser mode. */
 export interface CliOptions {
   port: number;
@@ -9,7 +6,13 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
-  /** `--data DIR`: the folder for settings, alarm rules and recordings (the user's data folder otherwise). */
+  /** The viewer's token (watch only) instead of a random one. */
+  viewerToken?: string;
+  /** Serve only the viewer URL: nobody can operate through browser mode. */
+  viewerOnly?: boolean;
+  /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
+  tokenFile?: string | true;
+  /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
   data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
   publish?: string;
@@ -24,11 +27,14 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish']);
+const FLAG_OPTIONS = new Set(['--viewer-only']);
+/** Options whose value may be left out (then the next argument is another option, or none). */
+const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
 
 /**
  * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
- * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`; `--viewer-token T`, `--viewer-only`, `--token-file [FILE]`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -38,6 +44,20 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     if (!arg.startsWith('--')) continue;
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (FLAG_OPTIONS.has(name)) {
+      if (name === '--viewer-only') options.viewerOnly = true;
+      continue;
+    }
+    if (OPTIONAL_VALUE_OPTIONS.has(name)) {
+      const next = argv[i + 1];
+      if (eq >= 0) options.tokenFile = arg.slice(eq + 1) || true;
+      else if (next === undefined || next.startsWith('--')) options.tokenFile = true;
+      else {
+        options.tokenFile = next;
+        i += 1;
+      }
+      continue;
+    }
     if (name === '--publish-writable') {
       if (eq >= 0) throw new CliError('--publish-writable takes no value');
       options.publishWritable = true;
@@ -82,6 +102,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--settings':
         options.settings = value;
         break;
+      case '--viewer-token':
+        if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
+        options.viewerToken = value;
+        break;
       case '--data':
         options.data = value;
         break;
@@ -101,22 +125,22 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   return options;
 }
 
-/**
- * The user's data folder as the desktop app has it (Electron's `userData` for "Lab Monitor"),
- * for browser mode started without `--data`.
- */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
-  const appData =
-    platform === 'win32'
-      ? (env['APPDATA'] ?? join(home, 'AppData', 'Roaming'))
-      : platform === 'darwin'
-        ? join(home, 'Library', 'Application Support')
-        : (env['XDG_CONFIG_HOME'] ?? join(home, '.config'));
-  return join(appData, 'Lab Monitor');
-}
-
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
+
+/**
+ * The user's data folder, where Electron keeps `userData` for "Lab Monitor": browser mode uses
+ * the same place for what it keeps (its token file).
+ */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = env.HOME ?? env.USERPROFILE ?? '.'): string {
+  const product = 'Lab Monitor';
+  if (platform === 'win32') return `${env.APPDATA ?? `${home}\\AppData\\Roaming`}\\${product}`;
+  if (platform === 'darwin') return `${home}/Library/Application Support/${product}`;
+  return `${env.XDG_CONFIG_HOME ?? `${home}/.config`}/${product}`;
+}
+
+/** Default file name of the browser-mode tokens in the data folder. */
+export const TOKEN_FILE_NAME = 'browser-tokens.json';

@@ -6,6 +6,7 @@ import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
+import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 import { AlarmService } from './services/alarms';
@@ -46,6 +47,7 @@ function documentsFolder(): string {
 
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
+  keepServingOnUnhandledRejection(console);
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
   // Settings live in the user's data folder; the package itself is read-only.
   const instrumentConfig = chooseInstrumentConfig({

@@ -1,29 +1,38 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { TOKEN_PARAM } from '../shared/contract';
 import { EXPORT_PATH, ExportRequest } from '../shared/history';
-import { CliError, DEFAULT_HOST, DEFAULT_PORT, defaultDataDir, isLoopbackHost, parseCliArgs } from './cli';
-import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token';
-import { consoleLogger, type Logger } from './core/logger';
+import { TOKEN_PARAM } from '../shared/contract';
+import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs, TOKEN_FILE_NAME, userDataDir } from './cli';
+import { createRecorder } from './services/recorder/recorder';
+import { allowedHosts, createToken, hostAllowed, loadOrCreateTokenFile, originAllowed, roleOfToken, type AccessTokens } from './ipc/access-token';
+import { keepServingOnUnhandledRejection } from './core/last-resort';
+import { consoleLogger, rateLimitedLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
-import { createRecorder } from './services/recorder/recorder';
 import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
-  /** The access token; a random 32-byte hex one when absent. */
+  /** The operator's access token; a random 32-byte hex one when absent. */
   token?: string;
+  /** The viewer's access token (watch only); a random one when absent. */
+  viewerToken?: string;
+  /** No operator URL at all: every client only watches. */
+  viewerOnly?: boolean;
+  /** Keep both tokens in this file (created owner-only when missing), so bookmarked URLs survive a restart. */
+  tokenFile?: string;
+  /** More names the Host header may carry (a DNS name of this machine for `--host 0.0.0.0`). */
+  allowedHostNames?: string[];
   /** The built renderer; out/renderer next to this file's out/main by default. */
   rendererDir?: string;
   logger?: Logger;
@@ -32,10 +41,16 @@ export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
 }
 
 export interface BrowserServer {
-  /** The page URL including the token. */
+  /** The operator's URL including its token; the viewer's URL with `viewerOnly`. */
   url: string;
+  /** The operator's URL; undefined with `viewerOnly`. */
+  operatorUrl: string | undefined;
+  /** The watch-only URL. */
+  viewerUrl: string;
   port: number;
+  /** The operator's token ('' with `viewerOnly`). */
   token: string;
+  viewerToken: string;
   core: LabCore;
   close(): Promise<void>;
 }
@@ -56,24 +71,14 @@ export function browserCsp(wsHost: string): string {
   ].join('; ');
 }
 
-/** A browser always sends Origin on a WebSocket handshake: it must be this server. Non-browser clients send none. */
-function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 const sendText = (response: ServerResponse, status: number, text: string): void => {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
 };
 
 /**
- * `GET /export?request=<ExportRequest as JSON>`: the recorder writes the export to a temporary
- * file, which is sent as a download and removed. The access token is checked before this.
+ * `GET /export?token=…&request=<ExportRequest as JSON>`: the recorder writes the export to a
+ * temporary file, which is sent as a download and removed. Either token may export (history
+ * is for viewers too).
  */
 async function serveExport(core: LabCore, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET') return sendText(response, 405, 'Use GET to download an export.\n');
@@ -115,16 +120,29 @@ const urlHost = (host: string): string => (host.includes(':') && !host.startsWit
 
 /**
  * Browser mode: the same lab core as the desktop app, with a WebSocket transport, and the
- * built renderer over HTTP. Every request needs the access token (`?token=` once, then an
- * HttpOnly SameSite=Strict cookie), the WebSocket upgrade included.
+ * built renderer over HTTP.
+ *
+ * Access: the page and its assets are public (the same files as the app ships); what matters
+ * is the WebSocket, which needs a token: the operator's (write, run, configure) or the
+ * viewer's (watch only). The page takes the token from its URL, keeps it in session storage
+ * (scoped to this origin, port included, unlike cookies) and removes it from the address
+ * bar. Every request must name this server in its Host header, and a WebSocket's Origin must
+ * be this server too, so DNS rebinding and pages of other local servers get nowhere.
  */
 export async function startBrowserServer(options: BrowserServerOptions = {}): Promise<BrowserServer> {
-  const logger = options.logger ?? consoleLogger;
+  const logger = rateLimitedLogger(options.logger ?? consoleLogger);
   const host = options.host ?? DEFAULT_HOST;
-  const token = options.token ?? createToken();
+  const fromFile = options.tokenFile === undefined ? undefined : await loadOrCreateTokenFile(options.tokenFile, logger);
+  const tokens: AccessTokens = {
+    operator: options.viewerOnly ? undefined : (options.token ?? fromFile?.operator ?? createToken()),
+    viewer: options.viewerToken ?? fromFile?.viewer ?? createToken(),
+  };
+  if (tokens.operator !== undefined && tokens.operator === tokens.viewer) throw new Error('the operator and viewer tokens must differ');
   const rendererDir = options.rendererDir ?? resolve(__dirname, '../renderer');
   const ownsCore = options.core === undefined;
   const core = options.core ?? (await createLabCore({ ...options, logger }));
+  // Filled in once the port is known.
+  let allowed = new Set<string>();
 
   if (!isLoopbackHost(host)) {
     logger.warn(
@@ -143,21 +161,20 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
       return;
     }
     const hostHeader = request.headers.host;
+    if (!hostAllowed(hostHeader, allowed)) {
+      const text = `Misdirected request: this server answers only to ${[...allowed].slice(0, 4).join(', ')}\n`;
+      response.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+      return;
+    }
     const wsHost = hostHeader && SAFE_HOST.test(hostHeader) ? hostHeader : `${urlHost(host)}:${boundPort}`;
     response.setHeader('Content-Security-Policy', browserCsp(wsHost));
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
     response.setHeader('X-Frame-Options', 'DENY');
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-
-    const access = checkRequestToken(request, url, token);
-    if (!access.ok) {
-      const text = 'Unauthorized: open Lab Monitor with the URL (including ?token=) printed when the server started.\n';
-      response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
-      return;
-    }
-    if (access.fromQuery) response.setHeader('Set-Cookie', tokenCookie(token));
+    // Exports are data: they need a token, as the WebSocket does.
     if (url.pathname === EXPORT_PATH) {
+      if (roleOfToken(url.searchParams.get(TOKEN_PARAM), tokens) === undefined) return sendText(response, 401, 'Unauthorized: an export needs the token of this server.\n');
       serveExport(core, url, request, response).catch((error: unknown) => {
         logger.error('an export failed', error);
         if (!response.headersSent) response.writeHead(500).end();
@@ -165,6 +182,7 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
       });
       return;
     }
+    // The page and its assets are public; the token is checked on the WebSocket (and exports) only.
     serveStatic(rendererDir, url.pathname, request, response).catch((error: unknown) => {
       logger.error('serving a file failed', error);
       if (!response.headersSent) response.writeHead(500).end();
@@ -177,7 +195,12 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
     server,
     core,
     logger,
-    authorize: (request, url) => sameOrigin(request) && checkRequestToken(request, url, token).ok,
+    authorize: (request, url) => {
+      if (!hostAllowed(request.headers.host, allowed)) return `forbidden: Host "${String(request.headers.host).slice(0, 100)}" is not this server`;
+      if (!originAllowed(request.headers.origin, allowed)) return `forbidden: a page of ${String(request.headers.origin).slice(0, 100)} is not this server's`;
+      const role = roleOfToken(url.searchParams.get(TOKEN_PARAM), tokens);
+      return role === undefined ? 'missing or wrong token' : { role };
+    },
   });
 
   try {
@@ -195,14 +218,20 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
   }
   const address = server.address();
   boundPort = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
+  allowed = allowedHosts(host, boundPort, options.allowedHostNames);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost(host);
-  const url = `http://${shownHost}:${boundPort}/?${TOKEN_PARAM}=${token}`;
+  const urlWith = (token: string): string => `http://${shownHost}:${boundPort}/?${TOKEN_PARAM}=${token}`;
+  const operatorUrl = tokens.operator === undefined ? undefined : urlWith(tokens.operator);
+  const viewerUrl = urlWith(tokens.viewer);
 
   let closing: Promise<void> | undefined;
   return {
-    url,
+    url: operatorUrl ?? viewerUrl,
+    operatorUrl,
+    viewerUrl,
     port: boundPort,
-    token,
+    token: tokens.operator ?? '',
+    viewerToken: tokens.viewer,
     core,
     close() {
       closing ??= (async () => {
@@ -223,29 +252,37 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
+      console.error(
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+      );
       process.exit(2);
     }
     throw error;
   }
+  keepServingOnUnhandledRejection(consoleLogger);
+  const tokenFile = cli.tokenFile === true ? join(userDataDir(), TOKEN_FILE_NAME) : cli.tokenFile;
   const instrumentConfig = chooseInstrumentConfig({
     explicit: cli.config,
     shipped: resolve(__dirname, '../../config/instruments.json'),
   });
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
-  // Recordings (and, with --data, the added instruments) live in the data folder.
-  const dataDir = cli.data === undefined ? defaultDataDir() : resolve(cli.data);
   const server = await startBrowserServer({
     port: cli.port,
     host: cli.host,
     token: cli.token,
+    viewerToken: cli.viewerToken,
+    viewerOnly: cli.viewerOnly,
+    tokenFile,
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
-    settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(cli.data, 'instruments.json')),
-    dataDir,
+    settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(resolve(cli.data), 'instruments.json')),
+    // Recordings (and, with --data, settings and alarm rules) live in the data folder.
+    dataDir: cli.data === undefined ? userDataDir() : resolve(cli.data),
     services: (context) => [createRecorder(context), new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
-  console.log(`Lab Monitor (browser mode): ${server.url}`);
+  if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
+  else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');
+  console.log(`Lab Monitor (browser mode), viewer — watch only: ${server.viewerUrl}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

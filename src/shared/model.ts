@@ -123,7 +123,14 @@ export type Form = z.infer<typeof Form>;
 
 export const PropertyAffordance = z.intersection(
   DataSchema,
-  z.object({ observable: z.boolean().optional(), forms: z.array(Form) }).loose(),
+  z
+    .object({
+      observable: z.boolean().optional(),
+      forms: z.array(Form),
+      /** Set by Lab Monitor when some of its forms were refused (an unsafe href): why, in one line. */
+      problem: z.string().optional(),
+    })
+    .loose(),
 );
 export type PropertyAffordance = z.infer<typeof PropertyAffordance>;
 
@@ -136,6 +143,8 @@ export const ActionAffordance = z
     safe: z.boolean().optional(),
     idempotent: z.boolean().optional(),
     forms: z.array(Form),
+    /** Set by Lab Monitor when some of its forms were refused (an unsafe href): why, in one line. */
+    problem: z.string().optional(),
   })
   .loose();
 export type ActionAffordance = z.infer<typeof ActionAffordance>;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { CliError, defaultDataDir, isLoopbackHost, parseCliArgs } from '../../src/main/cli';
+import { CliError, isLoopbackHost, parseCliArgs, userDataDir } from '../../src/main/cli';
 
 describe('parseCliArgs', () => {
   it('has safe defaults', () => {
@@ -30,24 +29,27 @@ describe('parseCliArgs', () => {
   });
 });
 
+describe('access options', () => {
+  it('reads --viewer-only, --viewer-token and --token-file with or without a file', () => {
+    expect(parseCliArgs(['--viewer-only', '--viewer-token', 'v'.repeat(20)])).toMatchObject({ viewerOnly: true, viewerToken: 'v'.repeat(20) });
+    expect(parseCliArgs(['--token-file'])).toMatchObject({ tokenFile: true });
+    expect(parseCliArgs(['--token-file', '--port', '1'])).toMatchObject({ tokenFile: true, port: 1 });
+    expect(parseCliArgs(['--token-file', 'tokens.json'])).toMatchObject({ tokenFile: 'tokens.json' });
+    expect(parseCliArgs(['--token-file=t.json'])).toMatchObject({ tokenFile: 't.json' });
+    expect(() => parseCliArgs(['--viewer-token', 'short'])).toThrow('--viewer-token');
+  });
+
+  it('finds the data folder where Electron keeps it', () => {
+    expect(userDataDir({ HOME: '/home/op' }, 'linux')).toBe('/home/op/.config/Lab Monitor');
+    expect(userDataDir({ HOME: '/home/op', XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/Lab Monitor');
+    expect(userDataDir({ HOME: '/Users/op' }, 'darwin')).toBe('/Users/op/Library/Application Support/Lab Monitor');
+    expect(userDataDir({ APPDATA: 'C:\\Users\\op\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\op\\AppData\\Roaming\\Lab Monitor');
+  });
+});
+
 describe('isLoopbackHost', () => {
   it('knows loopback addresses', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
     for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.org']) expect(isLoopbackHost(host), host).toBe(false);
-  });
-});
-
-describe('the data folder', () => {
-  it('is --data DIR when given', () => {
-    expect(parseCliArgs(['--data', '/srv/lab']).data).toBe('/srv/lab');
-    expect(parseCliArgs(['--data=/srv/lab']).data).toBe('/srv/lab');
-    expect(() => parseCliArgs(['--data'])).toThrow(CliError);
-  });
-
-  it('is otherwise the desktop app\'s user data folder', () => {
-    expect(defaultDataDir({}, 'linux', '/home/op')).toBe(join('/home/op', '.config', 'Lab Monitor'));
-    expect(defaultDataDir({ XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/op')).toBe(join('/cfg', 'Lab Monitor'));
-    expect(defaultDataDir({}, 'darwin', '/Users/op')).toBe(join('/Users/op', 'Library', 'Application Support', 'Lab Monitor'));
-    expect(defaultDataDir({ APPDATA: 'C:/Users/op/AppData/Roaming' }, 'win32', 'C:/Users/op')).toBe(join('C:/Users/op/AppData/Roaming', 'Lab Monitor'));
   });
 });

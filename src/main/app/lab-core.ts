@@ -1,5 +1,6 @@
 import {
   isCallChannel,
+  isViewerAllowed,
   parseRequest,
   type CallChannel,
   type CallRequest,
@@ -15,7 +16,7 @@ import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
-import { consoleLogger, type Logger } from '../core/logger';
+import { consoleLogger, rateLimitedLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import { hasHistory, type HistoryProvider, type Service, type ServiceContext } from '../services/service';
@@ -129,11 +130,6 @@ const noAlarms = (): never => {
 
 const EMPTY_ALARMS: AlarmSnapshot = { time: new Date(0).toISOString(), alarms: [], omitted: 0, counts: emptyCounts(), things: {}, notices: [] };
 
-/** Viewers watch; only operators change what is shared. */
-function operator(caller: Caller, what: string): void {
-  if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
-}
-
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
@@ -149,7 +145,8 @@ export function exportFileName(format: ExportFormat, from: string): string {
  * simulated Things and (when given) the remote-instrument manager, started and routed.
  */
 export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCore> {
-  const logger = options.logger ?? consoleLogger;
+  // Peers can cause log lines (bad frames, bad values): each cause gets a few lines per minute.
+  const logger = rateLimitedLogger(options.logger ?? consoleLogger);
   const broker = options.broker ?? new MessageBroker({ logger });
   const registry = new ThingRegistry(broker);
   const clients = new Set<LabClient>();
@@ -284,51 +281,43 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       return { path, ...written };
     },
     'lab:layouts:list': () => layouts.list(),
-    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
-    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
-    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
-    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
-    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
-    'lab:layouts:delete': async ({ id }, caller) => {
-      operator(caller, 'delete layouts');
+    // Who may change layouts is said once, in the contract (they are not viewer-allowed).
+    'lab:layouts:create': ({ body }) => layouts.create(body),
+    'lab:layouts:edit': ({ id, body }) => layouts.edit(id, body),
+    'lab:layouts:save': ({ id }) => layouts.save(id),
+    'lab:layouts:revert': ({ id }) => layouts.revert(id),
+    'lab:layouts:duplicate': ({ id, name }) => layouts.duplicate(id, name),
+    'lab:layouts:delete': async ({ id }) => {
       await layouts.remove(id);
       return null;
     },
     'lab:layouts:export': ({ id }) => layouts.export(id),
-    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
+    'lab:layouts:import': ({ file }) => layouts.import(file),
+    'lab:client:info': (_request, { role, label }) => ({ role, label }),
     'lab:alarms:list': ({ thing }) => alarms?.list(thing) ?? [],
     'lab:alarms:snapshot': () => alarms?.snapshot() ?? EMPTY_ALARMS,
     'lab:alarms:acknowledge': ({ ids, note }, caller) => {
-      operator(caller, 'acknowledge alarms');
       return { acknowledged: alarmsOrFail().acknowledge(ids, caller.label, note) };
     },
     'lab:alarms:shelve': ({ id, durationSec, reason }, caller) => {
-      operator(caller, 'shelve alarms');
       return alarmsOrFail().shelve(id, durationSec, reason, caller.label);
     },
     'lab:alarms:unshelve': ({ id }, caller) => {
-      operator(caller, 'unshelve alarms');
       return alarmsOrFail().unshelve(id, caller.label);
     },
     'lab:alarms:disable': ({ id, reason }, caller) => {
-      operator(caller, 'disable alarms');
       return alarmsOrFail().disable(id, caller.label, reason);
     },
     'lab:alarms:enable': ({ id }, caller) => {
-      operator(caller, 'enable alarms');
       return alarmsOrFail().enable(id, caller.label);
     },
     'lab:alarms:rules:get': ({ thing }) => alarmsOrFail().getRules(thing),
     'lab:alarms:rules:set': ({ thing, rules }, caller) => {
-      operator(caller, 'edit alarm rules');
       return alarmsOrFail().setRules(thing, rules, caller.label);
     },
     'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
     'lab:publisher:status': () => publisher().status(),
-    'lab:publisher:configure': (settings, { role }) => {
-      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
-      return publisher().configure(settings);
-    },
+    'lab:publisher:configure': (settings) => publisher().configure(settings),
   };
 
   function publisher() {
@@ -353,6 +342,10 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   }
 
   async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, caller: Caller): Promise<Result<unknown>> {
+    // The one place that says who may do what: the contract marks what viewers may call.
+    if (caller.role !== 'operator' && !isViewerAllowed(channel)) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: `${channel} needs an operator; this client (${caller.label}) only watches` } };
+    }
     const parsed = parseRequest(channel, rawRequest);
     if (!parsed.ok) return parsed;
     try {

@@ -8,9 +8,10 @@ import {
   type ThingDescription,
 } from '../../shared/model';
 import { Message } from '../core/message';
+import { jsonDepthProblem } from '../../shared/bounded-json';
 import { connectDiscovered } from './discovery';
 import type { DriverKind } from './driver-kind';
-import { authHeaders, HttpClient, httpError, redactUrl } from './http';
+import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
@@ -64,7 +65,10 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   constructor(options: RemoteDriverOptions) {
     super(options, 'LabThings Thing');
-    this.http = new HttpClient(options.fetch, options.credentials);
+    this.http = new HttpClient(options.fetch, options.credentials, undefined, {
+      credentialOrigin: this.credentialOrigin,
+      signal: () => this.lifetime,
+    });
     this.invocationPollMs = options.invocationPollMs ?? 300;
     this.propertyPollMs = options.propertyPollMs ?? 1000;
     this.wsUrl = labThingsSocketUrl(this.td, this.base, options.tdUrl);
@@ -81,7 +85,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   async readProperty(property: string): Promise<unknown> {
     const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'readproperty')?.href ?? this.fallbackHref(property));
-    const response = await this.http.request({ method: 'GET', url });
+    const response = await this.http.request({ method: 'GET', url, what: `reading ${this.name}.${property}` });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
     return this.checkedRead(property, response.body);
   }
@@ -89,7 +93,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   async writeProperty(property: string, value: unknown): Promise<void> {
     const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'writeproperty')?.href ?? this.fallbackHref(property));
-    const response = await this.http.request({ method: 'PUT', url, body: value });
+    const response = await this.http.request({ method: 'PUT', url, body: value, what: `writing ${this.name}.${property}` });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
     }
@@ -101,7 +105,13 @@ export class LabThingsDriver extends RemoteThingDriver {
     const affordance = this.td.actions[action];
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
     const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
-    const response = await this.http.request({ method: 'POST', url, body: input === undefined ? {} : input });
+    const response = await this.http.request({
+      method: 'POST',
+      url,
+      body: input === undefined ? {} : input,
+      what: `invoking ${this.name}.${action}`,
+      maxBytes: BODY_LIMITS.output,
+    });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
@@ -117,7 +127,7 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   async cancelInvocation(id: string): Promise<Invocation> {
     const href = this.invocations.get(id)?.href ?? this.invocationHref(id);
-    const response = await this.http.request({ method: 'DELETE', url: href });
+    const response = await this.http.request({ method: 'DELETE', url: href, what: `cancelling invocation ${id} of ${this.name}` });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'cancel', `cancelling invocation ${id}`);
     }
@@ -126,7 +136,7 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   async listInvocations(): Promise<Invocation[]> {
     const url = this.href('action_invocations');
-    const response = await this.http.request({ method: 'GET', url });
+    const response = await this.http.request({ method: 'GET', url, what: `listing the invocations of ${this.name}`, maxBytes: BODY_LIMITS.output });
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', 'listing invocations');
     const parsed = z.array(LtInvocation).safeParse(response.body);
     if (!parsed.success) throw new LabError('DRIVER_FAULT', `listing invocations: unexpected answer (${z.prettifyError(parsed.error)})`);
@@ -143,7 +153,12 @@ export class LabThingsDriver extends RemoteThingDriver {
   // ---- session ----------------------------------------------------------------------
 
   protected async connect(session: number): Promise<void> {
-    const socket = new WebSocket(this.wsUrl, { headers: authHeaders(this.credentials), handshakeTimeout: 10_000 });
+    const httpEquivalent = this.wsUrl.replace(/^ws/, 'http');
+    const socket = new WebSocket(this.wsUrl, {
+      headers: authHeadersFor(httpEquivalent, this.credentials, this.credentialOrigin),
+      handshakeTimeout: 10_000,
+      maxPayload: BODY_LIMITS.value,
+    });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -205,6 +220,11 @@ export class LabThingsDriver extends RemoteThingDriver {
       this.logger.warn(`${this.name}: WebSocket frame is not JSON, ignored`);
       return;
     }
+    const deep = jsonDepthProblem(json);
+    if (deep !== undefined) {
+      this.logger.warn(`${this.name}: WebSocket frame ${deep}, ignored`);
+      return;
+    }
     const parsed = LtWsFrame.safeParse(json);
     if (!parsed.success) {
       this.logger.warn(`${this.name}: unexpected WebSocket frame ignored`);
@@ -256,7 +276,7 @@ export class LabThingsDriver extends RemoteThingDriver {
     if (!affordance) return;
     try {
       const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
-      const response = await this.http.request({ method: 'GET', url });
+      const response = await this.http.request({ method: 'GET', url, what: `listing ${this.name}.${action} invocations`, maxBytes: BODY_LIMITS.output });
       if (response.status !== 200) return;
       const parsed = z.array(LtInvocation).safeParse(response.body);
       if (!parsed.success) return;
@@ -315,7 +335,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   private async refresh(id: string, href: string): Promise<Tracked> {
-    const response = await this.http.request({ method: 'GET', url: href });
+    const response = await this.http.request({ method: 'GET', url: href, what: `following invocation ${id} of ${this.name}`, maxBytes: BODY_LIMITS.output });
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
     const raw = this.parseInvocation(response.body, `invocation ${id}`);
     const action = this.invocations.get(id)?.invocation.action ?? this.actionOf(raw.action);
@@ -335,7 +355,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   /** `/output` answers 503 for every falsy output, so 503 there means null, not failure. */
   private async fetchOutput(raw: LtInvocation): Promise<unknown> {
     const href = raw.links?.find((link) => link.rel === 'output')?.href ?? `${raw.href.replace(/\/$/, '')}/output`;
-    const response = await this.http.request({ method: 'GET', url: href });
+    const response = await this.http.request({ method: 'GET', url: href, what: `output of invocation ${raw.id} of ${this.name}`, maxBytes: BODY_LIMITS.output });
     if (response.status === 200) return response.body;
     if (response.status === 503) return null;
     throw httpError(response.status, response.body, 'get', `output of invocation ${raw.id}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { jsonDepthProblem } from '../../shared/bounded-json';
 import type { Credentials } from '../../shared/contract';
 import { LabError, LabErrorData } from '../../shared/errors';
 import {
@@ -127,7 +128,10 @@ function mayBeTd(payload: Buffer): boolean {
 
 function parseTd(payload: Buffer): ThingDescription | undefined {
   try {
-    const parsed = ThingDescription.safeParse(JSON.parse(payload.toString('utf8')));
+    const json: unknown = JSON.parse(payload.toString('utf8'));
+    // Nested too deeply to be handed on safely (it could not even be serialised): not a TD.
+    if (jsonDepthProblem(json) !== undefined) return undefined;
+    const parsed = ThingDescription.safeParse(json);
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -641,6 +645,10 @@ export class MqttThingDriver implements ThingDriver {
       value = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = false;
+    }
+    if (json && jsonDepthProblem(value) !== undefined) {
+      this.init.broker.dropped += 1;
+      return;
     }
     for (const target of targets) {
       if (target.kind === 'publisher') {

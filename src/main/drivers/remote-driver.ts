@@ -6,10 +6,11 @@ import type { ThingDriver } from '../things/driver';
 import type { BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import { ConnectionTracker } from './connection';
-import { redactUrl, type FetchLike } from './http';
+import { jsonDepthProblem } from '../../shared/bounded-json';
+import { originOf, redactUrl, type FetchLike } from './http';
 import { silentLogger, type Logger } from '../core/logger';
 import { ReconnectLoop } from './reconnect';
-import { matchesSchemaType } from './td-forms';
+import { hrefProblem, matchesSchemaType, withSafeForms } from './td-forms';
 
 export interface RemoteDriverOptions {
   /** Unique name in this app. */
@@ -27,6 +28,16 @@ export interface RemoteDriverOptions {
   invocationPollMs?: number;
   /** Poll period for properties that cannot be observed (ms). */
   propertyPollMs?: number;
+  /**
+   * The origin the operator added the instrument at: credentials go there only. The TD URL's
+   * origin when absent.
+   */
+  credentialOrigin?: string;
+  /**
+   * An event stream or long poll with no traffic for this long is probed (a read) and opened
+   * again, or, when the server does not answer, the connection counts as lost (default 60 s).
+   */
+  streamIdleMs?: number;
 }
 
 /**
@@ -51,12 +62,21 @@ export abstract class RemoteThingDriver implements ThingDriver {
   protected stopped = true;
   /** JSON of the last value published per property, so polls publish changes only. */
   protected readonly lastPublished = new Map<string, string>();
+  /** Where credentials may go: the operator's origin. */
+  protected readonly credentialOrigin: string | undefined;
+  protected readonly streamIdleMs: number;
+  /** Aborted when the driver stops: every request it made ends at once. */
+  private life = new AbortController();
 
   protected constructor(options: RemoteDriverOptions, label: string) {
     this.name = options.name;
-    this.td = options.td;
     this.origin = redactUrl(options.tdUrl);
-    this.base = options.td.base ?? options.tdUrl;
+    // A base that is not an http(s) URL would make every relative href unsafe: use where the TD came from.
+    this.base = options.td.base !== undefined && hrefProblem(options.td.base, options.tdUrl) === undefined ? options.td.base : options.tdUrl;
+    const safe = withSafeForms(options.td, this.base);
+    this.td = safe.td;
+    this.credentialOrigin = options.credentialOrigin ?? originOf(options.tdUrl);
+    this.streamIdleMs = options.streamIdleMs ?? 60_000;
     this.publisher = options.publisher;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
@@ -71,6 +91,13 @@ export abstract class RemoteThingDriver implements ThingDriver {
       connect: (session) => this.connect(session),
       teardown: () => this.teardown(),
     });
+    if (options.td.base !== undefined && this.base !== options.td.base) this.logger.warn(`${label} "${this.name}": its base is not an http(s) URL; hrefs are taken relative to ${this.origin}`);
+    for (const refused of safe.refused) this.logger.warn(`${label} "${this.name}": ${refused}`);
+  }
+
+  /** The signal of the current run: aborted by stop(), so no request outlives the driver. */
+  protected get lifetime(): AbortSignal {
+    return this.life.signal;
   }
 
   /** Opens one connection (see ReconnectOptions.connect). */
@@ -96,11 +123,13 @@ export abstract class RemoteThingDriver implements ThingDriver {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    if (this.life.signal.aborted) this.life = new AbortController();
     this.loop.start();
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.life.abort();
     this.loop.stop();
     this.tracker.set('disconnected', 'stopped');
     this.stopped = true;
@@ -123,6 +152,11 @@ export abstract class RemoteThingDriver implements ThingDriver {
 
   protected publishProperty(property: string, value: unknown): void {
     if (this.stopped) return;
+    const deep = jsonDepthProblem(value);
+    if (deep !== undefined) {
+      this.logger.warn(`${this.name}.${property}: a value ${deep} was refused`);
+      return;
+    }
     if (!matchesSchemaType(this.td.properties[property], value)) {
       this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
       return;

@@ -10,9 +10,10 @@ import {
 } from '../../shared/model';
 import { Message } from '../core/message';
 import { completedInvocation } from './completed-invocation';
+import { boundedEventStream } from './bounded-stream';
 import { connectDiscovered } from './discovery';
 import type { DriverKind } from './driver-kind';
-import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
+import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
@@ -60,7 +61,10 @@ export class WotDriver extends RemoteThingDriver {
   constructor(options: RemoteDriverOptions) {
     super(options, 'WoT Thing');
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.http = new HttpClient(this.fetchImpl, options.credentials);
+    this.http = new HttpClient(this.fetchImpl, options.credentials, undefined, {
+      credentialOrigin: this.credentialOrigin,
+      signal: () => this.lifetime,
+    });
     this.pollMs = options.propertyPollMs ?? 1000;
     this.invocationPollMs = options.invocationPollMs ?? 500;
   }
@@ -68,8 +72,11 @@ export class WotDriver extends RemoteThingDriver {
   async readProperty(property: string): Promise<unknown> {
     const affordance = this.property(property);
     const form = findForm(affordance.forms, 'readproperty', isJson);
-    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (no readproperty form)`);
-    const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form) });
+    if (!form) {
+      throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (${affordance.problem ?? 'no readproperty form'})`);
+    }
+    const what = `reading ${this.name}.${property}`;
+    const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form), what });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
     return this.checkedRead(property, response.body);
   }
@@ -77,8 +84,11 @@ export class WotDriver extends RemoteThingDriver {
   async writeProperty(property: string, value: unknown): Promise<void> {
     const affordance = this.property(property);
     const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
-    if (!form || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
-    const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType });
+    if (!form || affordance.readOnly === true) {
+      throw new LabError('READ_ONLY', `${this.name}.${property} is read-only${affordance.problem ? ` (${affordance.problem})` : ''}`);
+    }
+    const what = `writing ${this.name}.${property}`;
+    const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType, what });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
     }
@@ -88,9 +98,16 @@ export class WotDriver extends RemoteThingDriver {
     const affordance = this.td.actions[action];
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
     const form = findForm(affordance.forms, 'invokeaction', isJson);
-    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (no invokeaction form)`);
+    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (${affordance.problem ?? 'no invokeaction form'})`);
     const url = this.href(form);
-    const response = await this.http.request({ method: methodOf(form, 'POST'), url, body: input ?? null, contentType: form.contentType });
+    const response = await this.http.request({
+      method: methodOf(form, 'POST'),
+      url,
+      body: input ?? null,
+      contentType: form.contentType,
+      what: `invoking ${this.name}.${action}`,
+      maxBytes: BODY_LIMITS.output,
+    });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
@@ -131,7 +148,7 @@ export class WotDriver extends RemoteThingDriver {
     if (TERMINAL_STATUSES.includes(tracked.invocation.status) || !tracked.href) {
       throw new LabError('CONFLICT', `invocation "${id}" cannot be cancelled (it is ${tracked.invocation.status})`);
     }
-    const response = await this.http.request({ method: 'DELETE', url: tracked.href });
+    const response = await this.http.request({ method: 'DELETE', url: tracked.href, what: `cancelling ${this.name}.${tracked.invocation.action}` });
     if (response.status < 200 || response.status >= 300) throw httpError(response.status, response.body, 'cancel', `cancelling ${id}`);
     await this.poll(id);
     return tracked.invocation;
@@ -147,7 +164,7 @@ export class WotDriver extends RemoteThingDriver {
     const all = this.td.forms ? findForm(this.td.forms, 'readallproperties', isJson) : undefined;
     let readAll = false;
     if (all) {
-      const response = await this.http.request({ method: methodOf(all, 'GET'), url: this.href(all) });
+      const response = await this.http.request({ method: methodOf(all, 'GET'), url: this.href(all), what: `reading all properties of ${this.name}` });
       const parsed = z.record(z.string(), z.unknown()).safeParse(response.body);
       if (response.status === 200 && parsed.success) {
         for (const [property, value] of Object.entries(parsed.data)) {
@@ -197,24 +214,67 @@ export class WotDriver extends RemoteThingDriver {
   }
 
   private observeSse(session: number, property: string, form: Form): void {
-    const headers = authHeaders(this.credentials);
-    const source = new EventSource(this.href(form), {
-      fetch: (input, init) => this.fetchImpl(String(input), { ...init, headers: { ...init.headers, ...headers } }),
+    const url = this.href(form);
+    const headers = authHeadersFor(url, this.credentials, this.credentialOrigin);
+    let lastTraffic = this.clock.now();
+    let refused: string | undefined;
+    const source = new EventSource(url, {
+      fetch: async (input, init) => {
+        const response = await this.fetchImpl(String(input), { ...init, headers: { ...init.headers, ...headers } });
+        return boundedEventStream(
+          response,
+          BODY_LIMITS.sseLine,
+          () => (lastTraffic = this.clock.now()),
+          (reason) => (refused = reason),
+        );
+      },
     });
     this.sources.push(source);
     source.onmessage = (event) => {
       if (!this.loop.isCurrent(session)) return;
+      let value: unknown;
       try {
-        this.publishProperty(property, JSON.parse(event.data) as unknown);
+        value = JSON.parse(event.data) as unknown;
       } catch {
         this.logger.warn(`${this.name}.${property}: SSE event is not JSON, ignored`);
+        return;
       }
+      this.publishProperty(property, value);
     };
     // Our loop reconnects (re-reading values), so EventSource must not retry on its own.
     source.onerror = (event) => {
       source.close();
-      this.loop.lost(session, `event stream of ${property} failed${event.message ? `: ${event.message}` : ''}`);
+      const reason = refused ?? (event.message ? `: ${event.message}` : '');
+      this.loop.lost(session, `event stream of ${property} failed${refused ? `: ${reason}` : reason}`);
     };
+    // A stream can go quiet while the server still holds it open: after a silence longer
+    // than expected, ask the server directly and open the stream again, or count it lost.
+    const watch = (): void => {
+      if (!this.loop.isCurrent(session) || source.readyState === EventSource.CLOSED) return;
+      const idle = this.clock.now() - lastTraffic;
+      if (idle < this.streamIdleMs) return this.later(watch, this.streamIdleMs - idle);
+      source.close();
+      this.sources = this.sources.filter((each) => each !== source);
+      void this.probe(session, property).then((alive) => {
+        if (!this.loop.isCurrent(session)) return;
+        if (alive) this.observeSse(session, property, form);
+        else this.loop.lost(session, `event stream of ${property}: nothing received for ${Math.round(idle / 1000)} s`);
+      });
+    };
+    this.later(watch, this.streamIdleMs);
+  }
+
+  /** Reads a property to see whether its server still answers (publishing the value); false when it does not. */
+  private async probe(session: number, property: string): Promise<boolean> {
+    const affordance = this.td.properties[property];
+    if (!affordance || !findForm(affordance.forms, 'readproperty', isJson)) return false;
+    try {
+      const value = await this.readProperty(property);
+      if (this.loop.isCurrent(session) && this.lastPublished.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+      return true;
+    } catch (error) {
+      return !(error instanceof LabError && ['DISCONNECTED', 'TIMEOUT', 'UNAUTHORIZED'].includes(error.code));
+    }
   }
 
   private async observeLongPoll(session: number, property: string, form: Form): Promise<void> {
@@ -223,15 +283,25 @@ export class WotDriver extends RemoteThingDriver {
     const url = this.href(form);
     while (this.loop.isCurrent(session)) {
       try {
-        const response = await this.http.request({ method: methodOf(form, 'GET'), url, timeoutMs: 90_000, signal: abort.signal });
+        const response = await this.http.request({
+          method: methodOf(form, 'GET'),
+          url,
+          timeoutMs: this.streamIdleMs,
+          signal: abort.signal,
+          what: `long-poll of ${this.name}.${property}`,
+        });
         if (!this.loop.isCurrent(session)) return;
         if (response.status === 200) this.publishProperty(property, response.body);
         else if (response.status !== 204 && response.status !== 408) {
           throw httpError(response.status, response.body, 'read', `long-poll of ${this.name}.${property}`);
         }
       } catch (error) {
-        if (error instanceof LabError && error.code === 'TIMEOUT') continue;
-        this.loop.lost(session, reasonOf(error));
+        if (!this.loop.isCurrent(session)) return;
+        // No answer for longer than expected: the server is asked directly; silence there too is a lost connection.
+        if (error instanceof LabError && error.code === 'TIMEOUT' && (await this.probe(session, property))) continue;
+        if (!this.loop.isCurrent(session)) return;
+        const reason = error instanceof LabError && error.code === 'TIMEOUT' ? `long-poll of ${property}: no answer for ${Math.round(this.streamIdleMs / 1000)} s` : reasonOf(error);
+        this.loop.lost(session, reason);
         return;
       }
     }
@@ -273,7 +343,7 @@ export class WotDriver extends RemoteThingDriver {
   private async poll(id: string): Promise<void> {
     const tracked = this.invocations.get(id);
     if (!tracked?.href) return;
-    const response = await this.http.request({ method: 'GET', url: tracked.href });
+    const response = await this.http.request({ method: 'GET', url: tracked.href, what: `following ${this.name}.${tracked.invocation.action}`, maxBytes: BODY_LIMITS.output });
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
     this.apply(id, response.body);
     this.publishInvocation(id);

@@ -17,6 +17,7 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
   const [runError, setRunError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [showAll, setShowAll] = useState(false);
+  const canOperate = useLab((state) => state.role === 'operator');
   const ids = useLab(
     useShallow((state) =>
       Object.values(state.invocations)
@@ -48,39 +49,46 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
       <header>
         <h3>{affordance.title ?? name}</h3>
         {affordance.description && <p className="muted">{affordance.description}</p>}
-      </header>
-      <form noValidate onSubmit={(event) => void run(event)} className="action-form">
-        {fields.map((field) => (
-          <label key={field.name} className="field">
-            <span className="field-label">
-              {field.schema.title ?? field.name}
-              {field.required ? '' : ' (optional)'}
-            </span>
-            <FieldInput
-              schema={field.schema}
-              value={drafts[field.name] ?? ''}
-              onChange={(value) => setDrafts((current) => ({ ...current, [field.name]: value }))}
-              testId={`input-${thing}-${name}-${field.name}`}
-              label={field.schema.title ?? field.name}
-              invalid={errors[field.name] !== undefined}
-              placeholder={field.schema.minimum !== undefined && field.schema.maximum !== undefined ? `${field.schema.minimum}–${field.schema.maximum}` : undefined}
-            />
-            {errors[field.name] !== undefined && (
-              <span className="field-error" data-testid={`input-error-${thing}-${name}-${field.name}`}>
-                {errors[field.name]}
-              </span>
-            )}
-          </label>
-        ))}
-        <button type="submit" className="primary" data-testid={`run-${thing}-${name}`} disabled={busy || disabled}>
-          Run
-        </button>
-        {runError !== null && (
-          <span className="field-error" role="alert" data-testid={`run-error-${thing}-${name}`}>
-            {runError}
-          </span>
+        {affordance.problem && (
+          <p className="field-error" role="note" data-testid={`problem-${thing}-${name}`}>
+            {affordance.problem}
+          </p>
         )}
-      </form>
+      </header>
+      {canOperate && (
+        <form noValidate onSubmit={(event) => void run(event)} className="action-form">
+          {fields.map((field) => (
+            <label key={field.name} className="field">
+              <span className="field-label">
+                {field.schema.title ?? field.name}
+                {field.required ? '' : ' (optional)'}
+              </span>
+              <FieldInput
+                schema={field.schema}
+                value={drafts[field.name] ?? ''}
+                onChange={(value) => setDrafts((current) => ({ ...current, [field.name]: value }))}
+                testId={`input-${thing}-${name}-${field.name}`}
+                label={field.schema.title ?? field.name}
+                invalid={errors[field.name] !== undefined}
+                placeholder={field.schema.minimum !== undefined && field.schema.maximum !== undefined ? `${field.schema.minimum}–${field.schema.maximum}` : undefined}
+              />
+              {errors[field.name] !== undefined && (
+                <span className="field-error" data-testid={`input-error-${thing}-${name}-${field.name}`}>
+                  {errors[field.name]}
+                </span>
+              )}
+            </label>
+          ))}
+          <button type="submit" className="primary" data-testid={`run-${thing}-${name}`} disabled={busy || disabled}>
+            Run
+          </button>
+          {runError !== null && (
+            <span className="field-error" role="alert" data-testid={`run-error-${thing}-${name}`}>
+              {runError}
+            </span>
+          )}
+        </form>
+      )}
       {ids.length > 0 && (
         <ol className="invocations" data-testid={`invocations-${thing}-${name}`}>
           {shown.map((id) => (

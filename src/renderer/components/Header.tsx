@@ -11,6 +11,7 @@ export function Header() {
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
+  const role = useLab((state) => state.role);
   const [sharing, setSharing] = useState(false);
   const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
@@ -26,32 +27,41 @@ export function Header() {
         </span>
       )}
       <RecorderBadge />
+      {role === 'viewer' && (
+        <span className="tag" data-testid="view-only" title="This address only watches: writing, running and adding instruments need the operator's address">
+          view only
+        </span>
+      )}
       <Annunciator />
       <span className="spacer" />
-      <button
-        type="button"
-        data-testid="add-instrument"
-        aria-expanded={open}
-        onClick={() => {
-          setOpen(!open);
-          setSharing(false);
-        }}
-      >
-        Add instrument
-      </button>
-      {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
-      <button
-        type="button"
-        data-testid="share"
-        aria-expanded={sharing}
-        onClick={() => {
-          setSharing(!sharing);
-          setOpen(false);
-        }}
-      >
-        Share
-      </button>
-      {sharing && <SharePanel onClose={() => setSharing(false)} />}
+      {role === 'operator' && (
+        <>
+          <button
+            type="button"
+            data-testid="add-instrument"
+            aria-expanded={open}
+            onClick={() => {
+              setOpen(!open);
+              setSharing(false);
+            }}
+          >
+            Add instrument
+          </button>
+          {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+          <button
+            type="button"
+            data-testid="share"
+            aria-expanded={sharing}
+            onClick={() => {
+              setSharing(!sharing);
+              setOpen(false);
+            }}
+          >
+            Share
+          </button>
+          {sharing && <SharePanel onClose={() => setSharing(false)} />}
+        </>
+      )}
     </header>
   );
 }

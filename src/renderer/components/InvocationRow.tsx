@@ -22,6 +22,7 @@ export function InvocationRow({ id, thing }: { id: string; thing: string }) {
   const log = useLab((state) => state.invocations[id]?.log);
   const [cancelError, setCancelError] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const canOperate = useLab((state) => state.role === 'operator');
   const logRef = useRef<HTMLOListElement>(null);
   const active = !TERMINAL_STATUSES.includes(status);
 
@@ -58,7 +59,7 @@ export function InvocationRow({ id, thing }: { id: string; thing: string }) {
           aria-label="progress"
         />
         <span className="progress-text">{progress !== null ? `${Math.round(progress)} %` : ''}</span>
-        {active && (
+        {active && canOperate && (
           <button type="button" className="danger small" data-testid={`cancel-${id}`} disabled={cancelling} onClick={() => void cancel()}>
             Cancel
           </button>

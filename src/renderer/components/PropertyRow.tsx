@@ -69,6 +69,7 @@ export function PropertyRow({
     return Array.isArray(value) ? 'array' : typeof value;
   });
   const writable = affordance.readOnly !== true;
+  const canOperate = useLab((state) => state.role === 'operator');
   // Writable properties (setpoints) change on demand: a pause after a ramp is not staleness.
   const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
@@ -90,15 +91,22 @@ export function PropertyRow({
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+        {affordance.problem && (
+          <span className="prop-problem" role="note" data-testid={`problem-${thing}-${name}`}>
+            {affordance.problem}
+          </span>
+        )}
         <span className="prop-alarm">
           {alarm && (
             <span className={`sev-badge sev-${alarm}`} data-testid={`prop-alarm-${thing}-${name}`} data-severity={alarm}>
               {alarm}
             </span>
           )}
-          <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
-            alarm rules
-          </button>
+          {canOperate && (
+            <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
+              alarm rules
+            </button>
+          )}
         </span>
       </th>
       <td className="value">
@@ -124,7 +132,11 @@ export function PropertyRow({
       )}
       {(!isArray || writable) && (
         <td className="edit-cell">
-          {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
+          {writable && canOperate ? (
+            <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} />
+          ) : (
+            <span className="muted">{writable ? 'view only' : 'read-only'}</span>
+          )}
         </td>
       )}
     </tr>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { EXPORT_PATH, type ExportFormat } from '../../shared/history';
+import { currentAccessToken } from '../lab/choose-lab-api';
 import { loadOlderEvents } from '../lab/timeline';
 import { EVENT_KINDS, matchesQuery, type EventKind } from '../store/events-slice';
 import { formatClock } from '../ui/format';
@@ -59,9 +60,10 @@ export function Timeline() {
       ...(query.thing !== '' ? { things: [query.thing] } : {}),
     };
     if (client.host === 'browser') {
-      // A download from the server (the page's access cookie goes with it).
+      // A download from the server.
       const link = document.createElement('a');
-      link.href = `${EXPORT_PATH}?request=${encodeURIComponent(JSON.stringify(request))}`;
+      // The server checks this tab's token, as it does on the WebSocket.
+      link.href = `${EXPORT_PATH}?token=${encodeURIComponent(currentAccessToken())}&request=${encodeURIComponent(JSON.stringify(request))}`;
       link.download = '';
       document.body.append(link);
       link.click();

@@ -1,4 +1,4 @@
-import type { LabApi } from '../../shared/contract';
+import { TOKEN_PARAM, type LabApi } from '../../shared/contract';
 import { createWsLabApi, wsUrlFromLocation, type WsLabApi, type WsLinkState } from './ws-lab-api';
 
 /** The preload's object is checked for shape, not trusted by cast. */
@@ -10,6 +10,47 @@ export function isLabApi(value: unknown): value is LabApi {
   return typeof call === 'function' && typeof onLiveBatch === 'function' && (host === 'electron' || host === 'browser');
 }
 
+const TOKEN_KEY = 'lab-monitor-token';
+
+/**
+ * The browser-mode access token: taken from the page's URL (`?token=`) once, kept in session
+ * storage (which, unlike a cookie, no other port of this host can read), and removed from the
+ * address bar so it does not linger in history, screenshots or shoulder-surfing. A reload of the
+ * tab finds it in session storage.
+ */
+export function takeAccessToken(
+  location: Pick<Location, 'search' | 'pathname' | 'hash'>,
+  history: Pick<History, 'replaceState' | 'state'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'> | undefined,
+): string {
+  const params = new URLSearchParams(location.search);
+  const given = params.get(TOKEN_PARAM);
+  if (given) {
+    try {
+      storage?.setItem(TOKEN_KEY, given);
+      params.delete(TOKEN_PARAM);
+      const search = params.toString();
+      history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+    } catch {
+      // No storage (a locked-down browser): the token stays in the address bar.
+    }
+    return given;
+  }
+  try {
+    return storage?.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+const sessionStore = (): Storage | undefined => {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * `window.lab` in the desktop app (the preload exposes it); otherwise the same LabApi over the
  * browser-mode WebSocket. One bundle serves both.
@@ -17,6 +58,16 @@ export function isLabApi(value: unknown): value is LabApi {
 export function chooseLabApi(onState: (state: WsLinkState) => void): { api: LabApi; ws: WsLabApi | undefined } {
   const exposed: unknown = Reflect.get(window, 'lab');
   if (isLabApi(exposed)) return { api: exposed, ws: undefined };
-  const ws = createWsLabApi({ url: wsUrlFromLocation(window.location), onState });
+  const token = takeAccessToken(window.location, window.history, sessionStore());
+  const ws = createWsLabApi({ url: wsUrlFromLocation(window.location, token), onState });
   return { api: ws, ws };
+}
+
+/** This tab's browser-mode token (for requests beside the WebSocket, such as export downloads). */
+export function currentAccessToken(): string {
+  try {
+    return new URLSearchParams(window.location.search).get(TOKEN_PARAM) ?? window.sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
 }

@@ -63,6 +63,9 @@ export class LabController {
 
   /** Everything a fresh channel needs: at start and after the link comes back. */
   async refresh(): Promise<void> {
+    // First: the role decides which controls the page shows.
+    const info = await this.client.clientInfo();
+    if (info.ok) this.store.getState().setRole(info.value.role);
     const things = await this.client.listThings();
     if (things.ok) this.store.getState().setThings(things.value);
     this.syncConnectionSubs();

@@ -60,9 +60,9 @@ interface Pending {
   frame: string | undefined;
 }
 
-/** The page's own URL gives the socket address and the access token. */
-export function wsUrlFromLocation(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
-  const token = new URLSearchParams(location.search).get(TOKEN_PARAM) ?? '';
+/** The page's own URL gives the socket address, and the access token unless it is given. */
+export function wsUrlFromLocation(location: Pick<Location, 'protocol' | 'host' | 'search'>, given?: string): string {
+  const token = given ?? new URLSearchParams(location.search).get(TOKEN_PARAM) ?? '';
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
 }

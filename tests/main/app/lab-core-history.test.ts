@@ -148,7 +148,8 @@ describe('browser mode downloads exports over HTTP', () => {
     const to = new Date(Date.now() + 1000).toISOString();
     const query = `request=${encodeURIComponent(JSON.stringify({ from, to, format: 'csv', things: ['thermo'] }))}`;
     expect((await get(`${EXPORT_PATH}?${query}`)).status).toBe(401);
-    const reply = await get(`${EXPORT_PATH}?${query}`, { Cookie: `lab_token=${TOKEN}` });
+    expect((await get(`${EXPORT_PATH}?token=wrong-token-0123456789abcdef&${query}`)).status).toBe(401);
+    const reply = await get(`${EXPORT_PATH}?token=${TOKEN}&${query}`);
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(reply.headers['content-disposition']).toBe(`attachment; filename="${exportFileName('csv', from)}"`);

@@ -17,7 +17,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(auth: WotAuth, credentials?: Credentials) {
+async function setup(auth: WotAuth, credentials?: Credentials, streamIdleMs?: number) {
   server = await startWotServer({ auth });
   const found = await discover(server.tdUrl, new HttpClient(undefined, credentials), silentLogger);
   expect(found.kind).toBe('wot');
@@ -25,7 +25,7 @@ async function setup(auth: WotAuth, credentials?: Credentials) {
   if (!thing) throw new Error('no Thing found');
   const publisher = new RecordingPublisher();
   const logger = new RecordingLogger();
-  driver = new WotDriver({ name: 'box', td: thing.td, tdUrl: thing.tdUrl, publisher, logger, credentials, backoff: fastBackoff, propertyPollMs: 50, invocationPollMs: 30 });
+  driver = new WotDriver({ name: 'box', td: thing.td, tdUrl: thing.tdUrl, publisher, logger, credentials, backoff: fastBackoff, propertyPollMs: 50, invocationPollMs: 30, streamIdleMs });
   await driver.start();
   return { server, driver, publisher, logger };
 }
@@ -125,5 +125,19 @@ describe('WotDriver', () => {
     await driver.stop();
     expect(clearedAtStop).toBeLessThan(10);
     expect(live.size).toBe(0);
+  });
+
+  it('reopens quiet event streams and long polls after a read shows the server is alive, staying connected', async () => {
+    const { server, publisher } = await setup({ scheme: 'nosec' }, undefined, 150);
+    await until(() => publisher.statuses('box').includes('connected'));
+    // Several idle periods pass with no event and no long-poll answer.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(publisher.statuses('box')).not.toContain('disconnected');
+    // The reopened streams still deliver.
+    server.set('temperature', 23.25);
+    server.set('humidity', 47);
+    await until(() => publisher.values('box', 'temperature').includes(23.25));
+    await until(() => publisher.values('box', 'humidity').includes(47));
+    expect(publisher.statuses('box')).not.toContain('disconnected');
   });
 });

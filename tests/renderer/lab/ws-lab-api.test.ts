@@ -153,3 +153,20 @@ describe('ws LabApi', () => {
     api.close();
   });
 });
+
+describe('the access token in the page', () => {
+  it('is taken from the URL once, kept in session storage and removed from the address bar', async () => {
+    const { takeAccessToken } = await import('../../../src/renderer/lab/choose-lab-api');
+    const stored = new Map<string, string>();
+    const storage = { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => void stored.set(key, value) };
+    const replaced: string[] = [];
+    const history = { state: null, replaceState: (_state: unknown, _title: string, url?: string | URL | null) => void replaced.push(String(url)) };
+    expect(takeAccessToken({ search: '?token=abc&thing=thermo', pathname: '/', hash: '#x' }, history, storage)).toBe('abc');
+    expect(replaced).toEqual(['/?thing=thermo#x']);
+    // A reload: no token in the URL any more, the tab's storage still has it.
+    expect(takeAccessToken({ search: '', pathname: '/', hash: '' }, history, storage)).toBe('abc');
+    expect(replaced).toHaveLength(1);
+    expect(takeAccessToken({ search: '', pathname: '/', hash: '' }, history, undefined)).toBe('');
+    expect(wsUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5190', search: '' }, 'abc')).toBe('ws://127.0.0.1:5190/ws?token=abc');
+  });
+});
