@@ -59,6 +59,14 @@ export const calls = {
   'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
   'lab:history:events': { request: EventsRequest, response: EventsResponse },
   'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
+  /**
+   * A disconnected instrument tries again now instead of at its next attempt: a Thing by
+   * name, or an instrument (all its Things) by id. Answers whether an attempt was started.
+   */
+  'lab:instruments:retry': {
+    request: z.union([z.object({ thing: name }), z.object({ id: name })]),
+    response: z.object({ retried: z.boolean() }),
+  },
 } as const;
 
 export type CallChannel = keyof typeof calls;

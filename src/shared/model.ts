@@ -197,3 +197,24 @@ export const ActionEventPayload = z.object({
   newLog: z.array(LogRecord),
 });
 export type ActionEventPayload = z.infer<typeof ActionEventPayload>;
+
+/**
+ * How a Thing keeps each property's value fresh, published as a `property` message on
+ * `(thing, '$freshness')` (a record of property name → Freshness) whenever it changes:
+ * `pushed` (the peer sends every change), `polled` (read every `periodMs`, and every read
+ * is published, so the age shown is the time since the value was last confirmed), or
+ * `on-demand` (read once; the value is as old as that read).
+ */
+export const FRESHNESS_AFFORDANCE = '$freshness';
+export const Freshness = z.object({
+  mode: z.enum(['pushed', 'polled', 'on-demand']),
+  periodMs: z.number().positive().optional(),
+});
+export type Freshness = z.infer<typeof Freshness>;
+export const FreshnessMap = z.record(z.string(), Freshness);
+export type FreshnessMap = z.infer<typeof FreshnessMap>;
+
+/** The reason given to an invocation the peer no longer knows (it restarted meanwhile). */
+export const LOST_ON_RESTART = 'lost when the instrument restarted';
+/** The reason given to the open invocations of a Thing that was removed. */
+export const LOST_ON_REMOVE = 'lost: the instrument was removed';

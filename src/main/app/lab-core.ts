@@ -10,7 +10,15 @@ import {
   type Role,
 } from '../../shared/contract';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
+import {
+  ANY_AFFORDANCE,
+  CONNECTION_AFFORDANCE,
+  FRESHNESS_AFFORDANCE,
+  LAB_THING,
+  THINGS_AFFORDANCE,
+  type FreshnessMap,
+  type Invocation,
+} from '../../shared/model';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +40,8 @@ export interface InstrumentsApi {
   list(): Instrument[];
   add(url: string, credentials?: Credentials): Promise<Instrument>;
   remove(id: string): Promise<void>;
+  /** An instrument waiting for its next attempt tries now; false when it was not waiting. */
+  retry?(id: string): boolean;
   /** Loads and connects the saved instruments. */
   start?(): Promise<void>;
   /** Connects the `--connect` URLs for this run; logs the ones that fail. */
@@ -182,6 +192,7 @@ function defaultInstruments({ broker, registry, settingsPath, logger }: Instrume
     list: () => manager.list(),
     add: (url, credentials) => manager.add(url, credentials, { persist: false }),
     remove: (id) => manager.remove(id),
+    retry: (id) => manager.retry(id),
     connectAll: (urls) => manager.connectAll(urls),
     stop: () => manager.stop(),
   };
@@ -283,7 +294,33 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:instruments:retry': (request) => {
+      if ('thing' in request) {
+        const driver = registry.get(request.thing);
+        if (driver.connection().status !== 'disconnected') return { retried: false };
+        if (driver.retryNow) {
+          driver.retryNow();
+          return { retried: true };
+        }
+        // Things that share one connection (an MQTT broker) retry through their instrument.
+        const owner = instruments?.list().find((instrument) => instrument.things.includes(request.thing));
+        return { retried: owner !== undefined && (instruments?.retry?.(owner.id) ?? false) };
+      }
+      return { retried: (instruments?.retry ?? noInstruments)(request.id) };
+    },
   };
+
+  /** How a Thing keeps its properties fresh: its driver's word, else every property pushed. */
+  function freshnessOf(thing: string): FreshnessMap {
+    const driver = registry.get(thing);
+    const own = driver.freshness?.();
+    if (own) return own;
+    const all: FreshnessMap = {};
+    for (const [name, affordance] of Object.entries(driver.describe().properties)) {
+      all[name] = affordance.writeOnly === true ? { mode: 'on-demand' } : { mode: 'pushed' };
+    }
+    return all;
+  }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
@@ -292,6 +329,9 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();
       return new Message({ thing, affordance: CONNECTION_AFFORDANCE, messageType: 'property', payload });
+    }
+    if (affordance === FRESHNESS_AFFORDANCE && registry.has(thing)) {
+      return new Message({ thing, affordance: FRESHNESS_AFFORDANCE, messageType: 'property', payload: freshnessOf(thing) });
     }
     return undefined;
   }

@@ -121,16 +121,29 @@ export class MqttInstrument {
     return client.publishAsync(topic, JSON.stringify(payload), { qos: 1 }).then(() => undefined);
   }
 
+  /** The reconnect that was due later starts now; false when none was waiting. */
+  retryNow(): boolean {
+    if (this.stopped || this.timer === undefined) return false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.reconnect(this.tracker.current.reason);
+    return true;
+  }
+
   private lost(reason: string): void {
     if (this.stopped || this.timer !== undefined) return;
     const delay = this.backoff.next();
     this.setState('disconnected', reason, delay);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped || !this.client) return;
-      this.setState('connecting', reason);
-      this.client.reconnect();
+      this.reconnect(reason);
     }, delay);
+  }
+
+  private reconnect(reason: string | undefined): void {
+    if (this.stopped || !this.client) return;
+    this.setState('connecting', reason);
+    this.client.reconnect();
   }
 
   private setState(status: ConnectionState['status'], reason?: string, delay?: number): void {
