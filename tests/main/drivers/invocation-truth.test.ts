@@ -193,13 +193,9 @@ describe('LabThings: no-input actions and field-level refusals', () => {
 
   it('carries the field messages across the call boundary', async () => {
     const server = await startLabThingsReplay();
-    let core: LabCore | undefined;
-    cleanups.push(async () => {
-      await core?.dispose();
-      await server.close();
-    });
-    core = await createLabCore({ things: () => [], logger: silentLogger, connect: [server.url] });
-    const ready = core;
+    cleanups.push(() => server.close());
+    const ready: LabCore = await createLabCore({ things: () => [], logger: silentLogger, connect: [server.url] });
+    cleanups.push(() => ready.dispose());
     await until(() => ready.registry.has('sensor') && ready.registry.get('sensor').connection().status === 'connected', 5000);
     const result = await ready.handleCall('lab:action:invoke', { thing: 'sensor', action: 'calibrate', input: { gain: 0 } });
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', fields: { offset: 'Field required', gain: 'Input should be greater than 0' } } });
