@@ -68,6 +68,9 @@ export const DataSchema: z.ZodType<DataSchema> = z.lazy(() =>
       unit: z.string().optional(),
       minimum: z.number().optional(),
       maximum: z.number().optional(),
+      exclusiveMinimum: z.number().optional(),
+      exclusiveMaximum: z.number().optional(),
+      multipleOf: z.number().positive().optional(),
       enum: z.array(z.unknown()).optional(),
       readOnly: z.boolean().optional(),
       writeOnly: z.boolean().optional(),
@@ -77,6 +80,8 @@ export const DataSchema: z.ZodType<DataSchema> = z.lazy(() =>
       items: z.union([DataSchema, z.array(DataSchema)]).optional(),
       minItems: z.number().optional(),
       maxItems: z.number().optional(),
+      oneOf: z.array(DataSchema).optional(),
+      anyOf: z.array(DataSchema).optional(),
     })
     .loose(),
 );
@@ -87,6 +92,9 @@ export interface DataSchema {
   unit?: string;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
   enum?: unknown[];
   readOnly?: boolean;
   writeOnly?: boolean;
@@ -96,6 +104,8 @@ export interface DataSchema {
   items?: DataSchema | DataSchema[];
   minItems?: number;
   maxItems?: number;
+  oneOf?: DataSchema[];
+  anyOf?: DataSchema[];
   [key: string]: unknown;
 }
 

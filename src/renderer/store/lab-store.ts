@@ -4,6 +4,8 @@ import {
   ActionEventPayload,
   CONNECTION_AFFORDANCE,
   ConnectionState,
+  FRESHNESS_AFFORDANCE,
+  FreshnessMap,
   LAB_THING,
   TERMINAL_STATUSES,
   THINGS_AFFORDANCE,
@@ -83,6 +85,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let live: Record<string, LiveValue> | undefined;
       let things: ThingSummaryType[] = state.things;
       let invocations: Record<string, Invocation> = state.invocations;
+      let freshness = state.freshness;
       const events: NewTimelineEvent[] = [];
       const stats: LiveStats = { ...state.stats, batches: state.stats.batches + 1 };
       if (stats.lastBatchSeq > 0 && batch.seq > stats.lastBatchSeq + 1) stats.missedBatches += batch.seq - stats.lastBatchSeq - 1;
@@ -137,6 +140,12 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        if (item.affordance === FRESHNESS_AFFORDANCE) {
+          const parsed = FreshnessMap.safeParse(item.payload);
+          if (parsed.success) freshness = { ...freshness, [item.thing]: parsed.data };
+          continue;
+        }
+
         if (item.affordance === CONNECTION_AFFORDANCE) {
           const parsed = ConnectionState.safeParse(item.payload);
           if (!parsed.success) continue;
@@ -184,6 +193,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
       const next: Partial<LabState> = { stats, ...appendEvents(state, events) };
       if (live) next.live = live;
+      if (freshness !== state.freshness) next.freshness = freshness;
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
@@ -193,9 +203,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       return outcome;
     },
 
-    setReadValue(thing, property, value, at = Date.now()) {
+    setReadValue(thing, property, value, at = Date.now(), readSince) {
       const key = liveKey(thing, property);
-      if (get().live[key]) return;
+      const held = get().live[key];
+      if (held && (readSince === undefined || held.receivedAt >= readSince)) return;
       series.record(key, value, at);
       set((state) => ({ live: { ...state.live, [key]: { value, time: at, receivedAt: at, seq: 0 } } }));
     },

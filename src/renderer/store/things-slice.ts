@@ -1,5 +1,5 @@
 import type { Instrument } from '../../shared/contract';
-import type { ConnectionState, ThingDescription, ThingSummary } from '../../shared/model';
+import type { ConnectionState, FreshnessMap, ThingDescription, ThingSummary } from '../../shared/model';
 import type { SliceCreator } from './types';
 
 export interface ThingsSlice {
@@ -8,6 +8,9 @@ export interface ThingsSlice {
   tds: Record<string, ThingDescription>;
   selected: string | null;
   instruments: Instrument[];
+  /** How each Thing keeps its properties fresh (pushed, polled, on demand), by Thing name. */
+  freshness: Record<string, FreshnessMap>;
+  setFreshness(name: string, freshness: FreshnessMap): void;
   setThings(things: ThingSummary[]): void;
   setTd(name: string, td: ThingDescription): void;
   select(name: string | null): void;
@@ -19,6 +22,8 @@ export const createThingsSlice: SliceCreator<ThingsSlice> = (set) => ({
   tds: {},
   selected: null,
   instruments: [],
+  freshness: {},
+  setFreshness: (name, freshness) => set((state) => ({ freshness: { ...state.freshness, [name]: freshness } })),
   setThings: (things) => set((state) => ({ things, selected: keepSelection(state.selected, things) })),
   setTd: (name, td) => set((state) => ({ tds: { ...state.tds, [name]: td } })),
   select: (selected) => set({ selected }),
