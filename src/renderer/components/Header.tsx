@@ -8,7 +8,8 @@ export function Header() {
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
-  const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
+  const statusText =
+    status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : status === 'refused' ? 'access refused' : 'reconnecting…';
   return (
     <header className="app-header">
       <span className="app-name">Lab Monitor</span>

@@ -2,11 +2,14 @@ import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
 import { PropertyRow } from './PropertyRow';
+import { NextAttempt, RetryNow } from './RetryNow';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
   const { status, reason } = useThingStatus(thing);
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
+  const nextAttempt = useLab((state) => state.things.find((each) => each.name === thing)?.connection.nextAttempt);
+  const remote = useLab((state) => (state.things.find((each) => each.name === thing)?.source ?? 'simulated') !== 'simulated');
   const disconnected = status === 'disconnected';
   const usable = status === 'connected';
 
@@ -27,6 +30,12 @@ export function ThingView({ thing }: { thing: string }) {
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
           {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}
           {reason ? ` — ${reason}` : ''}. Values shown are the last received.
+          {disconnected && remote && (
+            <span className="retry">
+              {' '}
+              <NextAttempt at={nextAttempt} testId="thing-next-attempt" /> <RetryNow target={{ thing }} testId="thing-retry" />
+            </span>
+          )}
         </div>
       )}
       <section className="card">
