@@ -105,7 +105,8 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
               />
               {(field.schema.description || hint) && (
                 <span className="field-help muted" data-testid={`input-help-${thing}-${name}-${field.name}`}>
-                  {[field.schema.description, hint].filter(Boolean).join(' — ')}
+                  {field.schema.description && <span className="field-description">{field.schema.description}</span>}
+                  {hint && <span className="field-hint">{hint}</span>}
                 </span>
               )}
               {errors[field.name] !== undefined && (

@@ -64,7 +64,7 @@ export function constraintHint(schema: DataSchema): string {
   if (bounds) parts.push(bounds);
   if (schema.multipleOf !== undefined) parts.push(`steps of ${schema.multipleOf}`);
   if (schema.default !== undefined && fieldKind(schema) !== 'boolean') {
-    parts.push(`default ${typeof schema.default === 'string' ? schema.default : JSON.stringify(schema.default)}`);
+    parts.push(`default ${typeof schema.default === 'string' ? `“${schema.default}”` : JSON.stringify(schema.default)}`);
   }
   return parts.join(' · ');
 }

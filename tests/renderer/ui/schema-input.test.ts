@@ -23,6 +23,7 @@ describe('schema forms over what Thing Descriptions use', () => {
     expect(checkDraft(gain, '0')).toEqual({ ok: false, message: 'out of range (> 0)' });
     expect(checkDraft(gain, '0.5')).toEqual({ ok: true, value: 0.5 });
     expect(constraintHint(gain)).toBe('> 0 · default 1');
+    expect(constraintHint({ type: 'string', default: 'default' })).toBe('default “default”');
     const step = { type: 'number' as const, unit: 'mbar', exclusiveMinimum: 0, maximum: 1000, multipleOf: 0.1 };
     expect(checkDraft(step, '0.3')).toEqual({ ok: true, value: 0.3 });
     expect(checkDraft(step, '0.35')).toEqual({ ok: false, message: 'must be a multiple of 0.1' });
