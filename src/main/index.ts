@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
-import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
+import { createLabCore, type LabCore } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 

@@ -7,7 +7,8 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */

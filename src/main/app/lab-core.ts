@@ -4,11 +4,10 @@ import {
   type CallChannel,
   type CallRequest,
   type CallResponse,
-  type Credentials,
-  type Instrument,
   type LiveBatch,
   type Role,
 } from '../../shared/contract';
+import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
 import {
   ANY_AFFORDANCE,
@@ -19,14 +18,8 @@ import {
   type FreshnessMap,
   type Invocation,
 } from '../../shared/model';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
-import { InstrumentManager } from '../drivers/instrument-manager';
-import { InstrumentKind, loadInstrumentConfig } from '../things/instrument-config';
-import { createSimulatedThings } from '../things/simulated-things';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
@@ -34,31 +27,11 @@ import { systemClock } from '../core/clock';
 import type { Service, ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
-
-/** What the core needs of the remote-instrument manager (src/main/drivers); the lifecycle hooks are optional. */
-export interface InstrumentsApi {
-  list(): Instrument[];
-  add(url: string, credentials?: Credentials): Promise<Instrument>;
-  remove(id: string): Promise<void>;
-  /** An instrument waiting for its next attempt tries now; false when it was not waiting. */
-  retry?(id: string): boolean;
-  /** Loads and connects the saved instruments. */
-  start?(): Promise<void>;
-  /** Connects the `--connect` URLs for this run; logs the ones that fail. */
-  connectAll?(urls: readonly string[]): Promise<unknown>;
-  stop?(): Promise<void>;
-}
+import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
 
 export interface LabBroker extends LiveBroker, Publisher {
   closeStreams?(): void;
   hasSubscribers?(thing: string, affordance: string): boolean;
-}
-
-export interface InstrumentsContext {
-  broker: LabBroker;
-  registry: ThingRegistry;
-  settingsPath?: string;
-  logger: Logger;
 }
 
 export interface LabCoreOptions {
@@ -148,56 +121,6 @@ const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
 
-/** Every simulated instrument, healthy: used when no configuration file is given. */
-const ALL_SIMULATED = { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
-
-export interface InstrumentConfigChoice {
-  config: string | object;
-  /** One line for the log saying which configuration is in use and why. */
-  note: string;
-}
-
-/**
- * Which simulated-instrument configuration to start with: the one named on the command line,
- * else the operator's own file in the user's data folder, else the one shipped with the app
- * (`config/instruments.json` at the app root), else all five simulated instruments.
- */
-export function chooseInstrumentConfig(options: { explicit?: string; userFile?: string; shipped: string }): InstrumentConfigChoice {
-  if (options.explicit !== undefined) return { config: options.explicit, note: `instrument configuration: ${options.explicit}` };
-  if (options.userFile !== undefined && existsSync(options.userFile)) {
-    return { config: options.userFile, note: `instrument configuration: ${options.userFile}` };
-  }
-  const where = options.userFile === undefined ? '' : ` (no ${options.userFile} yet)`;
-  if (existsSync(options.shipped)) {
-    return { config: options.shipped, note: `starting the simulated instruments of the default configuration${where}` };
-  }
-  return { config: ALL_SIMULATED, note: `starting all five simulated instruments${where}` };
-}
-
-function simulatedThings(config: string | object | undefined, publisher: Publisher): ThingDriver[] {
-  return createSimulatedThings(loadInstrumentConfig(config ?? ALL_SIMULATED), publisher);
-}
-
-/** The default manager; without a settings file, instruments are kept for this run only. */
-function defaultInstruments({ broker, registry, settingsPath, logger }: InstrumentsContext): InstrumentsApi {
-  const manager = new InstrumentManager({
-    registry,
-    publisher: broker,
-    // A file that never exists: nothing is loaded, and nothing is written (persist: false).
-    settingsPath: settingsPath ?? join(tmpdir(), `lab-monitor-unsaved-${process.pid}.json`),
-    logger,
-  });
-  if (settingsPath !== undefined) return manager;
-  return {
-    list: () => manager.list(),
-    add: (url, credentials) => manager.add(url, credentials, { persist: false }),
-    remove: (id) => manager.remove(id),
-    retry: (id) => manager.retry(id),
-    connectAll: (urls) => manager.connectAll(urls),
-    stop: () => manager.stop(),
-  };
-}
-
 /**
  * The composition root shared by the desktop app and browser mode: broker, Thing registry,
  * simulated Things and (when given) the remote-instrument manager, started and routed.
@@ -253,7 +176,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     const lists = await Promise.allSettled(registry.all().map((driver) => driver.listInvocations()));
     return lists
       .flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []))
-      .sort((a, b) => a.timeRequested.localeCompare(b.timeRequested));
+      .sort((a, b) => compareIso(a.timeRequested, b.timeRequested));
   };
 
   const handlers: Handlers = {

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ActionAffordance } from '../../shared/model';
+import { compareIso } from '../../shared/time';
 import { rememberDrafts, rememberedDrafts } from '../ui/form-memory';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { buildInput, constraintHint, formFields, initialDraft, range, type Draft } from '../ui/schema-input';
@@ -28,7 +29,7 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
     useShallow((state) =>
       Object.values(state.invocations)
         .filter((invocation) => invocation.thing === thing && invocation.action === name)
-        .sort((a, b) => Date.parse(b.timeRequested) - Date.parse(a.timeRequested))
+        .sort((a, b) => compareIso(b.timeRequested, a.timeRequested))
         .map((invocation) => invocation.id),
     ),
   );
