@@ -6,6 +6,8 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** Longest wait between reconnect attempts of a remote instrument, in ms (`--retry-max-sec`). */
+  retryMaxMs?: number;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -15,7 +17,7 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--retry-max-sec']);
 
 /**
  * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
@@ -68,6 +70,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--settings':
         options.settings = value;
         break;
+      case '--retry-max-sec': {
+        const seconds = Number(value);
+        if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new CliError(`--retry-max-sec must be 0.1–3600, got "${value}"`);
+        options.retryMaxMs = Math.round(seconds * 1000);
+        break;
+      }
     }
   }
   return options;

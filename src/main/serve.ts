@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--retry-max-sec S]');
       process.exit(2);
     }
     throw error;
@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
+    reconnectMaxMs: cli.retryMaxMs,
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

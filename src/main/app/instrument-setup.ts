@@ -32,6 +32,8 @@ export interface InstrumentsContext {
   broker: BrokerPort;
   registry: ThingRegistry;
   settingsPath?: string;
+  /** Longest wait between reconnect attempts (2 s when absent). */
+  reconnectMaxMs?: number;
   logger: Logger;
 }
 
@@ -66,10 +68,11 @@ export function simulatedThings(config: string | object | undefined, publisher: 
 }
 
 /** The default manager; without a settings file, instruments are kept for this run only. */
-export function defaultInstruments({ broker, registry, settingsPath, logger }: InstrumentsContext): InstrumentsApi {
+export function defaultInstruments({ broker, registry, settingsPath, logger, reconnectMaxMs }: InstrumentsContext): InstrumentsApi {
   const manager = new InstrumentManager({
     registry,
     publisher: broker,
+    ...(reconnectMaxMs === undefined ? {} : { backoff: { maxMs: reconnectMaxMs } }),
     // A file that never exists: nothing is loaded, and nothing is written (persist: false).
     settingsPath: settingsPath ?? join(tmpdir(), `lab-monitor-unsaved-${process.pid}.json`),
     logger,

@@ -41,6 +41,8 @@ export interface LabCoreOptions {
   connect?: string[];
   /** Where the instrument manager persists the instruments the operator added. */
   settingsPath?: string;
+  /** Longest wait between reconnect attempts of remote instruments (2 s when absent). */
+  reconnectMaxMs?: number;
   logger?: Logger;
   /**
    * The remote-instrument manager, or a factory that builds it from the core's parts;
@@ -152,7 +154,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     }
   }
 
-  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
+  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger, reconnectMaxMs: options.reconnectMaxMs };
   const instrumentsOption = options.instruments ?? defaultInstruments;
   const instruments =
     instrumentsOption === false

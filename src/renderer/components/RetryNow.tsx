@@ -12,7 +12,7 @@ export function NextAttempt({ at, testId }: { at: string | undefined; testId: st
       if (Number.isNaN(due)) ref.current.textContent = '';
       else {
         const seconds = Math.ceil((due - Date.now()) / 1000);
-        ref.current.textContent = seconds > 0 ? `next attempt in ${seconds} s` : 'trying again now…';
+        ref.current.textContent = seconds > 0 ? `Next attempt in ${seconds} s.` : 'Trying again now…';
       }
     };
     update();
