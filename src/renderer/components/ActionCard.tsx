@@ -88,7 +88,7 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
       <form noValidate onSubmit={(event) => void run(event)} className="action-form">
         {fields.map((field) => {
           const hint = constraintHint(field.schema);
-          const bounds = range(field.schema);
+          const bounds = range(field.schema, false);
           return (
             <label key={field.name} className="field">
               <span className="field-label">

@@ -34,8 +34,8 @@ export function initialDraft(schema: DataSchema, current?: unknown): Draft {
 }
 
 /** The allowed range in words: "0–200 °C", "> 0 mbar", "0 < x ≤ 1000 mbar"; '' when unbounded. */
-export function range(schema: DataSchema): string {
-  const unit = unitSymbol(schema.unit);
+export function range(schema: DataSchema, withUnit = true): string {
+  const unit = withUnit ? unitSymbol(schema.unit) : '';
   const suffix = unit ? ` ${unit}` : '';
   const low = schema.exclusiveMinimum !== undefined ? { value: schema.exclusiveMinimum, sign: '<' } : schema.minimum !== undefined ? { value: schema.minimum, sign: '≤' } : undefined;
   const high = schema.exclusiveMaximum !== undefined ? { value: schema.exclusiveMaximum, sign: '<' } : schema.maximum !== undefined ? { value: schema.maximum, sign: '≤' } : undefined;
