@@ -45,6 +45,7 @@ async function start(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+    dataDir: app.getPath('userData'),
     reconnectMaxMs: cli.retryMaxMs,
   });
   ipc = registerElectronIpc({

@@ -14,6 +14,7 @@ import {
   CONNECTION_AFFORDANCE,
   FRESHNESS_AFFORDANCE,
   LAB_THING,
+  LAYOUTS_AFFORDANCE,
   THINGS_AFFORDANCE,
   type FreshnessMap,
   type Invocation,
@@ -24,6 +25,7 @@ import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
+import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
@@ -119,6 +121,11 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
+/** Viewers watch; only operators change what is shared. */
+function operator(caller: Caller, what: string): void {
+  if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
+}
+
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
@@ -143,7 +150,8 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
 
   // Services start before the remote instruments connect, so they see every first value.
   const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
-  const services = options.services ? await options.services(serviceContext) : [];
+  const layouts = new LayoutStore(serviceContext);
+  const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
   for (const service of services) {
     try {
@@ -218,8 +226,22 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
+    'lab:layouts:list': () => layouts.list(),
+    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
+    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
+    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
+    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
+    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
+    'lab:layouts:delete': async ({ id }, caller) => {
+      operator(caller, 'delete layouts');
+      await layouts.remove(id);
+      return null;
+    },
+    'lab:layouts:export': ({ id }) => layouts.export(id),
+    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
-    'lab:instruments:retry': (request) => {
+    'lab:instruments:retry': (request, caller) => {
+      operator(caller, 'retry instruments');
       if ('thing' in request) {
         const driver = registry.get(request.thing);
         if (driver.connection().status !== 'disconnected') return { retried: false };
@@ -250,6 +272,9 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
       return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
+    }
+    if (thing === LAB_THING && affordance === LAYOUTS_AFFORDANCE) {
+      return new Message({ thing, affordance, messageType: 'property', payload: layouts.list() });
     }
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();

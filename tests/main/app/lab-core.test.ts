@@ -263,3 +263,21 @@ describe('createLabCore services', () => {
     expect(order).toEqual(['start broken', 'start recorder', 'stop recorder']);
   });
 });
+
+describe('createLabCore layouts', () => {
+  it('serves layouts to every client; a viewer may list and export but not change them', async () => {
+    const { core } = await makeCore();
+    const operator = core.openClient({ send: () => undefined });
+    const viewer = core.openClient({ send: () => undefined, role: 'viewer' });
+    const body = { name: 'Bench', panels: [] };
+    const refused = await viewer.call('lab:layouts:create', { body });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const created = await operator.call('lab:layouts:create', { body });
+    expect(created.ok).toBe(true);
+    const listed = await viewer.call('lab:layouts:list', {});
+    expect(listed.ok && (listed.value as { saved: { name: string } }[]).map((layout) => layout.saved.name)).toContain('Bench');
+    const id = created.ok ? (created.value as { id: string }).id : '';
+    expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
+    expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
