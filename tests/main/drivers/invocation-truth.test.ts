@@ -233,6 +233,23 @@ describe('Reconnecting: Retry now and the 2 s ceiling', () => {
     void restart;
   });
 
+  it('lets an operator retry through the call, not a viewer', async () => {
+    const server = await startLabThingsReplay();
+    cleanups.push(() => server.close());
+    const core: LabCore = await createLabCore({ things: () => [], logger: silentLogger, connect: [server.url] });
+    cleanups.push(() => core.dispose());
+    await until(() => core.registry.has('sensor') && core.registry.get('sensor').connection().status === 'connected', 5000);
+    const viewer = core.openClient({ send: () => {}, role: 'viewer' });
+    const operator = core.openClient({ send: () => {} });
+    cleanups.push(async () => {
+      viewer.dispose();
+      operator.dispose();
+    });
+    expect(await viewer.call('lab:instruments:retry', { thing: 'sensor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Connected: there is nothing to retry, and it says so.
+    expect(await operator.call('lab:instruments:retry', { thing: 'sensor' })).toEqual({ ok: true, value: { retried: false } });
+  });
+
   it('never waits more than 2 s between attempts by default', () => {
     const backoff = new Backoff({ random: () => 0.999999 });
     const delays = Array.from({ length: 12 }, () => backoff.next());
