@@ -14,7 +14,7 @@ import type { DriverKind } from './driver-kind';
 import { authHeaders, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
-import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
+import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { toIso } from '../core/clock';
 import { findForm } from './td-forms';
 
@@ -250,12 +250,11 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   /** An invocation we can no longer follow ends as failed with the reason, and is no longer polled. */
   private lose(tracked: Tracked, reason: string): void {
-    const now = new Date(this.clock.now()).toISOString();
     tracked.invocation = {
       ...tracked.invocation,
       status: 'error',
-      timeCompleted: now,
-      error: { title: reason, detail: `${this.name} no longer knows invocation ${tracked.invocation.id}` },
+      timeCompleted: toIso(this.clock.now()),
+      error: { title: reason, detail: lostDetail(reason, this.name, tracked.invocation.id) },
     };
     this.logger.warn(`${this.name}: invocation ${tracked.invocation.id} (${tracked.invocation.action}) ${reason}`);
     this.publishInvocation(tracked);

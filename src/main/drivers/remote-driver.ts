@@ -39,6 +39,13 @@ export interface RemoteDriverOptions {
   propertyPollMs?: number;
 }
 
+/** Why an invocation was given up, for its error detail. */
+export function lostDetail(reason: string, thing: string, id: string): string {
+  return reason === LOST_ON_REMOVE
+    ? `invocation ${id} had not finished when ${thing} was removed; how it ended is not known`
+    : `${thing} answered that it does not know invocation ${id} (404): it restarted since, and how the run ended is not known`;
+}
+
 /**
  * What the HTTP-based drivers (LabThings, WoT) share: options, connection state, the
  * reconnect loop that calls `connect` and `teardown`, start/stop, and publishing a
