@@ -4,7 +4,7 @@ import type { ActionAffordance } from '../../shared/model';
 import { compareIso } from '../../shared/time';
 import { rememberDrafts, rememberedDrafts } from '../ui/form-memory';
 import { useLab, useLabContext } from '../ui/lab-context';
-import { buildInput, constraintHint, formFields, initialDraft, range, type Draft } from '../ui/schema-input';
+import { buildInput, constraintHint, formFields, initialDraft, placeRefusal, range, type Draft } from '../ui/schema-input';
 import { FieldInput } from './FieldInput';
 import { InvocationRow } from './InvocationRow';
 
@@ -70,11 +70,9 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
       return;
     }
     // A refusal that names inputs is shown next to them; what names none, under the form.
-    const named = Object.entries(result.error.fields ?? {}).filter(([field]) => fields.some((each) => each.name === field));
-    if (named.length > 0) {
-      setErrors(Object.fromEntries(named));
-      setRunError(`${affordance.title ?? name} refused the ${named.length === 1 ? 'input' : 'inputs'} marked above.`);
-    } else setRunError(result.error.message);
+    const placed = placeRefusal(result.error, fields, affordance.title ?? name);
+    setErrors(placed.errors);
+    setRunError(placed.formError);
     setConflictWith(result.error.code === 'CONFLICT' ? active : null);
   };
 

@@ -153,6 +153,20 @@ export function formFields(input: DataSchema | undefined): FormField[] {
   return [{ name: 'value', schema: input, required: true }];
 }
 
+/**
+ * Where a refusal is shown: messages for the inputs it names go next to them (with a short
+ * line under the form); one that names none of the form's inputs goes under the form whole.
+ */
+export function placeRefusal(
+  error: { message: string; fields?: Record<string, string> },
+  fields: readonly FormField[],
+  what: string,
+): { errors: Record<string, string>; formError: string } {
+  const named = Object.entries(error.fields ?? {}).filter(([name]) => fields.some((field) => field.name === name));
+  if (named.length === 0) return { errors: {}, formError: error.message };
+  return { errors: Object.fromEntries(named), formError: `${what} refused the ${named.length === 1 ? 'input' : 'inputs'} marked above.` };
+}
+
 /** Builds the invoke input from the drafts, or the per-field errors. */
 export function buildInput(
   input: DataSchema | undefined,

@@ -45,3 +45,22 @@ describe('schema forms over what Thing Descriptions use', () => {
     expect(buildInput(input, { offset: '0.5', gain: '1', label: 'default' })).toEqual({ ok: true, value: { offset: 0.5, gain: 1, label: 'default' } });
   });
 });
+
+describe('a server refusal next to the input it names', () => {
+  it('puts the recorded 422 of calibrate next to offset and gain', async () => {
+    const { placeRefusal } = await import('../../../src/renderer/ui/schema-input');
+    const fields = formFields(sensor.actions['calibrate']?.input);
+    // What the driver makes of the recorded 422 (see the driver tests): one message per input.
+    const refusal = {
+      message: 'invoking sensor.calibrate: 422 offset: Field required; gain: Input should be greater than 0',
+      fields: { offset: 'Field required', gain: 'Input should be greater than 0' },
+    };
+    expect(placeRefusal(refusal, fields, 'Calibrate')).toEqual({
+      errors: { offset: 'Field required', gain: 'Input should be greater than 0' },
+      formError: 'Calibrate refused the inputs marked above.',
+    });
+    // Naming nothing the form has: the whole message under the form.
+    expect(placeRefusal({ message: 'busy', fields: { other: 'x' } }, fields, 'Calibrate')).toEqual({ errors: {}, formError: 'busy' });
+    expect(placeRefusal({ message: 'busy' }, fields, 'Calibrate')).toEqual({ errors: {}, formError: 'busy' });
+  });
+});
