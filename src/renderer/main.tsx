@@ -45,7 +45,7 @@ const client = new LabClient(api, (error) => console.warn(`live subscribe ${erro
 const controller = new LabController(client, store);
 controller.start();
 
-const context: LabContextValue = { store, client, series, ticker: new Ticker(200) };
+const context: LabContextValue = { store, client, series, ticker: new Ticker(200), watch: controller.watch };
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../../main/drivers/servers/labthings-replay';
 import { ThingDescription } from '../../../src/shared/model';
-import { buildInput, checkDraft, constraintHint, formFields, takesNoInput } from '../../../src/renderer/ui/schema-input';
+import { buildInput, checkDraft, constraintHint, formFields, placeRefusal, takesNoInput } from '../../../src/renderer/ui/schema-input';
 
 const sensor = ThingDescription.parse(loadFixture('td-sensor.json'));
 
@@ -47,8 +47,7 @@ describe('schema forms over what Thing Descriptions use', () => {
 });
 
 describe('a server refusal next to the input it names', () => {
-  it('puts the recorded 422 of calibrate next to offset and gain', async () => {
-    const { placeRefusal } = await import('../../../src/renderer/ui/schema-input');
+  it('puts the recorded 422 of calibrate next to offset and gain', () => {
     const fields = formFields(sensor.actions['calibrate']?.input);
     // What the driver makes of the recorded 422 (see the driver tests): one message per input.
     const refusal = {
