@@ -250,6 +250,23 @@ describe('Reconnecting: Retry now and the 2 s ceiling', () => {
     expect(await operator.call('lab:instruments:retry', { thing: 'sensor' })).toEqual({ ok: true, value: { retried: false } });
   });
 
+  it('schedules every attempt of a lost instrument at most 2 s after the last, however long it is away', async () => {
+    const { driver, publisher, server } = await labThings({}, {});
+    const port = server.port;
+    await server.close();
+    // Long enough for the attempts to have grown past their 2 s ceiling (0.5, 1, 2, 2… s).
+    await sleep(5_000);
+    const back = await startLabThingsReplay({ port });
+    cleanups.push(() => back.close());
+    await until(() => driver.connection().status === 'connected', 5000);
+    const waits = publisher
+      .states('sensor')
+      .filter((state) => state.status === 'disconnected' && state.nextAttempt)
+      .map((state) => Date.parse(state.nextAttempt ?? '') - Date.parse(state.since));
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2000);
+  });
+
   it('never waits more than 2 s between attempts by default', () => {
     const backoff = new Backoff({ random: () => 0.999999 });
     const delays = Array.from({ length: 12 }, () => backoff.next());
