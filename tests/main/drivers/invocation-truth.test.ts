@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
-import { Backoff } from '../../../src/main/drivers/backoff';
+import { Backoff, type BackoffOptions } from '../../../src/main/drivers/backoff';
 import { discover } from '../../../src/main/drivers/discovery';
 import { HttpClient } from '../../../src/main/drivers/http';
 import { LabThingsDriver } from '../../../src/main/drivers/labthings-driver';
@@ -49,7 +49,7 @@ interface LabThingsSetup {
   restart(options?: ReplayOptions): Promise<ReplayServer>;
 }
 
-async function labThings(options: ReplayOptions = {}, backoff = fastBackoff): Promise<LabThingsSetup> {
+async function labThings(options: ReplayOptions = {}, backoff: BackoffOptions = fastBackoff): Promise<LabThingsSetup> {
   let server = await startLabThingsReplay(options);
   const port = server.port;
   const publisher = new RecordingPublisher();
