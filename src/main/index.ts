@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
@@ -46,6 +47,7 @@ async function start(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
     dataDir: app.getPath('userData'),
+    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     reconnectMaxMs: cli.retryMaxMs,
   });
   ipc = registerElectronIpc({

@@ -7,6 +7,7 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 
@@ -163,7 +164,9 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--retry-max-sec S]');
+      console.error(
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--retry-max-sec S] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+      );
       process.exit(2);
     }
     throw error;
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
+    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     reconnectMaxMs: cli.retryMaxMs,
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);

@@ -5,6 +5,8 @@
  *               instrument-username, instrument-password, instrument-token, instrument-submit,
  *               instrument-error, instrument-list, instrument-<id> (data-status), remove-instrument-<id>,
  *               instrument-next-attempt-<id>, retry-instrument-<id>
+ *   share:      share, share-panel, share-close, share-url, share-writable, share-username, share-password,
+ *               share-submit, share-stop, share-error, share-status (data-status)
  *   things:     thing-list, thing-<name> (data-status, aria-current), thing-reason-<name>
  *   thing view: thing-view-<thing>, thing-status, thing-disconnected-banner, properties-<thing>,
  *               thing-next-attempt, thing-retry

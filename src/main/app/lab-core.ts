@@ -27,6 +27,7 @@ import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
+import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
@@ -149,7 +150,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   });
 
   // Services start before the remote instruments connect, so they see every first value.
-  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const serviceContext: ServiceContext = {
+    broker,
+    registry,
+    logger,
+    clock: systemClock,
+    dataDir: options.dataDir,
+    // Calls made for peers (an MQTT write) go through the same router as every client's.
+    call: (channel, request, { role, label }) => route(channel, request, { live: undefined, role, label }),
+  };
   const layouts = new LayoutStore(serviceContext);
   const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
@@ -240,6 +249,11 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:layouts:export': ({ id }) => layouts.export(id),
     'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:publisher:status': () => publisher().status(),
+    'lab:publisher:configure': (settings, { role }) => {
+      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
+      return publisher().configure(settings);
+    },
     'lab:instruments:retry': (request, caller) => {
       operator(caller, 'retry instruments');
       if ('thing' in request) {
@@ -256,6 +270,12 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       return { retried: (instruments?.retry ?? noInstruments)(request.id) };
     },
   };
+
+  function publisher() {
+    const found = runningServices.find(isMqttPublisher);
+    if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
+    return found;
+  }
 
   /** How a Thing keeps its properties fresh: its driver's word, else every property pushed. */
   function freshnessOf(thing: string): FreshnessMap {

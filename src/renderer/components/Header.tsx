@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { SharePanel } from './SharePanel';
 
 export function Header() {
   const host = useLab((state) => state.link.host);
@@ -8,6 +9,7 @@ export function Header() {
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const statusText =
     status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : status === 'refused' ? 'access refused' : 'reconnecting…';
   return (
@@ -27,11 +29,26 @@ export function Header() {
         type="button"
         data-testid="add-instrument"
         aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          setOpen(!open);
+          setSharing(false);
+        }}
       >
         Add instrument
       </button>
       {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+      <button
+        type="button"
+        data-testid="share"
+        aria-expanded={sharing}
+        onClick={() => {
+          setSharing(!sharing);
+          setOpen(false);
+        }}
+      >
+        Share
+      </button>
+      {sharing && <SharePanel onClose={() => setSharing(false)} />}
     </header>
   );
 }
