@@ -1,12 +1,14 @@
 // The one test command (README, .ci/run): unit and integration tests in Node with Vitest,
-// then the end-to-end tests in Chromium with Playwright against the built app in browser
-// mode. Both always run; each writes a report under test-results/ (old ones are removed
-// first, so a runner that writes nothing cannot be counted from a previous run), and how each
-// runner exited goes to test-results/runners.json. The count line comes last.
+// then the end-to-end tests in Chromium with Playwright against the built app, in browser
+// mode and as the desktop app through the Electron stand-in. Both always run; each writes a
+// report under test-results/ (old ones are removed first, so a runner that writes nothing
+// cannot be counted from a previous run), and how each runner exited goes to
+// test-results/runners.json. The count line comes last.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CHROMIUM_PATH } from './chromium.mjs';
+import { ELECTRON_SKIP_REASON, electronBinary } from './electron-binary.mjs';
 import { summarise, summaryLines } from './test-summary.mjs';
 
 for (const report of ['vitest.json', 'vitest-counts.json', 'playwright.json', 'runners.json']) {
@@ -44,6 +46,7 @@ const freePort = () =>
     });
   });
 process.env.LAB_E2E_PORT ??= String(await freePort());
+// Every spec runs twice: in browser mode and in the desktop app through the Electron stand-in.
 if (runners.build === 0 && haveChromium) {
   runners.playwright = run(npx, ['playwright', 'test']);
 } else {
@@ -51,6 +54,7 @@ if (runners.build === 0 && haveChromium) {
   runners.reason = runners.build !== 0 ? 'the build failed' : `no Chromium at ${CHROMIUM_PATH}`;
 }
 record();
+console.log(electronBinary() ? 'The Electron binary is installed: `npm run test:electron` runs the same specs against it.' : ELECTRON_SKIP_REASON);
 
 const summary = summarise('test-results');
 for (const line of summaryLines(summary)) console.log(line);

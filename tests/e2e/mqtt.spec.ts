@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { openApp, parseShown, runAction, saveScreenshot, selectThing } from './helpers';
 import { REMOTE_TIMEOUT } from './support/remote-servers';
 import { findMosquitto, startMosquitto, type Mosquitto } from '../main/drivers/servers/mosquitto';
