@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { LIVE_TIMEOUT, openApp, runAction, saveScreenshot, selectThing } from './helpers';
 
 // What the operator sees is true when they come back to a Thing, and still when a run ended.
