@@ -8,6 +8,8 @@ export interface CliOptions {
   settings?: string;
   /** Longest wait between reconnect attempts of a remote instrument, in ms (`--retry-max-sec`). */
   retryMaxMs?: number;
+  /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
+  data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
   publish?: string;
   /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
@@ -21,11 +23,11 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--publish', '--retry-max-sec']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish', '--retry-max-sec']);
 
 /**
- * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -85,6 +87,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         options.retryMaxMs = Math.round(seconds * 1000);
         break;
       }
+      case '--data':
+        options.data = value;
+        break;
       case '--publish': {
         let url: URL;
         try {

@@ -10,6 +10,7 @@ import { attachWsTransport } from './ipc/ws-server';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
+import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--retry-max-sec S] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -183,7 +184,8 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
-    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    dataDir: cli.data === undefined ? undefined : resolve(cli.data),
+    services: (context) => [new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     reconnectMaxMs: cli.retryMaxMs,
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);

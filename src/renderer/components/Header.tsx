@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
 export function Header() {
@@ -24,6 +25,7 @@ export function Header() {
           {lost} live {lost === 1 ? 'message' : 'messages'} lost
         </span>
       )}
+      <Annunciator />
       <span className="spacer" />
       <button
         type="button"

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
+import { selectThingSeverity } from '../store/alarms-slice';
 
 function ThingItem({ name }: { name: string }) {
   const title = useLab((state) => state.things.find((thing) => thing.name === name)?.title ?? name);
@@ -8,6 +9,7 @@ function ThingItem({ name }: { name: string }) {
   const source = useLab((state) => state.things.find((thing) => thing.name === name)?.source ?? '');
   const selected = useLab((state) => state.selected === name);
   const select = useLab((state) => state.select);
+  const severity = useLab(selectThingSeverity(name));
   return (
     <li>
       <button
@@ -15,13 +17,21 @@ function ThingItem({ name }: { name: string }) {
         className={selected ? 'thing-item selected' : 'thing-item'}
         data-testid={`thing-${name}`}
         data-status={status}
+        data-alarm={severity ?? undefined}
         aria-current={selected ? 'true' : undefined}
         title={reason ? `${status}: ${reason}` : status}
         onClick={() => select(name)}
       >
         <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
-          <span className="thing-title">{title}</span>
+          <span className="thing-title">
+            {title}
+            {severity && (
+              <span className={`sev-badge sev-${severity}`} data-testid={`thing-alarm-${name}`} data-severity={severity} title={`highest active alarm: ${severity}`}>
+                {severity}
+              </span>
+            )}
+          </span>
           <span className="thing-sub muted">
             {name} · {source}
           </span>

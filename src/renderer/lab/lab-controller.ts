@@ -1,6 +1,7 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
-import { ANY_AFFORDANCE, LAB_THING, LOST_ON_REMOVE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARM_AFFORDANCE, ANY_AFFORDANCE, LAB_THING, LOST_ON_REMOVE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARMS_STATE_AFFORDANCE, ALARMS_THING } from '../../shared/alarms';
 import type { LabStore } from '../store/lab-store';
 import type { LabClient } from './lab-client';
 import { CONNECTION_AND_ACTIONS, ThingWatch } from './thing-watch';
@@ -10,6 +11,9 @@ import { CONNECTION_AND_ACTIONS, ThingWatch } from './thing-watch';
  * Thing (connection, freshness, action transitions: see ThingWatch), invocations after a
  * reload, and the selected Thing's '*' subscription.
  */
+/** Alarm transitions of every Thing (the timeline shows them). */
+const ALARM_TRANSITIONS = (): readonly string[] => [ALARM_AFFORDANCE];
+
 export class LabController {
   private readonly owned = new DisposableStore();
   /** Every Thing's connection and actions; other views add their own selectors to it. */
@@ -31,7 +35,11 @@ export class LabController {
       }),
     );
     this.owned.add(this.client.subscribe(LAB_THING, THINGS_AFFORDANCE));
+    // The alarm state, the same in every window: pushed by main on every change.
+    this.owned.add(this.client.subscribe(ALARMS_THING, ALARMS_STATE_AFFORDANCE));
     this.owned.add(this.watch.add(CONNECTION_AND_ACTIONS));
+    // Alarm transitions of every Thing, for the timeline.
+    this.owned.add(this.watch.add(ALARM_TRANSITIONS));
     this.watch.start();
     this.owned.add(() => this.watch.dispose());
     // Follow the selection ('*' of the selected Thing); a Thing that leaves the list takes

@@ -73,9 +73,11 @@ describe('ThingWatch: every Thing’s connection and actions', () => {
     await settle();
     expect(store.getState().selected).toBe('vacuum');
     expect(controller.watch.keys()).toEqual([
+      'psu/$alarm',
       'psu/$connection',
       'psu/$freshness',
       'psu/sweep',
+      'vacuum/$alarm',
       'vacuum/$connection',
       'vacuum/$freshness',
       'vacuum/startPumpDown',
