@@ -56,6 +56,7 @@ async function start(): Promise<void> {
       alarms = new AlarmService(context);
       return [alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
     },
+    reconnectMaxMs: cli.retryMaxMs,
   });
   if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({
