@@ -12,6 +12,8 @@ export interface CliOptions {
   viewerOnly?: boolean;
   /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
   tokenFile?: string | true;
+  /** Longest wait between reconnect attempts of a remote instrument, in ms (`--retry-max-sec`). */
+  retryMaxMs?: number;
   /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
   data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
@@ -27,7 +29,7 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
@@ -106,6 +108,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
         options.viewerToken = value;
         break;
+      case '--retry-max-sec': {
+        const seconds = Number(value);
+        if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new CliError(`--retry-max-sec must be 0.1–3600, got "${value}"`);
+        options.retryMaxMs = Math.round(seconds * 1000);
+        break;
+      }
       case '--data':
         options.data = value;
         break;

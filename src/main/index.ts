@@ -80,6 +80,7 @@ async function start(): Promise<void> {
       const chosen = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       return chosen.canceled || !chosen.filePath ? undefined : chosen.filePath;
     },
+    reconnectMaxMs: cli.retryMaxMs,
   });
   if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({

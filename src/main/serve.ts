@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXPORT_PATH, ExportRequest } from '../shared/history';
-import { TOKEN_PARAM } from '../shared/contract';
+import { ACCESS_HEADER, ACCESS_PATH, TOKEN_PARAM } from '../shared/contract';
 import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs, TOKEN_FILE_NAME, userDataDir } from './cli';
 import { createRecorder } from './services/recorder/recorder';
 import { allowedHosts, createToken, hostAllowed, loadOrCreateTokenFile, originAllowed, roleOfToken, type AccessTokens } from './ipc/access-token';
@@ -183,6 +183,15 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
       return;
     }
     // The page and its assets are public; the token is checked on the WebSocket (and exports) only.
+    // A tab whose socket is refused asks here whether its token still holds (the server may
+    // have restarted with new tokens) and then tells the operator to open the new URL.
+    if (url.pathname === ACCESS_PATH) {
+      const token = request.headers[ACCESS_HEADER];
+      const role = roleOfToken(typeof token === 'string' ? token : null, tokens);
+      response.writeHead(role === undefined ? 401 : 204, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    // The page and its assets are public; the token is checked on the WebSocket only.
     serveStatic(rendererDir, url.pathname, request, response).catch((error: unknown) => {
       logger.error('serving a file failed', error);
       if (!response.headersSent) response.writeHead(500).end();
@@ -253,7 +262,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -279,6 +288,7 @@ async function main(): Promise<void> {
     // Recordings (and, with --data, settings and alarm rules) live in the data folder.
     dataDir: cli.data === undefined ? userDataDir() : resolve(cli.data),
     services: (context) => [createRecorder(context), new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    reconnectMaxMs: cli.retryMaxMs,
   });
   if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
   else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');

@@ -140,6 +140,14 @@ export const calls = {
   /** Sharing Lab Monitor's Things through an MQTT broker. */
   'lab:publisher:status': { request: z.object({}), response: PublisherStatus, viewer },
   'lab:publisher:configure': { request: PublisherSettings, response: PublisherStatus },
+  /**
+   * A disconnected instrument tries again now instead of at its next attempt: a Thing by
+   * name, or an instrument (all its Things) by id. Answers whether an attempt was started.
+   */
+  'lab:instruments:retry': {
+    request: z.union([z.object({ thing: name }), z.object({ id: name })]),
+    response: z.object({ retried: z.boolean() }),
+  },
 } as const;
 
 export type CallChannel = keyof typeof calls;
@@ -214,6 +222,9 @@ export function parseRequest<C extends CallChannel>(
  * the same two shapes as IPC. The page and the socket both need the access token.
  */
 export const WS_PATH = '/ws';
+/** GET with the token in ACCESS_HEADER: 204 while it is valid, 401 once refused (a restarted server). */
+export const ACCESS_PATH = '/access';
+export const ACCESS_HEADER = 'x-lab-token';
 export const TOKEN_PARAM = 'token';
 export const WsClientFrame = z.discriminatedUnion('type', [
   z.object({

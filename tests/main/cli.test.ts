@@ -26,6 +26,12 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--connect', 'not a url'])).toThrow('--connect needs a URL');
     expect(() => parseCliArgs(['--config'])).toThrow('--config needs a value');
     expect(() => parseCliArgs(['--token', 'short'])).toThrow('--token');
+    expect(() => parseCliArgs(['--retry-max-sec', '0'])).toThrow('--retry-max-sec must be 0.1–3600');
+  });
+
+  it('reads the longest wait between reconnect attempts, in seconds', () => {
+    expect(parseCliArgs(['--retry-max-sec', '30']).retryMaxMs).toBe(30_000);
+    expect(parseCliArgs(['--retry-max-sec=0.5']).retryMaxMs).toBe(500);
   });
 });
 

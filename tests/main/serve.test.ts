@@ -128,6 +128,13 @@ describe('browser mode: HTTP', () => {
     expect((await get('/', {}, 'POST')).status).toBe(405);
   });
 
+  it('tells a tab whether its token still holds (a restarted server has new ones)', async () => {
+    expect((await get('/access', { 'x-lab-token': TOKEN })).status).toBe(204);
+    expect((await get('/access', { 'x-lab-token': 'an-old-token-from-before-restart' })).status).toBe(401);
+    expect((await get('/access')).status).toBe(401);
+    expect((await get('/access', { 'x-lab-token': TOKEN, Host: `evil.example:${server.port}` })).status).toBe(421);
+  });
+
   it('refuses requests whose Host is not this server (DNS rebinding)', async () => {
     expect((await get('/', { Host: `evil.example:${server.port}` })).status).toBe(421);
     expect((await get('/', { Host: `127.0.0.1:${server.port + 1}` })).status).toBe(421);

@@ -10,7 +10,17 @@ import {
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, WRITE_AFFORDANCE, type Invocation } from '../../shared/model';
+import {
+  ANY_AFFORDANCE,
+  CONNECTION_AFFORDANCE,
+  FRESHNESS_AFFORDANCE,
+  LAB_THING,
+  LAYOUTS_AFFORDANCE,
+  THINGS_AFFORDANCE,
+  WRITE_AFFORDANCE,
+  type FreshnessMap,
+  type Invocation,
+} from '../../shared/model';
 import type { ExportFormat } from '../../shared/history';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
@@ -40,6 +50,8 @@ export interface LabCoreOptions {
   connect?: string[];
   /** Where the instrument manager persists the instruments the operator added. */
   settingsPath?: string;
+  /** Longest wait between reconnect attempts of remote instruments (2 s when absent). */
+  reconnectMaxMs?: number;
   logger?: Logger;
   /**
    * The remote-instrument manager, or a factory that builds it from the core's parts;
@@ -195,7 +207,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   };
   const alarmsOrFail = (): AlarmService => alarms ?? noAlarms();
 
-  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
+  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger, reconnectMaxMs: options.reconnectMaxMs };
   const instrumentsOption = options.instruments ?? defaultInstruments;
   const instruments =
     instrumentsOption === false
@@ -318,12 +330,38 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
     'lab:publisher:status': () => publisher().status(),
     'lab:publisher:configure': (settings) => publisher().configure(settings),
+    'lab:instruments:retry': (request) => {
+      if ('thing' in request) {
+        const driver = registry.get(request.thing);
+        if (driver.connection().status !== 'disconnected') return { retried: false };
+        if (driver.retryNow) {
+          driver.retryNow();
+          return { retried: true };
+        }
+        // Things that share one connection (an MQTT broker) retry through their instrument.
+        const owner = instruments?.list().find((instrument) => instrument.things.includes(request.thing));
+        return { retried: owner !== undefined && (instruments?.retry?.(owner.id) ?? false) };
+      }
+      return { retried: (instruments?.retry ?? noInstruments)(request.id) };
+    },
   };
 
   function publisher() {
     const found = runningServices.find(isMqttPublisher);
     if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
     return found;
+  }
+
+  /** How a Thing keeps its properties fresh: its driver's word, else every property pushed. */
+  function freshnessOf(thing: string): FreshnessMap {
+    const driver = registry.get(thing);
+    const own = driver.freshness?.();
+    if (own) return own;
+    const all: FreshnessMap = {};
+    for (const [name, affordance] of Object.entries(driver.describe().properties)) {
+      all[name] = affordance.writeOnly === true ? { mode: 'on-demand' } : { mode: 'pushed' };
+    }
+    return all;
   }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
@@ -337,6 +375,9 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();
       return new Message({ thing, affordance: CONNECTION_AFFORDANCE, messageType: 'property', payload });
+    }
+    if (affordance === FRESHNESS_AFFORDANCE && registry.has(thing)) {
+      return new Message({ thing, affordance: FRESHNESS_AFFORDANCE, messageType: 'property', payload: freshnessOf(thing) });
     }
     return undefined;
   }

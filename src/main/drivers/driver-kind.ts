@@ -41,6 +41,8 @@ export interface KindContext {
 export interface InstrumentLink {
   /** The connection of the whole instrument, when it has one apart from its Things' (a broker). */
   connection?(): ConnectionState;
+  /** The reconnect that was due later starts now (Retry now); false when none was waiting. */
+  retryNow?(): boolean;
   stop(): Promise<void>;
 }
 

@@ -241,6 +241,23 @@ function summariseDetail(body: unknown): string {
     .join('; ');
 }
 
+/**
+ * The inputs a FastAPI/pydantic 422 names ("body.offset: Field required" → offset), with
+ * their messages; undefined when it names none. Only the first path part after `body` counts.
+ */
+export function fieldErrors(body: unknown): Record<string, string> | undefined {
+  const parsed = ErrorBody.safeParse(body);
+  if (!parsed.success || typeof parsed.data.detail === 'string') return undefined;
+  const fields: Record<string, string> = {};
+  for (const item of parsed.data.detail) {
+    const loc = (item.loc ?? []).filter((part, index) => !(index === 0 && part === 'body'));
+    const name = loc[0];
+    if (typeof name !== 'string') continue;
+    fields[name] = fields[name] ? `${fields[name]}; ${item.msg}` : item.msg;
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 export type HttpContext = 'read' | 'write' | 'invoke' | 'cancel' | 'get';
 
 /** Maps an unsuccessful status to a LabError, using what the caller was doing. */
@@ -254,5 +271,6 @@ export function httpError(status: number, body: unknown, context: HttpContext, w
   else if (status === 409 || (status === 503 && context === 'cancel')) code = 'CONFLICT';
   else if (status === 408 || status === 504) code = 'TIMEOUT';
   else code = 'DRIVER_FAULT';
-  return new LabError(code, `${what}: ${status} ${detail}`);
+  const fields = code === 'INVALID_ARGUMENT' && context === 'invoke' ? fieldErrors(body) : undefined;
+  return new LabError(code, `${what}: ${status} ${detail}`, fields);
 }

@@ -163,6 +163,29 @@ export class InstrumentManager {
     if (entry.persist) await this.save();
   }
 
+  /**
+   * The operator asked to try now: an instrument waiting for its next discovery attempt
+   * makes it at once, and each of its disconnected Things reconnects at once.
+   */
+  retry(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) throw new LabError('NOT_FOUND', `no instrument with id "${id}"`);
+    let retried = false;
+    if (entry.timer !== undefined) {
+      this.clock.clearTimeout(entry.timer);
+      void this.attempt(entry);
+      retried = true;
+    }
+    if (entry.link?.retryNow?.()) retried = true;
+    for (const driver of entry.drivers) {
+      if (driver.connection().status === 'disconnected' && driver.retryNow) {
+        driver.retryNow();
+        retried = true;
+      }
+    }
+    return retried;
+  }
+
   // ---- internals ----------------------------------------------------------------------
 
   private createEntry(

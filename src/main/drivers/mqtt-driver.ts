@@ -328,6 +328,15 @@ export class MqttInstrument {
     return client;
   }
 
+  /** The reconnect that was due later starts now; false when none was waiting. */
+  retryNow(): boolean {
+    if (this.stopped || this.timer === undefined) return false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.reconnect(this.tracker.current.reason);
+    return true;
+  }
+
   private lost(reason: string): void {
     if (this.stopped || this.timer !== undefined) return;
     const delay = this.backoff.next();
@@ -339,10 +348,14 @@ export class MqttInstrument {
     client?.end(true);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped) return;
-      this.setState('connecting', reason);
-      this.connect();
+      this.reconnect(reason);
     }, delay);
+  }
+
+  private reconnect(reason: string | undefined): void {
+    if (this.stopped) return;
+    this.setState('connecting', reason);
+    this.connect();
   }
 
   private setState(status: ConnectionStatus, reason?: string, delay?: number): void {
@@ -796,6 +809,6 @@ export const mqttKind = {
     const instrument = new MqttInstrument({ ...context, onThing: (driver) => context.onThing(driver) });
     // Never throws: the broker connection retries by itself and reports its state.
     await instrument.start();
-    return { connection: () => instrument.connection(), stop: () => instrument.stop() };
+    return { connection: () => instrument.connection(), retryNow: () => instrument.retryNow(), stop: () => instrument.stop() };
   },
 } as const satisfies DriverKind;

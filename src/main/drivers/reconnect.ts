@@ -60,6 +60,19 @@ export class ReconnectLoop {
     this.session += 1;
   }
 
+  /** Waiting for the next attempt (disconnected, timer pending). */
+  get waiting(): boolean {
+    return this.running && this.timer !== undefined;
+  }
+
+  /** The operator asked: the attempt that was due later starts now. Ignored unless waiting. */
+  retryNow(): void {
+    if (!this.waiting) return;
+    this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.attempt();
+  }
+
   /** The session broke (socket closed, stalled); ignored for stale sessions. */
   lost(session: number, reason: string): void {
     if (!this.isCurrent(session)) return;

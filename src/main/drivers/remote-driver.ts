@@ -1,6 +1,16 @@
 import type { Credentials } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
-import type { ConnectionState, Invocation, PropertyAffordance, ThingDescription, ThingSource } from '../../shared/model';
+import {
+  FRESHNESS_AFFORDANCE,
+  LOST_ON_REMOVE,
+  type ConnectionState,
+  type Freshness,
+  type FreshnessMap,
+  type Invocation,
+  type PropertyAffordance,
+  type ThingDescription,
+  type ThingSource,
+} from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import type { BackoffOptions } from './backoff';
@@ -40,6 +50,13 @@ export interface RemoteDriverOptions {
   streamIdleMs?: number;
 }
 
+/** Why an invocation was given up, for its error detail. */
+export function lostDetail(reason: string, thing: string, id: string): string {
+  return reason === LOST_ON_REMOVE
+    ? `invocation ${id} had not finished when ${thing} was removed; how it ended is not known`
+    : `${thing} answered that it does not know invocation ${id} (404): it restarted since, and how the run ended is not known`;
+}
+
 /**
  * What the HTTP-based drivers (LabThings, WoT) share: options, connection state, the
  * reconnect loop that calls `connect` and `teardown`, start/stop, and publishing a
@@ -60,13 +77,15 @@ export abstract class RemoteThingDriver implements ThingDriver {
   protected readonly tracker: ConnectionTracker;
   protected readonly loop: ReconnectLoop;
   protected stopped = true;
-  /** JSON of the last value published per property, so polls publish changes only. */
+  /** JSON of the last value published per property. */
   protected readonly lastPublished = new Map<string, string>();
   /** Where credentials may go: the operator's origin. */
   protected readonly credentialOrigin: string | undefined;
   protected readonly streamIdleMs: number;
   /** Aborted when the driver stops: every request it made ends at once. */
   private life = new AbortController();
+  /** How each property is kept fresh; every property `pushed` until a driver says otherwise. */
+  private fresh: FreshnessMap = {};
 
   protected constructor(options: RemoteDriverOptions, label: string) {
     this.name = options.name;
@@ -127,13 +146,38 @@ export abstract class RemoteThingDriver implements ThingDriver {
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
+  async stop(why?: 'removed'): Promise<void> {
     if (this.stopped) return;
     this.life.abort();
+    if (why === 'removed') this.endOpenInvocations(LOST_ON_REMOVE);
     this.loop.stop();
     this.tracker.set('disconnected', 'stopped');
     this.stopped = true;
   }
+
+  retryNow(): void {
+    if (!this.stopped) this.loop.retryNow();
+  }
+
+  freshness(): FreshnessMap {
+    const all: FreshnessMap = {};
+    for (const [name, affordance] of Object.entries(this.td.properties)) {
+      all[name] = this.fresh[name] ?? (affordance.writeOnly === true ? { mode: 'on-demand' } : { mode: 'pushed' });
+    }
+    return all;
+  }
+
+  /** Records how a property is kept fresh and publishes the map when it changed. */
+  protected setFreshness(property: string, freshness: Freshness): void {
+    const before = this.fresh[property];
+    if (before?.mode === freshness.mode && before.periodMs === freshness.periodMs) return;
+    this.fresh = { ...this.fresh, [property]: freshness };
+    if (this.stopped) return;
+    this.publisher.publish(new Message({ thing: this.name, affordance: FRESHNESS_AFFORDANCE, messageType: 'property', payload: this.freshness() }));
+  }
+
+  /** Ends every invocation still open as failed with this reason (published), and stops following it. */
+  protected abstract endOpenInvocations(reason: string): void;
 
   /** The TD's property, or NOT_FOUND naming it. */
   protected property(property: string): PropertyAffordance {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import {
   InvocationStatus,
+  LOST_ON_RESTART,
   TERMINAL_STATUSES,
   type ActionEventPayload,
   type Form,
@@ -15,7 +16,7 @@ import { connectDiscovered } from './discovery';
 import type { DriverKind } from './driver-kind';
 import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
-import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
+import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
 import { toIso } from '../core/clock';
 import { normaliseTimestamp } from './time';
@@ -100,10 +101,13 @@ export class WotDriver extends RemoteThingDriver {
     const form = findForm(affordance.forms, 'invokeaction', isJson);
     if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (${affordance.problem ?? 'no invokeaction form'})`);
     const url = this.href(form);
+    // An action that takes no input gets a request without a body, whatever the form held.
+    const none = affordance.input === undefined && (input === undefined || input === null || isEmptyObject(input));
+    const body = none ? undefined : (input ?? null);
     const response = await this.http.request({
       method: methodOf(form, 'POST'),
       url,
-      body: input ?? null,
+      body,
       contentType: form.contentType,
       what: `invoking ${this.name}.${action}`,
       maxBytes: BODY_LIMITS.output,
@@ -149,6 +153,10 @@ export class WotDriver extends RemoteThingDriver {
       throw new LabError('CONFLICT', `invocation "${id}" cannot be cancelled (it is ${tracked.invocation.status})`);
     }
     const response = await this.http.request({ method: 'DELETE', url: tracked.href, what: `cancelling ${this.name}.${tracked.invocation.action}` });
+    if (response.status === 404) {
+      this.lose(id, LOST_ON_RESTART);
+      return tracked.invocation;
+    }
     if (response.status < 200 || response.status >= 300) throw httpError(response.status, response.body, 'cancel', `cancelling ${id}`);
     await this.poll(id);
     return tracked.invocation;
@@ -184,9 +192,13 @@ export class WotDriver extends RemoteThingDriver {
         }
       }
       const observe = findForm(affordance.forms, 'observeproperty');
+      const readable = findForm(affordance.forms, 'readproperty', isJson) !== undefined;
       if (observe?.subprotocol === 'sse') this.observeSse(session, property, observe);
       else if (observe?.subprotocol === 'longpoll') void this.observeLongPoll(session, property, observe);
-      else if (affordance.observable === true && findForm(affordance.forms, 'readproperty', isJson)) this.pollProperty(session, property);
+      else if (affordance.observable === true && readable) this.pollProperty(session, property);
+      if (observe?.subprotocol === 'sse' || observe?.subprotocol === 'longpoll') this.setFreshness(property, { mode: 'pushed' });
+      else if (affordance.observable === true && readable) this.setFreshness(property, { mode: 'polled', periodMs: this.pollMs });
+      else this.setFreshness(property, { mode: 'on-demand' });
     }
     // Teardown stopped following the running invocations: follow them again.
     for (const [id, tracked] of this.invocations) {
@@ -312,7 +324,8 @@ export class WotDriver extends RemoteThingDriver {
       try {
         const value = await this.readProperty(property);
         if (!this.loop.isCurrent(session)) return;
-        if (this.lastPublished.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+        // Every read is published, changed or not: it confirms the value (its age restarts).
+        this.publishProperty(property, value);
       } catch (error) {
         if (!this.loop.isCurrent(session)) return;
         if (error instanceof LabError && error.code === 'DISCONNECTED') return this.loop.lost(session, error.message);
@@ -344,8 +357,30 @@ export class WotDriver extends RemoteThingDriver {
     const tracked = this.invocations.get(id);
     if (!tracked?.href) return;
     const response = await this.http.request({ method: 'GET', url: tracked.href, what: `following ${this.name}.${tracked.invocation.action}`, maxBytes: BODY_LIMITS.output });
+    if (response.status === 404 && !TERMINAL_STATUSES.includes(tracked.invocation.status)) {
+      // The server no longer knows it (it restarted): polling it again would never end.
+      this.lose(id, LOST_ON_RESTART);
+      return;
+    }
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
     this.apply(id, response.body);
+    this.publishInvocation(id);
+  }
+
+  protected endOpenInvocations(reason: string): void {
+    for (const [id, tracked] of this.invocations) if (!TERMINAL_STATUSES.includes(tracked.invocation.status)) this.lose(id, reason);
+  }
+
+  /** Ends an invocation we can no longer follow as failed, with the reason; it is no longer polled. */
+  private lose(id: string, reason: string): void {
+    const tracked = this.invocations.get(id);
+    if (!tracked) return;
+    const invocation = tracked.invocation;
+    invocation.status = 'error';
+    invocation.timeCompleted = toIso(this.clock.now());
+    invocation.error = { title: reason, detail: lostDetail(reason, this.name, id) };
+    tracked.published = false;
+    this.logger.warn(`${this.name}: invocation ${id} (${invocation.action}) ${reason}`);
     this.publishInvocation(id);
   }
 
@@ -390,6 +425,9 @@ function methodOf(form: Form, fallback: string): string {
   const ops = form.op === undefined ? [] : [form.op].flat();
   return ops.length <= 1 ? (form['htv:methodName'] ?? fallback) : fallback;
 }
+
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 
 function hrefOf(body: unknown): string | undefined {
   const parsed = z.object({ href: z.string() }).loose().safeParse(body);

@@ -13,7 +13,8 @@ export function Header() {
   const [open, setOpen] = useState(false);
   const role = useLab((state) => state.role);
   const [sharing, setSharing] = useState(false);
-  const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
+  const statusText =
+    status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : status === 'refused' ? 'access refused' : 'reconnecting…';
   return (
     <header className="app-header">
       <span className="app-name">Lab Monitor</span>

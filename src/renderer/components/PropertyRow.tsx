@@ -46,6 +46,31 @@ function ValueText({ thing, name, affordance }: { thing: string; name: string; a
   return <span ref={ref} data-testid={`value-${thing}-${name}`} />;
 }
 
+/** How the value is kept fresh, in words: "pushed", "polled every 1 s", "read once". */
+export function freshnessText(mode: 'pushed' | 'polled' | 'on-demand' | undefined, periodMs?: number): string {
+  if (mode === 'polled') return periodMs === undefined ? 'polled' : `polled every ${periodMs >= 1000 ? `${+(periodMs / 1000).toFixed(1)} s` : `${periodMs} ms`}`;
+  if (mode === 'on-demand') return 'read on demand';
+  return mode === 'pushed' ? 'pushed' : '';
+}
+
+function FreshnessNote({ thing, name }: { thing: string; name: string }) {
+  const mode = useLab((state) => state.freshness[thing]?.[name]?.mode);
+  const period = useLab((state) => state.freshness[thing]?.[name]?.periodMs);
+  const text = freshnessText(mode, period);
+  if (!text) return null;
+  const title =
+    mode === 'polled'
+      ? 'The instrument does not push changes of this value: Lab Monitor reads it regularly; the age is the time since the last read.'
+      : mode === 'on-demand'
+        ? 'Read when Lab Monitor connects or the Thing is opened; the age is the time since that read.'
+        : 'The instrument sends every change; the age is the time since the last one.';
+  return (
+    <span className={`freshness freshness-${mode}`} data-testid={`freshness-${thing}-${name}`} title={title}>
+      {text}
+    </span>
+  );
+}
+
 function useStale(thing: string, name: string): boolean {
   const { series, ticker } = useLabContext();
   const key = liveKey(thing, name);
@@ -119,6 +144,7 @@ export function PropertyRow({
       </td>
       <td className="age-cell">
         <Age thing={thing} name={name} />
+        <FreshnessNote thing={thing} name={name} />
       </td>
       {isArray && !writable ? (
         // A spectrum needs the width more than a "read-only" note does.

@@ -4,11 +4,14 @@ import { ActionCard } from './ActionCard';
 import { PropertyRow } from './PropertyRow';
 import { useState } from 'react';
 import { RuleEditor } from './RuleEditor';
+import { NextAttempt, RetryNow } from './RetryNow';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
   const { status, reason } = useThingStatus(thing);
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
+  const nextAttempt = useLab((state) => state.things.find((each) => each.name === thing)?.connection.nextAttempt);
+  const remote = useLab((state) => (state.things.find((each) => each.name === thing)?.source ?? 'simulated') !== 'simulated');
   const disconnected = status === 'disconnected';
   // A stale Thing (known only from what a broker kept) may still answer: it stays usable, with a warning.
   const usable = status === 'connected' || status === 'stale';
@@ -35,6 +38,12 @@ export function ThingView({ thing }: { thing: string }) {
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
           {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : status === 'stale' ? `${td.title} may be stale` : `${td.title} is connecting`}
           {reason ? ` — ${reason}` : ''}. Values shown are the last received.
+          {disconnected && remote && (
+            <span className="retry">
+              {' '}
+              <NextAttempt at={nextAttempt} testId="thing-next-attempt" /> <RetryNow target={{ thing }} testId="thing-retry" />
+            </span>
+          )}
         </div>
       )}
       <section className="card">

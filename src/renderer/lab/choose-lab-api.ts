@@ -1,5 +1,18 @@
-import { TOKEN_PARAM, type LabApi } from '../../shared/contract';
-import { createWsLabApi, wsUrlFromLocation, type WsLabApi, type WsLinkState } from './ws-lab-api';
+import { ACCESS_HEADER, ACCESS_PATH, TOKEN_PARAM, type LabApi } from '../../shared/contract';
+import { createWsLabApi, wsUrlFromLocation, type AccessCheck, type WsLabApi, type WsLinkState } from './ws-lab-api';
+
+/**
+ * Asks the server whether this tab's token still holds: 401 means it is refused (the server
+ * restarted and made new ones); anything else, or no answer, is some other failure.
+ */
+export async function checkAccess(origin: string, token: string): Promise<AccessCheck> {
+  try {
+    const response = await fetch(`${origin}${ACCESS_PATH}`, { cache: 'no-store', credentials: 'omit', headers: { [ACCESS_HEADER]: token } });
+    return response.status === 401 ? 'refused' : 'other';
+  } catch {
+    return 'other';
+  }
+}
 
 /** The preload's object is checked for shape, not trusted by cast. */
 export function isLabApi(value: unknown): value is LabApi {
@@ -59,7 +72,7 @@ export function chooseLabApi(onState: (state: WsLinkState) => void): { api: LabA
   const exposed: unknown = Reflect.get(window, 'lab');
   if (isLabApi(exposed)) return { api: exposed, ws: undefined };
   const token = takeAccessToken(window.location, window.history, sessionStore());
-  const ws = createWsLabApi({ url: wsUrlFromLocation(window.location, token), onState });
+  const ws = createWsLabApi({ url: wsUrlFromLocation(window.location, token), onState, checkAccess: () => checkAccess(window.location.origin, token) });
   return { api: ws, ws };
 }
 

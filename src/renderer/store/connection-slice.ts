@@ -2,7 +2,7 @@ import type { LiveBatch, Role } from '../../shared/contract';
 import type { SliceCreator } from './types';
 
 /** State of the link between this window and the Lab Monitor host (IPC or WebSocket). */
-export type LinkStatus = 'connecting' | 'connected' | 'reconnecting';
+export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 export interface LinkState {
   host: 'electron' | 'browser';

@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LiveBatch } from '../../shared/contract';
 import { z } from 'zod';
 import { EVENTS_AFFORDANCE, HistoryEvent } from '../../shared/history';
-import { CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
+import { CONNECTION_AFFORDANCE, FRESHNESS_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
 import { createConnectionSlice, reduceStats } from './connection-slice';
 import { appendEvents, copySampler, createEventsSlice, matchesQuery, releaseDue, sampleProperty, toTimelineEvent, type NewTimelineEvent } from './events-slice';
 import { boundInvocations, createInvocationsSlice, reduceAction } from './invocations-slice';
@@ -10,7 +10,7 @@ import { liveKey } from './keys';
 import { advanceSeq, createLiveSliceState, putLiveValue, type BatchOutcome } from './live-slice';
 import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
-import { createThingsSlice, keepSelection, reduceConnection, reduceThingList } from './things-slice';
+import { createThingsSlice, keepSelection, reduceConnection, reduceFreshness, reduceThingList } from './things-slice';
 import type { LabState } from './types';
 import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
 import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
@@ -83,6 +83,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let sampler: LabState['sampler'] | undefined;
       let things: ThingSummary[] = state.things;
       let invocations: Record<string, Invocation> = state.invocations;
+      let freshness = state.freshness;
       const events: NewTimelineEvent[] = [];
       // With a recorder, the timeline is the recording: this window derives none of its own.
       const derive = state.timelineSource === 'live';
@@ -136,6 +137,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        if (item.affordance === FRESHNESS_AFFORDANCE) {
+          freshness = reduceFreshness(freshness, item.thing, item.payload);
+          continue;
+        }
+
         if (item.affordance === CONNECTION_AFFORDANCE) {
           const change = reduceConnection(things, item.thing, item.payload, item.time);
           if (change === undefined) continue;
@@ -163,6 +169,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       if (alarms) next.alarms = alarms;
       if (liveStatus) next.liveStatus = liveStatus;
       if (sampler) next.sampler = sampler;
+      if (freshness !== state.freshness) next.freshness = freshness;
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
@@ -172,10 +179,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       return outcome;
     },
 
-    setReadValue(thing, property, value, at = Date.now()) {
+    setReadValue(thing, property, value, at = Date.now(), readSince) {
       const key = liveKey(thing, property);
       const state = get();
-      if (state.live[key]) return;
+      const held = state.live[key];
+      if (held && (readSince === undefined || held.receivedAt >= readSince)) return;
       series.record(key, value, at);
       const live = own(state.live, copyRecord);
       putLiveValue(live, key, value, at, at, 0);

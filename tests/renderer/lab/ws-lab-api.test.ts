@@ -170,3 +170,51 @@ describe('the access token in the page', () => {
     expect(wsUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5190', search: '' }, 'abc')).toBe('ws://127.0.0.1:5190/ws?token=abc');
   });
 });
+
+describe('ws LabApi: a refused access token', () => {
+  it('says the token is refused when the handshake fails with a 401, and keeps saying it until one succeeds', async () => {
+    const states: WsLinkState[] = [];
+    let access: 'refused' | 'other' = 'refused';
+    const api = createWsLabApi({
+      url: 'ws://h/ws?token=old',
+      createSocket: (url) => new FakeSocket(url),
+      baseDelayMs: 100,
+      random: () => 0.5,
+      onState: (s) => states.push(s),
+      checkAccess: () => Promise.resolve(access),
+    });
+    FakeSocket.all[0]!.open();
+    FakeSocket.all[0]!.drop();
+    // The server restarted with a new token: the next handshake fails before it opens.
+    await vi.advanceTimersByTimeAsync(150);
+    FakeSocket.all[1]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.at(-1)).toMatchObject({ status: 'refused', reason: 'access token refused (HTTP 401)' });
+    // Still refused on the next failure, with no flicker back to a plain "reconnecting".
+    await vi.advanceTimersByTimeAsync(500);
+    FakeSocket.all[2]!.drop();
+    expect(states.at(-1)?.status).toBe('refused');
+    // The server is restarted with the old token again: the tab comes back by itself.
+    access = 'other';
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeSocket.all[3]!.open();
+    expect(states.at(-1)).toEqual({ status: 'connected' });
+    api.close();
+  });
+
+  it('reports a plain reconnect when the server is only unreachable', async () => {
+    const states: WsLinkState[] = [];
+    const api = createWsLabApi({
+      url: 'ws://h/ws?token=t',
+      createSocket: (url) => new FakeSocket(url),
+      baseDelayMs: 100,
+      random: () => 0.5,
+      onState: (s) => states.push(s),
+      checkAccess: () => Promise.resolve('other'),
+    });
+    FakeSocket.all[0]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.map((s) => s.status)).toEqual(['reconnecting']);
+    api.close();
+  });
+});
