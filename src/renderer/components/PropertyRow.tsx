@@ -5,6 +5,7 @@ import { formatAge, formatValue, isLogScale } from '../ui/format';
 import { bindToFrames } from '../ui/frame-binding';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { PropertyEditor } from './PropertyEditor';
+import { SERIES_DRAG_TYPE } from './drag';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
 
@@ -43,6 +44,26 @@ function ValueText({ thing, name, affordance }: { thing: string; name: string; a
   return <span ref={ref} data-testid={`value-${thing}-${name}`} />;
 }
 
+/** Adds the property to the active chart (or a new one) and shows the charts. */
+function ChartButton({ thing, name }: { thing: string; name: string }) {
+  const addToChart = useLab((state) => state.addToChart);
+  const setView = useLab((state) => state.setView);
+  return (
+    <button
+      type="button"
+      className="icon"
+      title="Show on a chart (with history)"
+      data-testid={`chart-prop-${thing}-${name}`}
+      onClick={() => {
+        addToChart({ thing, property: name });
+        setView('charts');
+      }}
+    >
+      chart
+    </button>
+  );
+}
+
 function useStale(thing: string, name: string): boolean {
   const { series, ticker } = useLabContext();
   const key = liveKey(thing, name);
@@ -72,7 +93,16 @@ export function PropertyRow({
   const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
 
   return (
-    <tr className={stale ? 'prop stale' : 'prop'} data-testid={`prop-${thing}-${name}`} data-stale={stale}>
+    <tr
+      className={stale ? 'prop stale' : 'prop'}
+      data-testid={`prop-${thing}-${name}`}
+      data-stale={stale}
+      draggable={isNumber && !isArray}
+      onDragStart={(event) => {
+        event.dataTransfer.setData(SERIES_DRAG_TYPE, JSON.stringify({ thing, property: name }));
+        event.dataTransfer.effectAllowed = 'copy';
+      }}
+    >
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
@@ -95,7 +125,14 @@ export function PropertyRow({
         </td>
       ) : (
         <td className="plot-cell">
-          {isArray ? <SpectrumPlot thing={thing} property={name} /> : isNumber ? <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} /> : null}
+          {isArray ? (
+            <SpectrumPlot thing={thing} property={name} />
+          ) : isNumber ? (
+            <span className="trend-with-chart">
+              <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} holdsValue={writable} />
+              <ChartButton thing={thing} name={name} />
+            </span>
+          ) : null}
         </td>
       )}
       {(!isArray || writable) && (

@@ -20,6 +20,7 @@ import { createLiveSliceState, type BatchOutcome, type LiveValue } from './live-
 import { SeriesRegistry } from './series';
 import { createThingsSlice, keepSelection, withConnection } from './things-slice';
 import type { LabState } from './types';
+import { createWatchSlice } from './watch-slice';
 
 export type LabStore = StoreApi<LabState>;
 
@@ -76,6 +77,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createConnectionSlice(set, get, api),
     ...createEventsSlice(set, get, api),
     ...createLiveSliceState(),
+    ...createWatchSlice(set, get, api),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
       const state = get();
@@ -158,7 +160,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
         live ??= { ...state.live };
         const previous = live[key];
         live[key] = { value: item.payload, time: item.time, receivedAt, seq: item.seq };
-        series.record(key, item.payload, receivedAt);
+        series.record(key, item.payload, receivedAt, item);
 
         // Timeline: property changes, sampled so a 10 Hz value does not flood it.
         if (Array.isArray(item.payload) || (typeof item.payload === 'object' && item.payload !== null)) continue;

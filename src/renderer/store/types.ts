@@ -4,7 +4,8 @@ import type { EventsSlice } from './events-slice';
 import type { InvocationsSlice } from './invocations-slice';
 import type { LiveSlice } from './live-slice';
 import type { ThingsSlice } from './things-slice';
+import type { WatchSlice } from './watch-slice';
 
-export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice;
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & WatchSlice;
 
 export type SliceCreator<S> = StateCreator<LabState, [], [], S>;

@@ -1,0 +1,247 @@
+import type { GapSpan, SeriesData } from '../../shared/history';
+
+/**
+ * One chart series as buckets of first/min/max/last, one per pixel column: history from the
+ * recorder (already reduced) with live samples merged in as they arrive. Memory is bounded by
+ * the chart's width, whatever its window. A bucket with a NaN value is a gap marker.
+ */
+export class BucketSeries {
+  t: number[] = [];
+  /** Time of the last sample in each bucket (equal to `t` for a raw sample). */
+  end: number[] = [];
+  first: number[] = [];
+  min: number[] = [];
+  max: number[] = [];
+  last: number[] = [];
+  count: number[] = [];
+  /** True once any bucket holds more than one sample: the series is drawn decimated. */
+  decimated = false;
+
+  constructor(
+    /** Width of one bucket (one pixel column of the chart's window). */
+    public bucketMs: number,
+    /** Buckets kept at most; the oldest go first. */
+    readonly maxBuckets = 8192,
+  ) {}
+
+  get length(): number {
+    return this.t.length;
+  }
+
+  /** Replaces the content with the recorder's answer for the window. */
+  setHistory(data: Pick<SeriesData, 't' | 'first' | 'min' | 'max' | 'last' | 'count' | 'decimated' | 'bucketMs'>): void {
+    const n = Math.min(data.t.length, data.first.length, data.min.length, data.max.length, data.last.length, data.count.length);
+    const width = data.bucketMs ?? 0;
+    this.t = data.t.slice(0, n);
+    this.first = data.first.slice(0, n);
+    this.min = data.min.slice(0, n);
+    this.max = data.max.slice(0, n);
+    this.last = data.last.slice(0, n);
+    this.count = data.count.slice(0, n);
+    // A decimated bucket's samples lie within its width; the next bucket starts no earlier.
+    this.end = this.t.map((time, index) => {
+      if ((this.count[index] ?? 1) <= 1 || width <= 0) return time;
+      const next = this.t[index + 1];
+      return next === undefined ? time + width : Math.min(time + width, next);
+    });
+    this.decimated = data.decimated || this.count.some((count) => count > 1);
+    this.bound();
+  }
+
+  /** Time of the newest sample held (or undefined). */
+  lastTime(): number | undefined {
+    return this.end[this.end.length - 1];
+  }
+
+  /**
+   * Merges one live sample: into the newest bucket while within its width, else as a new
+   * bucket. Samples older than the newest bucket's start are ignored (the history already
+   * holds them). NaN breaks the line there.
+   */
+  merge(time: number, value: number): 'merged' | 'appended' | 'ignored' {
+    const at = this.t.length - 1;
+    const start = this.t[at];
+    if (start !== undefined && time < (this.end[at] ?? start)) return 'ignored';
+    if (Number.isNaN(value)) {
+      if (start !== undefined && Number.isNaN(this.last[at] ?? 0)) return 'ignored';
+      this.push(time, Number.NaN, 0);
+      return 'appended';
+    }
+    if (start !== undefined && !Number.isNaN(this.last[at] ?? Number.NaN) && time - start < this.bucketMs) {
+      this.end[at] = time;
+      if (value < (this.min[at] ?? value)) this.min[at] = value;
+      if (value > (this.max[at] ?? value)) this.max[at] = value;
+      this.last[at] = value;
+      this.count[at] = (this.count[at] ?? 0) + 1;
+      this.decimated = true;
+      return 'merged';
+    }
+    this.push(time, value, 1);
+    return 'appended';
+  }
+
+  /** Drops buckets that end before `time` (keeping one, so a held value still has its start). */
+  trimBefore(time: number): void {
+    let drop = 0;
+    while (drop < this.t.length - 1 && (this.end[drop + 1] ?? 0) < time) drop += 1;
+    if (drop > 0) this.splice(drop);
+  }
+
+  clear(): void {
+    this.splice(this.t.length);
+    this.decimated = false;
+  }
+
+  private push(time: number, value: number, count: number): void {
+    this.t.push(time);
+    this.end.push(time);
+    this.first.push(value);
+    this.min.push(value);
+    this.max.push(value);
+    this.last.push(value);
+    this.count.push(count);
+    this.bound();
+  }
+
+  private bound(): void {
+    if (this.t.length > this.maxBuckets) this.splice(this.t.length - this.maxBuckets);
+  }
+
+  private splice(count: number): void {
+    for (const column of [this.t, this.end, this.first, this.min, this.max, this.last, this.count]) column.splice(0, count);
+  }
+}
+
+export interface GapRule {
+  /** Spans when the series' Thing was not connected (from the recorder and from live state). */
+  spans: readonly Pick<GapSpan, 'from' | 'to'>[];
+  /** A pause between samples longer than this is drawn as a gap (silent source); Infinity: never. */
+  silenceMs: number;
+}
+
+/**
+ * True when no line may join a sample ending at `before` to one starting at `after`: a
+ * disconnection overlaps the interval between them, or nothing arrived for too long.
+ */
+export function isGapBetween(before: number, after: number, rule: GapRule): boolean {
+  if (after - before > rule.silenceMs) return true;
+  return rule.spans.some((span) => span.from < after && (span.to ?? Number.POSITIVE_INFINITY) > before);
+}
+
+/** How long a series may be silent before its line breaks: several of its usual intervals. */
+export function silenceThreshold(medianIntervalMs: number | undefined, holdsValue: boolean): number {
+  // A setpoint or other on-demand value holds between its changes: never a gap by silence.
+  if (holdsValue || medianIntervalMs === undefined) return Number.POSITIVE_INFINITY;
+  return Math.max(5000, medianIntervalMs * 10);
+}
+
+export interface PlotPoints {
+  x: number[];
+  /** null: a gap (the line breaks). */
+  y: (number | null)[];
+}
+
+/**
+ * The points one series draws: a raw sample as itself, a decimated bucket as first, min, max,
+ * last inside its column (so a spike survives), a gap marker or a detected gap as null. A value
+ * that holds (a setpoint) is extended to `holdUntil` unless a gap is open there.
+ */
+export function toPlotPoints(series: BucketSeries, rule: GapRule, holdUntil?: number): PlotPoints {
+  const x: number[] = [];
+  const y: (number | null)[] = [];
+  let previousEnd: number | undefined;
+  let lastValue: number | undefined;
+  for (let i = 0; i < series.t.length; i += 1) {
+    const start = series.t[i] ?? 0;
+    const end = series.end[i] ?? start;
+    const last = series.last[i] ?? Number.NaN;
+    if (Number.isNaN(last)) {
+      if (previousEnd !== undefined) {
+        x.push(start);
+        y.push(null);
+      }
+      previousEnd = undefined;
+      lastValue = undefined;
+      continue;
+    }
+    if (previousEnd !== undefined && isGapBetween(previousEnd, start, rule)) {
+      x.push((previousEnd + start) / 2);
+      y.push(null);
+    }
+    const count = series.count[i] ?? 1;
+    if (count <= 1 || end <= start) {
+      x.push(start);
+      y.push(last);
+    } else {
+      const first = series.first[i] ?? last;
+      const low = series.min[i] ?? last;
+      const high = series.max[i] ?? last;
+      const step = (end - start) / 3;
+      const rising = last >= first;
+      x.push(start, start + step, start + 2 * step, end);
+      y.push(first, rising ? low : high, rising ? high : low, last);
+    }
+    previousEnd = end;
+    lastValue = last;
+  }
+  if (holdUntil !== undefined && previousEnd !== undefined && lastValue !== undefined && holdUntil > previousEnd) {
+    if (!isGapBetween(previousEnd, holdUntil, { spans: rule.spans, silenceMs: Number.POSITIVE_INFINITY })) {
+      x.push(holdUntil);
+      y.push(lastValue);
+    }
+  }
+  return { x, y };
+}
+
+/**
+ * Joins several series into uPlot's aligned columns: one shared, sorted x and per series its
+ * values at those times. A time another series has no point at is `undefined` (uPlot draws
+ * across it); `null` stays a gap (uPlot breaks the line).
+ */
+export function alignPoints(list: readonly PlotPoints[]): [number[], ...(number | null | undefined)[][]] {
+  const xs: number[] = [];
+  const ys: (number | null | undefined)[][] = list.map(() => []);
+  const cursor = list.map(() => 0);
+  for (;;) {
+    let next = Number.POSITIVE_INFINITY;
+    for (let s = 0; s < list.length; s += 1) {
+      const value = list[s]?.x[cursor[s] ?? 0];
+      if (value !== undefined && value < next) next = value;
+    }
+    if (next === Number.POSITIVE_INFINITY) break;
+    xs.push(next);
+    for (let s = 0; s < list.length; s += 1) {
+      const points = list[s];
+      const column = ys[s];
+      if (!points || !column) continue;
+      const at = cursor[s] ?? 0;
+      if (points.x[at] === next) {
+        column.push(points.y[at]);
+        cursor[s] = at + 1;
+        // Equal times within one series (a raw sample repeated): keep the last, drop the rest.
+        while (points.x[cursor[s] ?? 0] === next) {
+          column[column.length - 1] = points.y[cursor[s] ?? 0];
+          cursor[s] = (cursor[s] ?? 0) + 1;
+        }
+      } else column.push(undefined);
+    }
+  }
+  return [xs, ...ys];
+}
+
+/** The value of the last point at or before `time` (binary search); null before the first or in a gap. */
+export function valueAt(points: PlotPoints, time: number): number | null {
+  let low = 0;
+  let high = points.x.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if ((points.x[mid] ?? 0) <= time) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  if (found < 0) return null;
+  const value = points.y[found];
+  return value === undefined ? null : value;
+}
