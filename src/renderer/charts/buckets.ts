@@ -141,32 +141,44 @@ export interface PlotPoints {
   y: (number | null)[];
 }
 
+export interface HoldOptions {
+  /** The value holds between samples (a setpoint): drawn up to a gap and, if given, up to `until`. */
+  holds: boolean;
+  until?: number;
+}
+
 /**
  * The points one series draws: a raw sample as itself, a decimated bucket as first, min, max,
  * last inside its column (so a spike survives), a gap marker or a detected gap as null. A value
- * that holds (a setpoint) is extended to `holdUntil` unless a gap is open there.
+ * that holds (a setpoint) lasts until the next sample, the next gap, or `hold.until`.
  */
-export function toPlotPoints(series: BucketSeries, rule: GapRule, holdUntil?: number): PlotPoints {
+export function toPlotPoints(series: BucketSeries, rule: GapRule, hold: HoldOptions = { holds: false }): PlotPoints {
   const x: number[] = [];
   const y: (number | null)[] = [];
   let previousEnd: number | undefined;
   let lastValue: number | undefined;
+  const breakAt = (time: number) => {
+    if (hold.holds && lastValue !== undefined && previousEnd !== undefined && time > previousEnd) {
+      x.push(time);
+      y.push(lastValue);
+    }
+    x.push(time);
+    y.push(null);
+  };
   for (let i = 0; i < series.t.length; i += 1) {
     const start = series.t[i] ?? 0;
     const end = series.end[i] ?? start;
     const last = series.last[i] ?? Number.NaN;
     if (Number.isNaN(last)) {
-      if (previousEnd !== undefined) {
-        x.push(start);
-        y.push(null);
-      }
+      if (previousEnd !== undefined) breakAt(start);
       previousEnd = undefined;
       lastValue = undefined;
       continue;
     }
     if (previousEnd !== undefined && isGapBetween(previousEnd, start, rule)) {
-      x.push((previousEnd + start) / 2);
-      y.push(null);
+      // A value that holds lasts until its Thing went away; a measurement breaks halfway.
+      const span = rule.spans.find((each) => each.from < start && (each.to ?? Number.POSITIVE_INFINITY) > (previousEnd ?? 0));
+      breakAt(hold.holds && span ? Math.max(span.from, previousEnd) : (previousEnd + start) / 2);
     }
     const count = series.count[i] ?? 1;
     if (count <= 1 || end <= start) {
@@ -184,11 +196,11 @@ export function toPlotPoints(series: BucketSeries, rule: GapRule, holdUntil?: nu
     previousEnd = end;
     lastValue = last;
   }
-  if (holdUntil !== undefined && previousEnd !== undefined && lastValue !== undefined && holdUntil > previousEnd) {
-    if (!isGapBetween(previousEnd, holdUntil, { spans: rule.spans, silenceMs: Number.POSITIVE_INFINITY })) {
-      x.push(holdUntil);
-      y.push(lastValue);
-    }
+  const until = hold.until;
+  if (hold.holds && until !== undefined && previousEnd !== undefined && lastValue !== undefined && until > previousEnd) {
+    const open = rule.spans.find((span) => span.from < until && (span.to ?? Number.POSITIVE_INFINITY) > (previousEnd ?? 0));
+    x.push(open ? Math.max(open.from, previousEnd) : until);
+    y.push(lastValue);
   }
   return { x, y };
 }

@@ -227,7 +227,7 @@ export class ChartSession {
       // Following, what scrolled out on the left is no longer needed: memory stays bounded.
       if (this.view.follow) buckets.trimBefore(from - this.view.spanMs * 0.05);
       const spans = this.spans.filter((span) => span.thing === entry.info.thing);
-      return toPlotPoints(buckets, { spans, silenceMs: this.silenceMs(entry) }, entry.info.holdsValue && this.view.follow ? now : undefined);
+      return toPlotPoints(buckets, { spans, silenceMs: this.silenceMs(entry) }, { holds: entry.info.holdsValue, until: Math.min(now, to) });
     });
     return { from, to, points, data: alignPoints(points) };
   }

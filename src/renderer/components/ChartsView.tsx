@@ -326,13 +326,13 @@ export function ChartsView() {
       <header className="overview-head">
         <h1>Charts</h1>
         <button type="button" className="small primary" data-testid="chart-new" onClick={() => addChart()}>
-          ＋ New chart
+          + New chart
         </button>
         <span className="muted">Drag across a chart to zoom · wheel to scroll back · Ctrl+wheel to zoom</span>
       </header>
       <Palette />
       {charts.length === 0 ? (
-        <p className="muted empty-charts">No charts yet: add one with ＋ New chart, or with “chart” on a property in the overview or a Thing&apos;s table.</p>
+        <p className="muted empty-charts">No charts yet: add one with + New chart, or with “chart” on a property in the overview or a Thing&apos;s table.</p>
       ) : (
         charts.map((chart, index) => <ChartCard key={chart.id} chart={chart} index={index} />)
       )}

@@ -50,7 +50,7 @@ function TileValue({ thing, name }: { thing: string; name: string }) {
               setView('charts');
             }}
           >
-            ＋chart
+            + chart
           </button>
         )}
         <button
@@ -126,6 +126,7 @@ function Tile({ name }: { name: string }) {
         <span className={`badge conn-${status}`} data-testid={`tile-status-${name}`} title={reason || status}>
           {status}
         </span>
+        <PinMenu thing={name} />
       </header>
       {wrong && (
         <ul className="tile-problems" data-testid={`tile-problems-${name}`}>
@@ -150,9 +151,6 @@ function Tile({ name }: { name: string }) {
           ))}
         </ul>
       )}
-      <footer className="tile-foot">
-        <PinMenu thing={name} />
-      </footer>
     </section>
   );
 }
@@ -169,7 +167,7 @@ export function Overview() {
         <span className={problemCount > 0 ? 'badge conn-disconnected' : 'badge conn-connected'} data-testid="overview-summary">
           {problemCount > 0 ? `${problemCount} ${problemCount === 1 ? 'problem' : 'problems'} on ${wrongThings} ${wrongThings === 1 ? 'Thing' : 'Things'}` : 'all well'}
         </span>
-        <span className="muted">{names.length} Things · drag a value onto a chart, or use ＋chart</span>
+        <span className="muted">{names.length} Things · drag a value onto a chart, or use + chart</span>
       </header>
       {names.length === 0 ? (
         <p className="muted">No Things yet.</p>

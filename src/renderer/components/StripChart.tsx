@@ -89,6 +89,8 @@ export function StripChart({ session, markers, testId, markerVersion }: StripCha
     const options: uPlot.Options = {
       width: Math.max(200, host.clientWidth),
       height: HEIGHT,
+      // Times are ms since the epoch (uPlot's default is seconds); the axis shows local time.
+      ms: 1,
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
