@@ -22,7 +22,8 @@ export type Role = z.infer<typeof Role>;
 export const Instrument = z.object({
   id: z.string(),
   url: z.string(),
-  kind: z.enum(['labthings', 'wot', 'mqtt']),
+  /** The driver kind that connected it (an id of src/main/drivers/kinds.ts: labthings, wot, mqtt…). */
+  kind: z.string().min(1).max(50),
   /** Names of the Things it brought in (empty until its first successful connect). */
   things: z.array(z.string()),
   connection: ConnectionState,

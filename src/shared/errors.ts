@@ -36,16 +36,9 @@ export class LabError extends Error {
 /** Errors cross boundaries as data, never as thrown objects. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: LabErrorData };
 
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
-
 /** Turns anything thrown into error data; unknown errors become INTERNAL with their message. */
 export function toErrorData(error: unknown): LabErrorData {
   if (error instanceof LabError) return error.toData();
   if (error instanceof Error) return { code: 'INTERNAL', message: error.message };
   return { code: 'INTERNAL', message: String(error) };
 }
-
-/** A zod schema for `Result<T>` given the schema of T. */
-export const resultSchema = <T extends z.ZodType>(value: T) =>
-  z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: LabErrorData })]);

@@ -41,7 +41,8 @@ export const ConnectionState = z.object({
 });
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
-export const ThingSource = z.enum(['simulated', 'labthings', 'wot', 'mqtt']);
+/** 'simulated', or the driver kind that brought the Thing in (labthings, wot, mqtt…). */
+export const ThingSource = z.string().min(1).max(50);
 export type ThingSource = z.infer<typeof ThingSource>;
 
 export const ThingSummary = z.object({

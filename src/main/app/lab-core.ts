@@ -9,6 +9,7 @@ import {
   type LiveBatch,
   type Role,
 } from '../../shared/contract';
+import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
 import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
 import { existsSync } from 'node:fs';
@@ -242,7 +243,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     const lists = await Promise.allSettled(registry.all().map((driver) => driver.listInvocations()));
     return lists
       .flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []))
-      .sort((a, b) => a.timeRequested.localeCompare(b.timeRequested));
+      .sort((a, b) => compareIso(a.timeRequested, b.timeRequested));
   };
 
   const handlers: Handlers = {

@@ -1,6 +1,8 @@
 import type { LiveBatch, LiveItem } from '../../shared/contract';
+import { DisposableStore, type Disposer } from '../../shared/disposable';
 import { LabError } from '../../shared/errors';
-import type { Message, Subscribable } from './message';
+import type { Message } from './message';
+import type { Subscribable } from './ports';
 import type { MessageSendStream } from './streams';
 import { silentLogger, type Logger } from './logger';
 
@@ -87,7 +89,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
   const logger = options.logger ?? silentLogger;
 
   // Reference counts by key; the broker sees one subscription per key.
-  const subscriptions = new Map<string, LiveKey & { refs: number }>();
+  const subscriptions = new Map<string, LiveKey & { refs: number; release: Disposer }>();
   const itemSeq = new Map<string, number>();
   // Pending items in arrival order; a conflated property is replaced in place.
   let pending: LiveItem[] = [];
@@ -188,14 +190,12 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     },
   };
 
-  const brokerUnsubscribe = (thing: string, affordance: string): void => {
-    try {
-      broker.unsubscribe(thing, affordance, sink);
-    } catch (error) {
-      // Already gone (the broker was closed): nothing left to undo.
-      logger.warn('live channel: unsubscribing failed', error);
-    }
-  };
+  // Every broker subscription and the flush timer: one teardown for all of them.
+  const owned = new DisposableStore();
+  owned.add(() => {
+    cancelTimer?.();
+    cancelTimer = undefined;
+  });
 
   const check = (key: LiveKey): string => {
     if (disposed) throw new LabError('CANCELLED', 'the live channel is closed');
@@ -213,8 +213,8 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
       if (subscriptions.size >= maxKeys) {
         throw new LabError('INVALID_ARGUMENT', `too many live subscriptions (at most ${maxKeys} keys per client)`);
       }
-      broker.subscribe(key.thing, key.affordance, sink);
-      subscriptions.set(id, { thing: key.thing, affordance: key.affordance, refs: 1 });
+      const release = owned.add(broker.subscribe(key.thing, key.affordance, sink));
+      subscriptions.set(id, { thing: key.thing, affordance: key.affordance, refs: 1, release });
     },
 
     unsubscribe(key) {
@@ -226,7 +226,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
       existing.refs -= 1;
       if (existing.refs > 0) return;
       subscriptions.delete(id);
-      brokerUnsubscribe(existing.thing, existing.affordance);
+      existing.release();
     },
 
     subscriptions() {
@@ -249,12 +249,14 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     dispose() {
       if (disposed) return;
       disposed = true;
-      cancelTimer?.();
-      cancelTimer = undefined;
       pending = [];
       pendingProperty.clear();
-      for (const sub of subscriptions.values()) brokerUnsubscribe(sub.thing, sub.affordance);
       subscriptions.clear();
+      try {
+        owned.dispose();
+      } catch (error) {
+        logger.warn('live channel: releasing a subscription failed', error);
+      }
     },
 
     get disposed() {

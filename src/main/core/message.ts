@@ -1,6 +1,4 @@
-import type { Disposer } from '../../shared/disposable';
 import type { MessageType } from '../../shared/model';
-import type { MessageSendStream } from './streams';
 
 export type { MessageType };
 
@@ -53,11 +51,3 @@ export interface Publisher {
   publish(message: Message): void;
 }
 
-/** What a consumer needs of the broker; `subscribe` returns the disposer. */
-export interface Subscribable {
-  subscribe(thing: string, affordance: string, stream: MessageSendStream): Disposer;
-  unsubscribe(thing: string, affordance: string, stream: MessageSendStream): void;
-}
-
-/** Both sides: what the composition root hands to Things, drivers and services. */
-export interface BrokerPort extends Publisher, Subscribable {}

@@ -2,7 +2,7 @@ import type { ConnectionState, ConnectionStatus } from '../../shared/model';
 import { CONNECTION_AFFORDANCE } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { Clock } from '../core/clock';
-import { toLocalIso } from './time';
+import { toIso } from '../core/clock';
 
 /**
  * Holds one Thing's connection state and publishes it on (thing, '$connection') at every
@@ -17,7 +17,7 @@ export class ConnectionTracker {
     private readonly publisher: Publisher | undefined,
     private readonly clock: Clock,
   ) {
-    this.state = { status: 'disconnected', reason: 'not started', since: toLocalIso(new Date(clock.now())) };
+    this.state = { status: 'disconnected', reason: 'not started', since: toIso(clock.now()) };
   }
 
   get current(): ConnectionState {
@@ -25,9 +25,9 @@ export class ConnectionTracker {
   }
 
   set(status: ConnectionStatus, reason?: string, nextAttemptMs?: number): void {
-    const next: ConnectionState = { status, since: toLocalIso(new Date(this.clock.now())) };
+    const next: ConnectionState = { status, since: toIso(this.clock.now()) };
     if (reason !== undefined) next.reason = reason;
-    if (nextAttemptMs !== undefined) next.nextAttempt = toLocalIso(new Date(this.clock.now() + nextAttemptMs));
+    if (nextAttemptMs !== undefined) next.nextAttempt = toIso(this.clock.now() + nextAttemptMs);
     const same =
       next.status === this.state.status && next.reason === this.state.reason && next.nextAttempt === this.state.nextAttempt;
     if (same) return;

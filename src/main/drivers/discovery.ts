@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import { ThingDescription } from '../../shared/model';
-import { httpError, redactUrl, type HttpClient } from './http';
+import type { ThingDriver } from '../things/driver';
+import type { InstrumentLink, KindContext } from './driver-kind';
+import { HttpClient, httpError, redactUrl } from './http';
+import type { RemoteDriverOptions } from './remote-driver';
 import type { Logger } from '../core/logger';
 import { looksLikeLabThings } from './td-forms';
 
@@ -59,4 +62,37 @@ export async function discover(url: string, http: HttpClient, logger: Logger): P
     return { kind: 'labthings', things: [{ key: lastSegment ?? slug(td.title), td, tdUrl: url }] };
   }
   return { kind: 'wot', things: [{ key: slug(td.title), td, tdUrl: url }] };
+}
+
+/**
+ * Connects the Things an http(s) URL leads to, when discovery says they are of `kind`: each
+ * gets its driver from `build`, is handed over and started. Discovery runs once per attempt
+ * whichever HTTP kind asks first.
+ */
+export async function connectDiscovered(
+  context: KindContext,
+  kind: Discovery['kind'],
+  build: (options: RemoteDriverOptions) => ThingDriver,
+): Promise<InstrumentLink | undefined> {
+  const http = new HttpClient(context.fetch, context.credentials);
+  const found = await context.memo('http-discovery', () => discover(context.url, http, context.logger));
+  if (found.kind !== kind) return undefined;
+  for (const thing of found.things) {
+    const driver = build({
+      name: context.uniqueName(thing.key),
+      td: thing.td,
+      tdUrl: thing.tdUrl,
+      publisher: context.publisher,
+      fetch: context.fetch,
+      credentials: context.credentials,
+      clock: context.clock,
+      backoff: context.backoff,
+      logger: context.logger,
+      ...context.driverOptions,
+    });
+    context.onThing(driver);
+    void driver.start();
+  }
+  // Each Thing reconnects by itself; the manager stops them through the registry.
+  return { stop: async () => undefined };
 }

@@ -105,7 +105,7 @@ const ValidationItem = z.object({ loc: z.array(z.union([z.string(), z.number()])
 const ErrorBody = z.object({ detail: z.union([z.string(), z.array(ValidationItem)]) }).loose();
 
 /** FastAPI/pydantic error bodies in one line: "steps: Input should be a valid integer; ...". */
-export function summariseDetail(body: unknown): string {
+function summariseDetail(body: unknown): string {
   const parsed = ErrorBody.safeParse(body);
   if (!parsed.success) return typeof body === 'string' && body !== '' ? body : 'no details';
   const { detail } = parsed.data;

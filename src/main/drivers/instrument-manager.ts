@@ -7,23 +7,16 @@ import type { ThingDriver } from '../things/driver';
 import type { ThingRegistry } from '../things/registry';
 import { Backoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
-import { discover, type DiscoveredThing } from './discovery';
-import { HttpClient, redactUrl, type FetchLike } from './http';
-import { LabThingsDriver } from './labthings-driver';
+import type { InstrumentLink, KindContext } from './driver-kind';
+import { redactUrl, type FetchLike } from './http';
+import { DRIVER_KINDS, kindsFor, SUPPORTED_SCHEMES, type DriverKindId } from './kinds';
 import type { RemoteDriverOptions } from './remote-driver';
 import { consoleLogger, type Logger } from '../core/logger';
 import { reasonOf } from './reconnect';
 import { SettingsStore, type PersistedInstrument } from './settings-store';
-import { toLocalIso } from './time';
-import { WotDriver } from './wot-driver';
-import { MqttInstrument } from './mqtt-driver';
+import { toIso } from '../core/clock';
 
-export type InstrumentKind = Instrument['kind'];
-
-export interface DriverFactoryInput extends Omit<RemoteDriverOptions, 'name' | 'td' | 'tdUrl'> {
-  name: string;
-  thing: DiscoveredThing;
-}
+export type InstrumentKind = DriverKindId;
 
 export interface InstrumentManagerOptions {
   registry: ThingRegistry;
@@ -42,13 +35,12 @@ interface Entry {
   id: string;
   url: string;
   kind: InstrumentKind;
-  /** Known after the first successful discovery (http URLs). */
-  discovered: boolean;
   credentials?: Credentials;
   auth: PersistedInstrument['auth'];
   persist: boolean;
   drivers: ThingDriver[];
-  mqtt?: MqttInstrument;
+  /** Set once a kind has connected it. */
+  link?: InstrumentLink;
   state: ConnectionState;
   timer: unknown;
   backoff: Backoff;
@@ -167,7 +159,6 @@ export class InstrumentManager {
       id,
       url,
       kind,
-      discovered: kind === 'mqtt',
       credentials,
       auth,
       persist,
@@ -187,17 +178,13 @@ export class InstrumentManager {
     if (entry.removed) return undefined;
     entry.state = this.state('connecting', entry.backoff.failures > 0 ? entry.state.reason : undefined);
     try {
-      if (entry.kind === 'mqtt') {
-        await this.startMqtt(entry);
-      } else {
-        const http = new HttpClient(this.options.fetch, entry.credentials);
-        const found = await discover(entry.url, http, this.logger);
-        if (entry.removed) return undefined;
-        entry.kind = found.kind;
-        entry.discovered = true;
-        for (const thing of found.things) this.addDriver(entry, thing);
-        if (entry.persist && this.started) void this.save().catch((error: unknown) => this.logger.error(`saving instruments: ${reasonOf(error)}`));
+      const link = await this.connect(entry);
+      if (entry.removed) {
+        await link.stop();
+        return undefined;
       }
+      entry.link = link;
+      if (entry.persist && this.started) void this.save().catch((error: unknown) => this.logger.error(`saving instruments: ${reasonOf(error)}`));
       entry.backoff.reset();
       entry.state = this.state('connected');
       return undefined;
@@ -212,42 +199,38 @@ export class InstrumentManager {
     }
   }
 
-  private addDriver(entry: Entry, thing: DiscoveredThing): void {
-    const name = this.uniqueName(thing.key, entry.url);
-    const common = {
-      name,
-      td: thing.td,
-      tdUrl: thing.tdUrl,
-      publisher: this.options.publisher,
-      fetch: this.options.fetch,
-      credentials: entry.credentials,
-      clock: this.clock,
-      backoff: this.options.backoff,
-      logger: this.logger,
-      ...this.options.driverOptions,
-    };
-    const driver: ThingDriver = entry.kind === 'labthings' ? new LabThingsDriver(common) : new WotDriver(common);
-    this.options.registry.add(driver);
-    entry.drivers.push(driver);
-    void driver.start();
-  }
-
-  private async startMqtt(entry: Entry): Promise<void> {
-    entry.mqtt ??= new MqttInstrument({
+  /** Asks each kind of the URL's scheme in registry order; the first that knows it connects it. */
+  private async connect(entry: Entry): Promise<InstrumentLink> {
+    const memos = new Map<string, Promise<unknown>>();
+    const context: KindContext = {
       url: entry.url,
       credentials: entry.credentials,
       publisher: this.options.publisher,
       logger: this.logger,
       clock: this.clock,
       backoff: this.options.backoff,
+      fetch: this.options.fetch,
+      driverOptions: this.options.driverOptions,
       uniqueName: (key) => this.uniqueName(key, entry.url),
       onThing: (driver) => {
+        if (entry.removed) return void driver.stop();
         this.options.registry.add(driver);
         entry.drivers.push(driver);
       },
-    });
-    // Never throws: the broker connection retries by itself and reports its state.
-    await entry.mqtt.start();
+      memo: <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+        if (!memos.has(key)) memos.set(key, compute());
+        return memos.get(key) as Promise<T>;
+      },
+    };
+    const scheme = new URL(entry.url).protocol;
+    for (const kind of kindsFor(scheme)) {
+      const link = await kind.connect(context);
+      if (link) {
+        entry.kind = kind.id;
+        return link;
+      }
+    }
+    throw new LabError('DRIVER_FAULT', `${redactUrl(entry.url)} is none of: ${kindsFor(scheme).map((kind) => kind.title).join(', ')}`);
   }
 
   /** The server's name if free, else prefixed with the host, else numbered. */
@@ -267,12 +250,13 @@ export class InstrumentManager {
     const drivers = entry.drivers;
     entry.drivers = [];
     await Promise.allSettled(drivers.map((driver) => this.options.registry.remove(driver.name)));
-    await entry.mqtt?.stop();
+    await entry.link?.stop();
   }
 
   private connectionOf(entry: Entry): ConnectionState {
     // A broker is the connection of all its Things, and exists before any TD arrives.
-    if (entry.mqtt) return entry.mqtt.connection();
+    const own = entry.link?.connection?.();
+    if (own) return own;
     if (entry.drivers.length === 0) return entry.state;
     const states = entry.drivers.map((driver) => driver.connection());
     return (
@@ -301,9 +285,9 @@ export class InstrumentManager {
   }
 
   private state(status: ConnectionState['status'], reason?: string, nextAttemptMs?: number): ConnectionState {
-    const state: ConnectionState = { status, since: toLocalIso(new Date(this.clock.now())) };
+    const state: ConnectionState = { status, since: toIso(this.clock.now()) };
     if (reason !== undefined) state.reason = reason;
-    if (nextAttemptMs !== undefined) state.nextAttempt = toLocalIso(new Date(this.clock.now() + nextAttemptMs));
+    if (nextAttemptMs !== undefined) state.nextAttempt = toIso(this.clock.now() + nextAttemptMs);
     return state;
   }
 }
@@ -312,7 +296,7 @@ export class InstrumentManager {
  * Checks the scheme and moves user info out of the URL into credentials, so the URL can
  * be shown, logged and saved.
  */
-export function normaliseUrl(
+function normaliseUrl(
   url: string,
   credentials?: Credentials,
 ): { url: string; kind: InstrumentKind; credentials?: Credentials } {
@@ -323,8 +307,9 @@ export function normaliseUrl(
     throw new LabError('INVALID_ARGUMENT', 'not a valid URL');
   }
   const scheme = parsed.protocol;
-  if (!['http:', 'https:', 'mqtt:', 'mqtts:'].includes(scheme)) {
-    throw new LabError('INVALID_ARGUMENT', `unsupported URL scheme "${scheme}" (use http, https, mqtt or mqtts)`);
+  if (!SUPPORTED_SCHEMES.includes(scheme)) {
+    const names = SUPPORTED_SCHEMES.map((known) => known.replace(/:$/, ''));
+    throw new LabError('INVALID_ARGUMENT', `unsupported URL scheme "${scheme}" (use ${names.slice(0, -1).join(', ')} or ${names.at(-1)})`);
   }
   let found = credentials;
   if (parsed.username || parsed.password) {
@@ -332,6 +317,7 @@ export function normaliseUrl(
     parsed.username = '';
     parsed.password = '';
   }
-  const kind: InstrumentKind = scheme.startsWith('mqtt') ? 'mqtt' : 'labthings';
+  // The first kind of the scheme until one has connected it.
+  const kind = (kindsFor(scheme)[0] ?? DRIVER_KINDS[0]).id;
   return found ? { url: parsed.toString(), kind, credentials: found } : { url: parsed.toString(), kind };
 }

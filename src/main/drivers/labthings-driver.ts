@@ -8,11 +8,13 @@ import {
   type ThingDescription,
 } from '../../shared/model';
 import { Message } from '../core/message';
+import { connectDiscovered } from './discovery';
+import type { DriverKind } from './driver-kind';
 import { authHeaders, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
-import { toLocalIso } from './time';
+import { toIso } from '../core/clock';
 import { findForm } from './td-forms';
 
 export type { RemoteDriverOptions } from './remote-driver';
@@ -128,7 +130,7 @@ export class LabThingsDriver extends RemoteThingDriver {
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', 'listing invocations');
     const parsed = z.array(LtInvocation).safeParse(response.body);
     if (!parsed.success) throw new LabError('DRIVER_FAULT', `listing invocations: unexpected answer (${z.prettifyError(parsed.error)})`);
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const result: Invocation[] = [];
     for (const raw of parsed.data) {
       const action = this.actionOf(raw.action);
@@ -296,7 +298,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   private track(raw: LtInvocation, action: string): Tracked {
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const invocation = toInvocation(raw, this.name, action, now);
     let tracked = this.invocations.get(raw.id);
     if (!tracked) {
@@ -389,7 +391,7 @@ export class LabThingsDriver extends RemoteThingDriver {
  * LabThings v0.3.0 TDs carry no WebSocket form: by convention it is `<thing path>/ws`,
  * the thing path being the forms' common parent (or the TD URL's path).
  */
-export function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: string): string {
+function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: string): string {
   const hrefs = [...Object.values(td.properties), ...Object.values(td.actions)].flatMap((affordance) =>
     affordance.forms.map((form) => new URL(form.href, base)),
   );
@@ -407,3 +409,11 @@ export function labThingsSocketUrl(td: ThingDescription, base: string, tdUrl: st
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }
+
+/** A LabThings-FastAPI server root, or one of its Things' descriptions. */
+export const labthingsKind = {
+  id: 'labthings',
+  title: 'LabThings-FastAPI server',
+  schemes: ['http:', 'https:'],
+  connect: (context) => connectDiscovered(context, 'labthings', (options) => new LabThingsDriver(options)),
+} as const satisfies DriverKind;

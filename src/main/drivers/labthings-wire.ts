@@ -65,7 +65,7 @@ export const LtWsFrame = z.discriminatedUnion('messageType', [
 ]);
 export type LtWsFrame = z.infer<typeof LtWsFrame>;
 
-export function mapLevel(record: LtLogRecord): LogLevel {
+function mapLevel(record: LtLogRecord): LogLevel {
   const name = record.levelname?.toUpperCase();
   const no = record.levelno ?? (name === 'DEBUG' ? 10 : name === 'WARNING' || name === 'WARN' ? 30 : name === 'ERROR' || name === 'CRITICAL' ? 40 : 20);
   if (no < 20) return 'debug';
@@ -74,7 +74,7 @@ export function mapLevel(record: LtLogRecord): LogLevel {
   return 'error';
 }
 
-export function mapLogRecord(record: LtLogRecord, fallbackTime: string): LogRecord {
+function mapLogRecord(record: LtLogRecord, fallbackTime: string): LogRecord {
   const prefix = record.exception_type && !record.message.startsWith(record.exception_type) ? `${record.exception_type}: ` : '';
   return {
     time: normaliseTimestamp(record.created) ?? fallbackTime,

@@ -8,13 +8,14 @@ import type { ThingDriver } from '../things/driver';
 import { Backoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import { completedInvocation } from './completed-invocation';
+import type { DriverKind } from './driver-kind';
 import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
 import { silentLogger, type Logger } from '../core/logger';
-import { matchesSchemaType } from './td-forms';
-import { toLocalIso } from './time';
+import { findForm, matchesSchemaType } from './td-forms';
+import { toIso } from '../core/clock';
 
-export const DEFAULT_TD_PREFIX = 'wot/td';
+const DEFAULT_TD_PREFIX = 'wot/td';
 
 export interface MqttInstrumentOptions {
   /** mqtt(s)://host:port/<td topic prefix>; the path defaults to `wot/td`. */
@@ -37,8 +38,8 @@ const topicOf = (form: Form): string | undefined => {
     return form.href.replace(/^\//, '') || undefined;
   }
 };
-const hasOp = (form: Form, op: string): boolean => form.op === undefined || [form.op].flat().includes(op);
-const formFor = (forms: readonly Form[], op: string): Form | undefined => forms.find((form) => hasOp(form, op) && topicOf(form));
+/** The form for an operation that names a topic (forms without `op` serve every operation). */
+const formFor = (forms: readonly Form[], op: string): Form | undefined => findForm(forms, op, (form) => topicOf(form) !== undefined);
 
 /** MQTT topic filter match (+ and #). */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -251,7 +252,7 @@ export class MqttThingDriver implements ThingDriver {
     const topic = form && topicOf(form);
     if (!topic) throw new LabError('NOT_FOUND', `${this.name}.${action} has no invokeaction topic`);
     await this.broker.publish(topic, input ?? null);
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const invocation = completedInvocation({
       id: `${this.name}-${this.clock.now().toString(36)}-${this.invocations.size + 1}`,
       thing: this.name,
@@ -285,3 +286,16 @@ export class MqttThingDriver implements ThingDriver {
     this.stopped = true;
   }
 }
+
+/** An MQTT broker: Things from the retained Thing Descriptions published on it. */
+export const mqttKind = {
+  id: 'mqtt',
+  title: 'MQTT broker',
+  schemes: ['mqtt:', 'mqtts:'],
+  async connect(context) {
+    const instrument = new MqttInstrument({ ...context, onThing: (driver) => context.onThing(driver) });
+    // Never throws: the broker connection retries by itself and reports its state.
+    await instrument.start();
+    return { connection: () => instrument.connection(), stop: () => instrument.stop() };
+  },
+} as const satisfies DriverKind;

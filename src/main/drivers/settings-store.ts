@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import type { Logger } from '../core/logger';
+import { DRIVER_KIND_IDS } from './kinds';
 
 /**
  * The instruments file. Secrets are not written: only the URL, the kind and which auth
@@ -12,7 +13,7 @@ import type { Logger } from '../core/logger';
 export const PersistedInstrument = z.object({
   id: z.string().min(1),
   url: z.string().min(1),
-  kind: z.enum(['labthings', 'wot', 'mqtt']),
+  kind: z.enum(DRIVER_KIND_IDS),
   auth: z.enum(['nosec', 'basic', 'bearer']).default('nosec'),
 });
 export type PersistedInstrument = z.infer<typeof PersistedInstrument>;

@@ -7,10 +7,6 @@ export function findForm(forms: readonly Form[], op: string, accept: (form: Form
   return forms.find((form) => opsOf(form).includes(op) && accept(form)) ?? forms.find((form) => form.op === undefined && accept(form));
 }
 
-export function hasOp(forms: readonly Form[], op: string): boolean {
-  return forms.some((form) => opsOf(form).includes(op));
-}
-
 /** A light check of JSON types against the TD, enough to refuse garbage from a server. */
 export function matchesSchemaType(schema: DataSchema | undefined, value: unknown): boolean {
   if (!schema?.type || value === null) return true;

@@ -10,11 +10,14 @@ import {
 } from '../../shared/model';
 import { Message } from '../core/message';
 import { completedInvocation } from './completed-invocation';
+import { connectDiscovered } from './discovery';
+import type { DriverKind } from './driver-kind';
 import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
 import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
-import { normaliseTimestamp, toLocalIso } from './time';
+import { toIso } from '../core/clock';
+import { normaliseTimestamp } from './time';
 
 /** An async invocation resource, as far as a generic server describes one. */
 const StatusBody = z
@@ -91,7 +94,7 @@ export class WotDriver extends RemoteThingDriver {
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
-    const now = toLocalIso(new Date(this.clock.now()));
+    const now = toIso(this.clock.now());
     const invocation = completedInvocation({
       id: `${this.name}-${Date.now().toString(36)}-${(this.counter += 1)}`,
       thing: this.name,
@@ -285,7 +288,7 @@ export class WotDriver extends RemoteThingDriver {
     invocation.status = parsed.data.status;
     if (parsed.data.timeStarted) invocation.timeStarted = normaliseTimestamp(parsed.data.timeStarted);
     if (TERMINAL_STATUSES.includes(invocation.status)) {
-      invocation.timeCompleted = normaliseTimestamp(parsed.data.timeCompleted) ?? toLocalIso(new Date(this.clock.now()));
+      invocation.timeCompleted = normaliseTimestamp(parsed.data.timeCompleted) ?? toIso(this.clock.now());
       invocation.output = parsed.data.output ?? null;
       if (invocation.status === 'error') {
         const error = parsed.data.error;
@@ -322,3 +325,11 @@ function hrefOf(body: unknown): string | undefined {
   const parsed = z.object({ href: z.string() }).loose().safeParse(body);
   return parsed.success ? parsed.data.href : undefined;
 }
+
+/** Any W3C WoT Thing Description over HTTP (properties, SSE or long-poll observe, actions). */
+export const wotKind = {
+  id: 'wot',
+  title: 'WoT Thing Description',
+  schemes: ['http:', 'https:'],
+  connect: (context) => connectDiscovered(context, 'wot', (options) => new WotDriver(options)),
+} as const satisfies DriverKind;

@@ -2,18 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_PARAM } from '../../shared/contract';
 
-export const TOKEN_COOKIE = 'lab_token';
+const TOKEN_COOKIE = 'lab_token';
 
 export const createToken = (): string => randomBytes(32).toString('hex');
 
 /** Compares in constant time; hashing first makes the lengths equal. */
-export function tokensEqual(given: string, expected: string): boolean {
+function tokensEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

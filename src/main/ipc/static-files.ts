@@ -24,13 +24,13 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
 };
 
-export const contentTypeOf = (path: string): string => CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+const contentTypeOf = (path: string): string => CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 
 /**
  * Maps a URL path to a file under `root`, or undefined when it would leave the root
  * (`..`, encoded separators, NUL) or is malformed. `/` maps to index.html.
  */
-export function resolveStaticPath(root: string, pathname: string): string | undefined {
+function resolveStaticPath(root: string, pathname: string): string | undefined {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { BrokerPort } from '../core/message';
+import type { BrokerPort } from '../core/ports';
 import type { ThingRegistry } from '../things/registry';
 
 /** What every main-side service gets from the composition root. */

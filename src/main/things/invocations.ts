@@ -96,7 +96,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** RFC 9457 problem details for whatever a handler threw. */
-export function problemFrom(error: unknown): ProblemDetails {
+function problemFrom(error: unknown): ProblemDetails {
   if (error instanceof LabError) return { title: error.code, detail: error.message, status: HTTP_STATUS[error.code] ?? 500 };
   if (error instanceof Error) return { title: error.name || 'Error', detail: error.message, status: 500 };
   return { title: 'Error', detail: String(error), status: 500 };

@@ -10,7 +10,7 @@ import type { Now } from '../core/clock';
 import { deriveSeed } from './prng';
 import { SimulatedThing } from './simulated-thing';
 
-export const INSTRUMENTS: Readonly<Record<InstrumentKind, InstrumentDefinition>> = { thermo, stage, spectrometer, psu, vacuum };
+const INSTRUMENTS: Readonly<Record<InstrumentKind, InstrumentDefinition>> = { thermo, stage, spectrometer, psu, vacuum };
 
 /** Where the default configuration lives, relative to the app's root. */
 export const DEFAULT_INSTRUMENT_CONFIG_PATH = 'config/instruments.json';

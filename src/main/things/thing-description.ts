@@ -1,6 +1,6 @@
 import { ThingDescription } from '../../shared/model';
 
-export const TD_CONTEXT = 'https://www.w3.org/2022/wot/td/v1.1';
+const TD_CONTEXT = 'https://www.w3.org/2022/wot/td/v1.1';
 
 /** What a TD is built from (a Thing satisfies it); kept structural to avoid an import cycle. */
 export interface DescribableThing {
@@ -11,7 +11,7 @@ export interface DescribableThing {
   actionDefinitions(): [string, { title: string; description?: string; input?: object; output?: object }][];
 }
 
-export const thingId = (name: string): string => `urn:lab-monitor:thing:${name}`;
+const thingId = (name: string): string => `urn:lab-monitor:thing:${name}`;
 
 /**
  * A W3C WoT Thing Description 1.1 for a Thing served by Lab Monitor. Hrefs are relative

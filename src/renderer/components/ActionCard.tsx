@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ActionAffordance } from '../../shared/model';
+import { compareIso } from '../../shared/time';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { buildInput, formFields, initialDraft, type Draft } from '../ui/schema-input';
 import { FieldInput } from './FieldInput';
@@ -20,7 +21,7 @@ export function ActionCard({ thing, name, affordance, disabled }: { thing: strin
     useShallow((state) =>
       Object.values(state.invocations)
         .filter((invocation) => invocation.thing === thing && invocation.action === name)
-        .sort((a, b) => b.timeRequested.localeCompare(a.timeRequested))
+        .sort((a, b) => compareIso(b.timeRequested, a.timeRequested))
         .map((invocation) => invocation.id),
     ),
   );

@@ -1,3 +1,4 @@
+import { compareIso } from '../../shared/time';
 import { TERMINAL_STATUSES, type ActionEventPayload, type Invocation, type LogRecord } from '../../shared/model';
 import type { SliceCreator } from './types';
 
@@ -65,7 +66,7 @@ export function putInvocation(map: Record<string, Invocation>, invocation: Invoc
 export function boundInvocations(map: Record<string, Invocation>, max = MAX_INVOCATIONS): Record<string, Invocation> {
   const all = Object.values(map);
   if (all.length <= max) return map;
-  const finished = all.filter(isTerminal).sort((a, b) => a.timeRequested.localeCompare(b.timeRequested));
+  const finished = all.filter(isTerminal).sort((a, b) => compareIso(a.timeRequested, b.timeRequested));
   const drop = new Set(finished.slice(0, all.length - max).map((invocation) => invocation.id));
   return Object.fromEntries(all.filter((invocation) => !drop.has(invocation.id)).map((invocation) => [invocation.id, invocation]));
 }

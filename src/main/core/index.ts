@@ -1,3 +1,0 @@
-export * from './broker';
-export * from './message';
-export * from './streams';

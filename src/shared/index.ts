@@ -1,4 +1,0 @@
-export * from './contract';
-export * from './disposable';
-export * from './errors';
-export * from './model';
