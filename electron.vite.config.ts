@@ -10,6 +10,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
+          // The recorder's database thread: its own file, started with new Worker().
+          'recorder-worker': resolve(__dirname, 'src/main/services/recorder/worker.ts'),
         },
       },
     },

@@ -1,3 +1,6 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 /** Command-line options shared by the desktop app and browser mode. */
 export interface CliOptions {
   port: number;
@@ -6,6 +9,8 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** `--data DIR`: the folder for settings and recordings (the user's data folder otherwise). */
+  data?: string;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -15,7 +20,7 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data']);
 
 /**
  * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
@@ -68,9 +73,26 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--settings':
         options.settings = value;
         break;
+      case '--data':
+        options.data = value;
+        break;
     }
   }
   return options;
+}
+
+/**
+ * The user's data folder as the desktop app has it (Electron's `userData` for "Lab Monitor"),
+ * for browser mode started without `--data`.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+  const appData =
+    platform === 'win32'
+      ? (env['APPDATA'] ?? join(home, 'AppData', 'Roaming'))
+      : platform === 'darwin'
+        ? join(home, 'Library', 'Application Support')
+        : (env['XDG_CONFIG_HOME'] ?? join(home, '.config'));
+  return join(appData, 'Lab Monitor');
 }
 
 /** True for addresses only this machine can reach. */

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, ipcMain, session } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { chooseInstrumentConfig, createLabCore, type LabCore } from './app/lab-core';
+import { createRecorder } from './services/recorder/recorder';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 
@@ -40,10 +41,26 @@ async function start(): Promise<void> {
     shipped: join(app.getAppPath(), 'config', 'instruments.json'),
   });
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
+  // Settings and recordings: the user's data folder, or --data DIR.
+  const dataDir = cli.data ?? app.getPath('userData');
   core = await createLabCore({
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
-    settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
+    settingsPath: cli.settings ?? join(dataDir, 'instruments.json'),
+    dataDir,
+    services: (context) => [createRecorder(context)],
+    chooseExportFile: async (suggestedName) => {
+      const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      const options = {
+        title: 'Export recording',
+        defaultPath: join(app.getPath('documents'), suggestedName),
+        filters: suggestedName.endsWith('.parquet')
+          ? [{ name: 'Parquet', extensions: ['parquet'] }]
+          : [{ name: 'CSV', extensions: ['csv'] }],
+      };
+      const chosen = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+      return chosen.canceled || !chosen.filePath ? undefined : chosen.filePath;
+    },
   });
   ipc = registerElectronIpc({
     ipcMain,

@@ -1,13 +1,19 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { TOKEN_PARAM } from '../shared/contract';
-import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs } from './cli';
+import { EXPORT_PATH, ExportRequest } from '../shared/history';
+import { CliError, DEFAULT_HOST, DEFAULT_PORT, defaultDataDir, isLoopbackHost, parseCliArgs } from './cli';
 import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token';
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { chooseInstrumentConfig, createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { chooseInstrumentConfig, createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { createRecorder } from './services/recorder/recorder';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -58,6 +64,50 @@ function sameOrigin(request: IncomingMessage): boolean {
   }
 }
 
+const sendText = (response: ServerResponse, status: number, text: string): void => {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+};
+
+/**
+ * `GET /export?request=<ExportRequest as JSON>`: the recorder writes the export to a temporary
+ * file, which is sent as a download and removed. The access token is checked before this.
+ */
+async function serveExport(core: LabCore, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'GET') return sendText(response, 405, 'Use GET to download an export.\n');
+  if (!core.history) return sendText(response, 404, 'Nothing is recorded in this Lab Monitor, so there is nothing to export.\n');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(url.searchParams.get('request') ?? '');
+  } catch {
+    return sendText(response, 400, 'The export request must be JSON in the "request" parameter.\n');
+  }
+  const parsed = ExportRequest.safeParse(raw);
+  if (!parsed.success) return sendText(response, 400, `Bad export request: ${z.prettifyError(parsed.error)}\n`);
+  const folder = await mkdtemp(join(tmpdir(), 'lab-monitor-export-'));
+  try {
+    const name = exportFileName(parsed.data.format, parsed.data.from);
+    const file = join(folder, name);
+    const { bytes } = await core.history.exportTo(parsed.data, file);
+    response.writeHead(200, {
+      'Content-Type': parsed.data.format === 'parquet' ? 'application/vnd.apache.parquet' : 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}"`,
+      'Content-Length': bytes,
+      'Cache-Control': 'no-store',
+    });
+    await new Promise<void>((done, failed) => {
+      const stream = createReadStream(file);
+      stream.on('error', failed);
+      response.on('close', () => done());
+      stream.pipe(response);
+    });
+  } catch (error) {
+    if (!response.headersSent) sendText(response, 500, `The export failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    else response.destroy();
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 /**
@@ -104,6 +154,14 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
       return;
     }
     if (access.fromQuery) response.setHeader('Set-Cookie', tokenCookie(token));
+    if (url.pathname === EXPORT_PATH) {
+      serveExport(core, url, request, response).catch((error: unknown) => {
+        logger.error('an export failed', error);
+        if (!response.headersSent) response.writeHead(500).end();
+        else response.destroy();
+      });
+      return;
+    }
     serveStatic(rendererDir, url.pathname, request, response).catch((error: unknown) => {
       logger.error('serving a file failed', error);
       if (!response.headersSent) response.writeHead(500).end();
@@ -162,7 +220,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR]');
       process.exit(2);
     }
     throw error;
@@ -172,13 +230,17 @@ async function main(): Promise<void> {
     shipped: resolve(__dirname, '../../config/instruments.json'),
   });
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
+  // Recordings (and, with --data, the added instruments) live in the data folder.
+  const dataDir = cli.data ?? defaultDataDir();
   const server = await startBrowserServer({
     port: cli.port,
     host: cli.host,
     token: cli.token,
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
-    settingsPath: cli.settings,
+    settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(cli.data, 'instruments.json')),
+    dataDir,
+    services: (context) => [createRecorder(context)],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

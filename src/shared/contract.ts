@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LabErrorData, type Result } from './errors';
-import { EventsRequest, EventsResponse, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
+import { EventsRequest, EventsResponse, ExportRequest, ExportResult, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
 
 /**
@@ -60,6 +60,8 @@ export const calls = {
   'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
   'lab:history:events': { request: EventsRequest, response: EventsResponse },
   'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
+  /** Desktop: asks where to save (a dialog in main) and writes the export there. Browser mode downloads EXPORT_PATH instead. */
+  'lab:history:export': { request: ExportRequest, response: ExportResult },
 } as const;
 
 export type CallChannel = keyof typeof calls;

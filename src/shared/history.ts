@@ -87,6 +87,17 @@ export type EventsRequest = z.input<typeof EventsRequest>;
 export const EventsResponse = z.object({ events: z.array(HistoryEvent), next: z.string().nullable() });
 export type EventsResponse = z.infer<typeof EventsResponse>;
 
+/** Where recording is going and the operator's retention settings, for the header and the README. */
+export const RecorderDetails = z.object({
+  /** Updates lost because recording was paused or fell behind (never silent). */
+  dropped: z.number().int().nonnegative(),
+  /** Retention: data older than this many days goes first. */
+  maxAgeDays: z.number().positive(),
+  /** Retention: the oldest data goes once the recording grows beyond this many bytes. */
+  maxBytes: z.number().positive(),
+});
+export type RecorderDetails = z.infer<typeof RecorderDetails>;
+
 export const RecorderState = z.enum(['recording', 'paused', 'off']);
 export const RecorderStatus = z.object({
   state: RecorderState,
@@ -95,5 +106,39 @@ export const RecorderStatus = z.object({
   /** Oldest data kept (ISO), if any. */
   since: z.string().nullable(),
   bytes: z.number().nonnegative(),
+  /** Added by the recorder: losses and retention settings. */
+  details: RecorderDetails.optional(),
 });
 export type RecorderStatus = z.infer<typeof RecorderStatus>;
+
+export const ExportFormat = z.enum(['csv', 'csv-wide', 'parquet']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/**
+ * What to export: a time range and the Things (every property of each) and/or single
+ * properties; all of them when neither is given. `csv` is long form (time, Thing, property,
+ * value, unit), `csv-wide` one column per property headed `Title [unit]`, `parquet` the long
+ * form with typed columns and the Thing Descriptions in the file's metadata.
+ */
+export const ExportRequest = z.object({
+  from: isoTime,
+  to: isoTime,
+  things: z.array(name).max(200).optional(),
+  series: z.array(SeriesKey).max(500).optional(),
+  format: ExportFormat.default('csv'),
+});
+export type ExportRequest = z.input<typeof ExportRequest>;
+
+/** Desktop: the file was written where the operator chose (null path: the dialog was cancelled). */
+export const ExportResult = z.object({
+  path: z.string().nullable(),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+/** Browser mode downloads exports over HTTP: GET EXPORT_PATH?request=<ExportRequest as JSON>. */
+export const EXPORT_PATH = '/export';
+
+/** The recorder publishes each batch of newly recorded timeline events here (payload: HistoryEvent[]). */
+export const EVENTS_AFFORDANCE = 'events';

@@ -11,7 +11,8 @@ import {
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, WRITE_AFFORDANCE, type Invocation } from '../../shared/model';
+import type { ExportFormat } from '../../shared/history';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
-import type { Service, ServiceContext } from '../services/service';
+import { hasHistory, type HistoryProvider, type Service, type ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 
@@ -76,6 +77,12 @@ export interface LabCoreOptions {
   dataDir?: string;
   /** Builds the main-side services (recorder, alarms, publishers), started after the Things. */
   services?: (context: ServiceContext) => Service[] | Promise<Service[]>;
+  /**
+   * Asks the operator where to save an export (the desktop's save dialog); resolves with the
+   * chosen path, or undefined when cancelled. Without it `lab:history:export` is refused
+   * (browser mode downloads exports over HTTP instead).
+   */
+  chooseExportFile?: (suggestedName: string, caller: Caller) => Promise<string | undefined>;
 }
 
 /** One connected window or browser client: its own live channel, the shared call router. */
@@ -117,6 +124,8 @@ export interface LabCore extends ClientFactory {
    * and returns the outcome as data. Never throws. Live (un)subscribe needs a client.
    */
   handleCall(channel: unknown, rawRequest: unknown): Promise<Result<unknown>>;
+  /** The recorder's answers (series, events, status, export), when a recording service runs. */
+  readonly history: HistoryProvider | undefined;
   /** Opens a client with its own live channel; dispose it when the window or socket goes. */
   dispose(): Promise<void>;
 }
@@ -138,6 +147,12 @@ const noInstruments = (): never => {
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
+
+/** `lab-monitor-2026-03-14T15-09.csv`: the start of the range, safe in every file system. */
+export function exportFileName(format: ExportFormat, from: string): string {
+  const stamp = new Date(Date.parse(from)).toISOString().slice(0, 16).replace(/:/g, '-');
+  return `lab-monitor-${stamp}${format === 'parquet' ? '.parquet' : format === 'csv-wide' ? '-wide.csv' : '.csv'}`;
+}
 
 /** Every simulated instrument, healthy: used when no configuration file is given. */
 const ALL_SIMULATED = { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
@@ -219,6 +234,8 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     }
   }
 
+  const history = runningServices.find(hasHistory)?.history;
+
   const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
   const instrumentsOption = options.instruments ?? defaultInstruments;
   const instruments =
@@ -250,8 +267,20 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:things:list': () => registry.summaries(),
     'lab:things:describe': ({ thing }) => registry.get(thing).describe(),
     'lab:property:read': ({ thing, property }) => registry.get(thing).readProperty(property),
-    'lab:property:write': async ({ thing, property, value }) => {
-      await registry.get(thing).writeProperty(property, value);
+    'lab:property:write': async ({ thing, property, value }, caller) => {
+      const driver = registry.get(thing);
+      // Every operator write travels on the broker too, with its outcome and who made it.
+      const announce = (outcome: { ok: true } | { ok: false; error: string }): void =>
+        broker.publish(
+          new Message({ thing, affordance: WRITE_AFFORDANCE, messageType: 'property', payload: { property, value, ...outcome, by: caller.label, role: caller.role } }),
+        );
+      try {
+        await driver.writeProperty(property, value);
+      } catch (error) {
+        announce({ ok: false, error: error instanceof Error ? error.message : String(error) });
+        throw error;
+      }
+      announce({ ok: true });
       return null;
     },
     'lab:action:invoke': ({ thing, action, input }) => registry.get(thing).invokeAction(action, input),
@@ -281,9 +310,17 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       await (instruments ?? noInstruments()).remove(id);
       return null;
     },
-    'lab:history:series': () => noRecorder(),
-    'lab:history:events': () => noRecorder(),
-    'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:history:series': (request) => (history ?? noRecorder()).series(request),
+    'lab:history:events': (request) => (history ?? noRecorder()).events(request),
+    'lab:recorder:status': () => history?.status() ?? { state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 },
+    'lab:history:export': async (request, caller) => {
+      const recorder = history ?? noRecorder();
+      if (!options.chooseExportFile) throw new LabError('INVALID_ARGUMENT', 'this host has no save dialog: download the export instead');
+      const path = await options.chooseExportFile(exportFileName(request.format, request.from), caller);
+      if (path === undefined) return { path: null, rows: 0, bytes: 0 };
+      const written = await recorder.exportTo(request, path);
+      return { path, ...written };
+    },
   };
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
@@ -324,6 +361,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   return {
     broker,
     registry,
+    history,
     handleCall: (channel, rawRequest) => route(channel, rawRequest, CORE_CALLER),
     openClient({ role = 'operator', label, ...clientOptions }) {
       const live = createLiveChannel({ ...clientOptions, broker, logger });

@@ -1,3 +1,4 @@
+import type { EventsRequest, EventsResponse, ExportRequest, RecorderStatus, SeriesRequest, SeriesResponse } from '../../shared/history';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { BrokerPort } from '../core/ports';
@@ -28,3 +29,23 @@ export interface Service {
   start(): Promise<void> | void;
   stop(): Promise<void> | void;
 }
+
+/**
+ * What a recording service answers (the recorder implements it); the composition root routes
+ * the history calls to the first running service that has one.
+ */
+export interface HistoryProvider {
+  series(request: SeriesRequest): Promise<SeriesResponse>;
+  events(request: EventsRequest): Promise<EventsResponse>;
+  status(): Promise<RecorderStatus>;
+  /** Writes an export to `file`; resolves with what was written. */
+  exportTo(request: ExportRequest, file: string): Promise<{ rows: number; bytes: number }>;
+}
+
+/** A service that keeps history: `history` is what the history calls are answered by. */
+export interface HistoryService extends Service {
+  readonly history: HistoryProvider;
+}
+
+export const hasHistory = (service: Service): service is HistoryService =>
+  typeof (service as Partial<HistoryService>).history === 'object' && (service as Partial<HistoryService>).history !== null;
