@@ -102,6 +102,8 @@ export class ChartSession {
   private readonly listeners = new Set<() => void>();
   private readonly setTimer: (callback: () => void, ms: number) => () => void;
   private disposed = false;
+  /** Listening to the series store (between start and stop). */
+  private running = false;
 
   constructor(private readonly deps: ChartDeps) {
     this.setTimer = deps.setTimer ?? defaultSetTimer;
@@ -148,9 +150,9 @@ export class ChartSession {
         next.push(existing);
         continue;
       }
-      const buckets = new BucketSeries(this.bucketMs, this.maxBuckets());
-      const dispose = this.deps.series.listen(key, (time, value) => this.onSample(buckets, time, value));
-      next.push({ info, key, buckets, dispose });
+      const entry: Entry = { info, key, buckets: new BucketSeries(this.bucketMs, this.maxBuckets()), dispose: () => {} };
+      if (this.running) this.listenTo(entry);
+      next.push(entry);
       added = true;
     }
     for (const gone of keep.values()) gone.dispose();
@@ -232,12 +234,36 @@ export class ChartSession {
     return { from, to, points, data: alignPoints(points) };
   }
 
-  dispose(): void {
-    this.disposed = true;
+  /** Starts listening to live samples and backfills (a view mounted). */
+  start(): void {
+    if (this.running || this.disposed) return;
+    this.running = true;
+    for (const entry of this.entries) this.listenTo(entry);
+    this.scheduleFetch(0);
+  }
+
+  /** Stops listening and fetching (the view unmounted); start() resumes. */
+  stop(): void {
+    this.running = false;
     this.cancelFetch?.();
-    for (const entry of this.entries) entry.dispose();
+    this.cancelFetch = undefined;
+    this.fetchSeq += 1;
+    for (const entry of this.entries) {
+      entry.dispose();
+      entry.dispose = () => {};
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+    this.disposed = true;
     this.entries = [];
     this.listeners.clear();
+  }
+
+  private listenTo(entry: Entry): void {
+    entry.dispose();
+    entry.dispose = this.deps.series.listen(entry.key, (time, value) => this.onSample(entry.buckets, time, value));
   }
 
   private silenceMs(entry: Entry): number {
@@ -269,7 +295,7 @@ export class ChartSession {
   }
 
   private scheduleFetch(delay = FETCH_DEBOUNCE_MS): void {
-    if (this.disposed) return;
+    if (this.disposed || !this.running) return;
     this.cancelFetch?.();
     this.cancelFetch = this.setTimer(() => {
       this.cancelFetch = undefined;

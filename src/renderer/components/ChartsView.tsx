@@ -28,18 +28,21 @@ function toolbarSnapshot(session: ChartSession): string {
   return JSON.stringify([session.view, session.history, decimated, Math.round(session.bucketMs)]);
 }
 
-function useSession(): ChartSession | null {
+/** One session per chart card, listening while the card is mounted. */
+function useSession(): ChartSession {
   const { client, series } = useLabContext();
-  const [session, setSession] = useState<ChartSession | null>(null);
+  const [session] = useState(
+    () =>
+      new ChartSession({
+        series,
+        fetchSeries: (request) => client.call('lab:history:series', request),
+        fetchEvents: (request) => client.call('lab:history:events', request),
+      }),
+  );
   useEffect(() => {
-    const created = new ChartSession({
-      series,
-      fetchSeries: (request) => client.call('lab:history:series', request),
-      fetchEvents: (request) => client.call('lab:history:events', request),
-    });
-    setSession(created);
-    return () => created.dispose();
-  }, [client, series]);
+    session.start();
+    return () => session.stop();
+  }, [session]);
   return session;
 }
 
@@ -67,19 +70,11 @@ function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
     ),
   );
   const infos = useMemo(() => JSON.parse(infosJson) as ChartSeriesInfo[], [infosJson]);
-  const [, setSeriesVersion] = useState(0);
-  useEffect(() => {
-    if (!session) return;
-    session.setSeries(infos);
-    // The chart re-reads the session's series on the next render.
-    setSeriesVersion((version) => version + 1);
-  }, [session, infos]);
 
   const things = useMemo(() => new Set(infos.map((info) => info.thing)), [infos]);
   const invocations = useLab((state) => state.invocations);
   const events = useLab((state) => state.events);
   const markers = useCallback((): ChartMarker[] => {
-    if (!session) return [];
     const writes: ChartMarker[] = events
       .filter((event) => event.kind === 'write' && event.level === 'info' && things.has(event.thing))
       .map((event) => ({ id: `local-write:${event.id}`, time: series.hostTime(event.time), kind: 'write', thing: event.thing, label: event.text }));
@@ -88,7 +83,6 @@ function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
 
   // Alarm transitions as they happen (the recorder has them too, for the past).
   useEffect(() => {
-    if (!session) return;
     const disposers = [...things].map((thing) => {
       const key = liveKey(thing, ALARM_AFFORDANCE);
       return bindToFrames(store, (state) => state.live[key], () => {
@@ -100,12 +94,11 @@ function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
   }, [session, store, things]);
 
   const snapshot = useSyncExternalStore(
-    useCallback((listener: () => void) => session?.onChange(listener) ?? (() => {}), [session]),
-    () => (session ? toolbarSnapshot(session) : ''),
+    useCallback((listener: () => void) => session.onChange(listener), [session]),
+    () => toolbarSnapshot(session),
   );
   const arrivalsRef = useRef<HTMLSpanElement>(null);
   useEffect(() => {
-    if (!session) return;
     const update = () => {
       if (arrivalsRef.current) arrivalsRef.current.textContent = session.view.follow ? '' : ` · ${session.arrivedWhilePaused.toLocaleString('en-US')} new samples since`;
     };
@@ -115,7 +108,6 @@ function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
 
   const [custom, setCustom] = useState<{ from: string; to: string } | null>(null);
   const [dropping, setDropping] = useState(false);
-  if (!session) return null;
   void snapshot;
   const view = session.view;
   const { from, to } = session.range();
@@ -273,7 +265,7 @@ function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
         })}
         {infos.length === 0 && <li className="muted">Drop a property here, or add one from the list above, the overview or a Thing's table.</li>}
       </ul>
-      {infos.length > 0 && <StripChart session={session} markers={markers} markerVersion={0} testId={testId} />}
+      {infos.length > 0 && <StripChart session={session} infos={infos} markers={markers} testId={testId} />}
     </section>
   );
 }

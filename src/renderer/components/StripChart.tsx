@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { assignAxes } from '../charts/axes';
 import { valueAt, type PlotPoints } from '../charts/buckets';
-import type { ChartSession } from '../charts/chart-session';
+import type { ChartSeriesInfo, ChartSession } from '../charts/chart-session';
 import { placeMarkers, type ChartMarker } from '../charts/markers';
 import { formatClock, formatNumber } from '../ui/format';
 
@@ -15,15 +15,14 @@ const HEIGHT = 230;
 
 interface StripChartProps {
   session: ChartSession;
+  infos: readonly ChartSeriesInfo[];
   /** Every marker to draw (recorder, live invocations, writes, alarms), on the host's clock. */
   markers: () => ChartMarker[];
   testId: string;
-  /** Bumped by the parent when the markers' sources changed. */
-  markerVersion: number;
 }
 
 /** One uPlot time chart over a ChartSession: redrawn on animation frames at most once per pixel column's time. */
-export function StripChart({ session, markers, testId, markerVersion }: StripChartProps) {
+export function StripChart({ session, infos, markers, testId }: StripChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLDivElement>(null);
   const markersRef = useRef(markers);
@@ -31,14 +30,13 @@ export function StripChart({ session, markers, testId, markerVersion }: StripCha
   useEffect(() => {
     markersRef.current = markers;
     redrawRef.current();
-  }, [markers, markerVersion]);
+  }, [markers]);
 
   // One uPlot per set of series (units decide the axes); data updates never re-create it.
-  const signature = session.seriesInfo.map((info) => `${info.thing}/${info.property}/${info.unit ?? ''}/${info.holdsValue}/${info.logScale}`).join('|');
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const infos = session.seriesInfo;
+    session.setSeries(infos);
     const { axes, axisOf } = assignAxes(infos);
     const muted = cssVar('--muted', '#6b7385');
     const grid = cssVar('--border', '#dde1e8');
@@ -222,9 +220,7 @@ export function StripChart({ session, markers, testId, markerVersion }: StripCha
       chart.destroy();
       redrawRef.current = () => {};
     };
-    // The signature stands for the series list; the session object is stable per card.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [session, signature]);
+  }, [session, infos]);
 
   return (
     <div className="strip-chart" data-testid={testId}>
