@@ -48,6 +48,19 @@ export class BucketSeries {
     this.bound();
   }
 
+  /** A value known to hold at `time` (a setpoint set before the window): becomes the first sample. */
+  holdFrom(time: number, value: number): void {
+    if (!Number.isFinite(value) || (this.t[0] !== undefined && (this.t[0] ?? 0) <= time)) return;
+    this.t.unshift(time);
+    this.end.unshift(time);
+    this.first.unshift(value);
+    this.min.unshift(value);
+    this.max.unshift(value);
+    this.last.unshift(value);
+    this.count.unshift(1);
+    this.bound();
+  }
+
   /** Time of the newest sample held (or undefined). */
   lastTime(): number | undefined {
     return this.end[this.end.length - 1];

@@ -58,6 +58,8 @@ const MIN_SPAN_MS = 1000;
 const MAX_SPAN_MS = 31 * 24 * 3_600_000;
 const FETCH_DEBOUNCE_MS = 150;
 const MAX_LIVE_MARKERS = 500;
+/** How far back a held value's last setting is looked for. */
+const HELD_LOOKBACK_MS = 24 * 3_600_000;
 
 const defaultSetTimer = (callback: () => void, ms: number): (() => void) => {
   const handle = setTimeout(callback, ms);
@@ -313,7 +315,8 @@ export class ChartSession {
     const things = [...new Set(entries.map((entry) => entry.info.thing))];
     if (this.history.state !== 'unavailable') this.history = { state: 'loading' };
     this.changed();
-    const [series, events] = await Promise.all([
+    const held = entries.filter((entry) => entry.info.holdsValue);
+    const [series, events, before] = await Promise.all([
       this.deps.fetchSeries({
         series: entries.map((entry) => ({ thing: entry.info.thing, property: entry.info.property })),
         from: iso(from),
@@ -321,6 +324,15 @@ export class ChartSession {
         maxPoints: this.widthPx,
       }),
       this.deps.fetchEvents({ from: iso(from), to: iso(to), things, kinds: ['action', 'write', 'alarm'], limit: 500 }),
+      // A value that holds (a setpoint) was set before the window: its last value before it, one bucket.
+      held.length === 0
+        ? Promise.resolve(undefined)
+        : this.deps.fetchSeries({
+            series: held.map((entry) => ({ thing: entry.info.thing, property: entry.info.property })),
+            from: iso(from - HELD_LOOKBACK_MS),
+            to: iso(from),
+            maxPoints: 1,
+          }),
     ]);
     if (this.disposed || seq !== this.fetchSeq) return;
     if (series.ok) {
@@ -331,6 +343,10 @@ export class ChartSession {
         entry.buckets.bucketMs = bucketMs;
         if (data) entry.buckets.setHistory(data);
         else entry.buckets.clear();
+        const prior = before?.ok ? before.value.series.find((each) => each.thing === entry.info.thing && each.property === entry.info.property) : undefined;
+        const priorValue = prior?.last[prior.last.length - 1];
+        const priorGap = series.value.gaps.some((gap) => gap.thing === entry.info.thing && gap.from <= from && (gap.to ?? Number.POSITIVE_INFINITY) > from);
+        if (entry.info.holdsValue && priorValue !== undefined && !priorGap) entry.buckets.holdFrom(from, priorValue);
         if (data?.unit && !entry.info.unit) entry.info = { ...entry.info, unit: data.unit };
         this.mergeRecent(entry, from, to);
       }
@@ -360,9 +376,13 @@ export class ChartSession {
     const after = entry.buckets.lastTime() ?? from;
     // Following, samples that arrived while the answer was on its way belong in too.
     const until = this.view.follow ? Number.POSITIVE_INFINITY : to;
+    let before: number | undefined;
     ring.forEach((time, value) => {
-      if (time > after && time >= from && time <= until) entry.buckets.merge(time, value);
+      if (time < from) before = value;
+      else if (time > after && time <= until) entry.buckets.merge(time, value);
     });
+    // Without history, a held value known from before the window still holds (unless a gap came since).
+    if (entry.info.holdsValue && before !== undefined && !Number.isNaN(before)) entry.buckets.holdFrom(from, before);
   }
 }
 

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const [,, url] = process.argv;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (m) => console.log('[page]', m.text()));
+page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+await page.goto(url);
+await page.waitForTimeout(3000);
+await page.getByTestId('chart-add-thermo-temperature').click();
+await page.waitForTimeout(3000);
+console.log(await page.getByTestId('chart-1-readout').innerHTML());
+await page.mouse.move(700, 400);
+await page.waitForTimeout(500);
+console.log(await page.getByTestId('chart-1-readout').innerHTML());
+await browser.close();
