@@ -97,6 +97,8 @@ export class ChartSession {
   arrivedWhilePaused = 0;
   /** Bumped on every change; the view redraws when it moved. */
   version = 0;
+  /** The window the operator chose (1 min … 24 h); Follow returns to it. */
+  private chosenSpanMs = 600_000;
   private entries: Entry[] = [];
   private widthPx = 600;
   private fetchSeq = 0;
@@ -172,19 +174,21 @@ export class ChartSession {
 
   /** One of the fixed windows (or any span): follows live. */
   setSpan(spanMs: number): void {
-    this.view = { follow: true, spanMs: clampSpan(spanMs), to: 0, mode: 'follow' };
+    this.chosenSpanMs = clampSpan(spanMs);
+    this.view = { follow: true, spanMs: this.chosenSpanMs, to: 0, mode: 'follow' };
     this.arrivedWhilePaused = 0;
     this.changed();
     this.scheduleFetch(0);
   }
 
-  /** Back to live in one step, keeping the window's span. */
+  /** Back to live in one step, in the window last chosen (a zoom is undone). */
   follow(): void {
     const wasFollowing = this.view.follow;
-    this.view = { ...this.view, follow: true, mode: 'follow' };
+    const spanChanged = this.view.spanMs !== this.chosenSpanMs;
+    this.view = { follow: true, spanMs: this.chosenSpanMs, to: 0, mode: 'follow' };
     this.arrivedWhilePaused = 0;
     this.changed();
-    if (!wasFollowing) this.scheduleFetch(0);
+    if (!wasFollowing || spanChanged) this.scheduleFetch(0);
   }
 
   /** Freezes the window here; data keeps arriving (and recording) and is counted. */

@@ -104,7 +104,9 @@ export function markersFromEvents(events: readonly HistoryEvent[]): ChartMarker[
       const kind = invocation.status === 'running' ? 'action-start' : endKind(invocation.status);
       if (!kind) continue;
       const label = kind === 'action-start' ? `${invocation.action} started` : endLabel(invocation);
-      markers.push({ id: `${invocation.id}:${kind === 'action-start' ? 'start' : 'end'}`, time, kind, thing: event.thing, label });
+      // Log lines of a running invocation are events too: the invocation's own times place the marks.
+      const own = Date.parse((kind === 'action-start' ? invocation.timeStarted : invocation.timeCompleted) ?? '');
+      markers.push({ id: `${invocation.id}:${kind === 'action-start' ? 'start' : 'end'}`, time: Number.isFinite(own) ? own : time, kind, thing: event.thing, label });
     } else if (event.kind === 'write') {
       markers.push({ id: `write:${event.thing}:${time}`, time, kind: 'write', thing: event.thing, label: event.summary });
     } else if (event.kind === 'alarm') {

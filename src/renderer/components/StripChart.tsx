@@ -42,6 +42,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     const grid = cssVar('--border', '#dde1e8');
     const font = '11px system-ui, sans-serif';
     let points: PlotPoints[] = [];
+    let xTicks: string[] = [];
 
     const markerLayer = document.createElement('div');
     markerLayer.className = 'chart-markers';
@@ -97,7 +98,19 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
         ...Object.fromEntries(axes.map((axis) => [axis.scale, { auto: true, distr: axis.logScale ? 3 : 1 } satisfies uPlot.Scale])),
       },
       axes: [
-        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font },
+        {
+          stroke: muted,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          font,
+          // Local time, as precise as the window needs.
+          values: (u, splits) => {
+            const span = (u.scales['x']?.max ?? 0) - (u.scales['x']?.min ?? 0);
+            const ticks = splits.map((time) => timeTick(time, span));
+            xTicks = ticks;
+            return ticks;
+          },
+        },
         ...axes.map(
           (axis): uPlot.Axis => ({
             scale: axis.scale,
@@ -168,6 +181,25 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
         }
       });
       updateReadout(chart);
+      // For tests and diagnostics: how much is drawn and from when.
+      const root = host.parentElement;
+      if (root) {
+        let earliest = Number.POSITIVE_INFINITY;
+        let count = 0;
+        for (const series of built.points) {
+          for (let i = 0; i < series.x.length; i += 1) {
+            if (series.y[i] === null) continue;
+            count += 1;
+            if ((series.x[i] ?? earliest) < earliest) earliest = series.x[i] ?? earliest;
+          }
+        }
+        root.dataset['points'] = String(count);
+        root.dataset['earliest'] = Number.isFinite(earliest) ? String(Math.round(earliest)) : '';
+        root.dataset['from'] = String(Math.round(built.from));
+        root.dataset['to'] = String(Math.round(built.to));
+        root.dataset['axes'] = axes.map((axis) => axis.label).join('|');
+        root.dataset['timeTicks'] = xTicks.join('|');
+      }
     };
     const schedule = () => {
       if (frame !== 0 || timer !== undefined) return;
@@ -251,6 +283,18 @@ function rangeOf(points: readonly PlotPoints[], axisOf: readonly number[], axis:
   if (log) return { min: min / 1.5, max: max * 1.5 };
   const pad = max - min < 1e-9 ? Math.max(Math.abs(max) * 0.01, 0.5) : (max - min) * 0.08;
   return { min: min - pad, max: max + pad };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A time-axis label in local time: seconds for short windows, the day for long ones. */
+export function timeTick(time: number, spanMs: number): string {
+  const date = new Date(time);
+  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  if (spanMs <= 5 * 60_000) return `${clock}:${pad(date.getSeconds())}`;
+  if (spanMs <= 26 * 3_600_000 && (date.getHours() !== 0 || date.getMinutes() !== 0)) return clock;
+  return `${date.getDate()} ${MONTHS[date.getMonth()] ?? ''} ${clock}`;
 }
 
 function escapeHtml(text: string): string {

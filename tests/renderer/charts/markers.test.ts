@@ -31,13 +31,16 @@ describe('markers', () => {
   it('reads the recorder timeline: actions, writes and alarms; the live copy of the same mark counts once', () => {
     const events = markersFromEvents([
       { id: '1', time: iso(1000), thing: 'thermo', kind: 'action', affordance: 'rampTo', summary: 'rampTo running', detail: { invocation: invocation('a', 'running', 1000, null), newLog: [] } },
+      { id: '1b', time: iso(3000), thing: 'thermo', kind: 'action', affordance: 'rampTo', summary: 'rampTo: 50 %', detail: { invocation: invocation('a', 'running', 1000, null), newLog: [] } },
       { id: '2', time: iso(5000), thing: 'thermo', kind: 'action', affordance: 'rampTo', summary: 'rampTo completed', detail: invocation('a', 'completed', 1000, 5000) },
       { id: '3', time: iso(5500), thing: 'thermo', kind: 'write', affordance: 'setpoint', summary: 'setpoint ← 30 °C by operator', detail: { value: 30 } },
       { id: '4', time: iso(6000), thing: 'thermo', kind: 'alarm', affordance: '$alarm', summary: 'alarm', detail: { severity: 'high', state: 'active', message: 'temperature above 150 °C', property: 'temperature' } },
       { id: '5', time: iso(6500), thing: 'thermo', kind: 'property', affordance: 'temperature', summary: 'temperature = 1', detail: 1 },
     ]);
-    expect(events.map((marker) => marker.kind)).toEqual(['action-start', 'action-end', 'write', 'alarm']);
-    expect(events[3]?.label).toBe('high alarm active: temperature above 150 °C');
+    expect(events.map((marker) => marker.kind)).toEqual(['action-start', 'action-start', 'action-end', 'write', 'alarm']);
+    // A log line while running is placed at the start, not at its own time.
+    expect(events[1]?.time).toBe(1000);
+    expect(events[4]?.label).toBe('high alarm active: temperature above 150 °C');
     const live = markersFromInvocations([invocation('a', 'completed', 1000, 5000)], new Set(['thermo']));
     const localWrite: ChartMarker = { id: 'local', time: 5400, kind: 'write', thing: 'thermo', label: 'setpoint ← 30 °C' };
     const merged = mergeMarkers([events, live, [localWrite]]);
