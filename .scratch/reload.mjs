@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+const [,, url] = process.argv;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (m) => console.log('[page]', m.text()));
+await page.goto(url);
+await page.waitForTimeout(3000);
+await page.getByTestId('chart-add-thermo-temperature').click();
+await page.getByTestId('palette-thermo-setpoint').click();
+await page.waitForTimeout(3000);
+const c = page.getByTestId('chart-1');
+console.log(await c.getAttribute('data-points'), await page.getByTestId('chart-1-readout').textContent());
+await page.getByTestId('chart-1-window-10min').click();
+await page.waitForTimeout(3000);
+console.log(await c.getAttribute('data-points'), await page.getByTestId('chart-1-readout').textContent());
+await page.screenshot({ path: '/tmp/ov-reload.png' });
+await browser.close();
