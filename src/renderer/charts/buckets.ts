@@ -67,21 +67,26 @@ export class BucketSeries {
   }
 
   /**
-   * Merges one live sample: into the newest bucket while within its width, else as a new
-   * bucket. Samples older than the newest bucket's start are ignored (the history already
-   * holds them). NaN breaks the line there.
+   * Merges one live sample: into the newest bucket while within its width (min, max and last
+   * are idempotent, so a sample the history already counted does no harm), else as a new
+   * bucket. Samples older than the newest bucket are ignored (the history holds them). NaN
+   * breaks the line there.
    */
   merge(time: number, value: number): 'merged' | 'appended' | 'ignored' {
     const at = this.t.length - 1;
     const start = this.t[at];
-    if (start !== undefined && time < (this.end[at] ?? start)) return 'ignored';
+    const end = this.end[at] ?? start;
+    if (start !== undefined && time < start) return 'ignored';
+    const newestIsGap = start !== undefined && Number.isNaN(this.last[at] ?? 0);
     if (Number.isNaN(value)) {
-      if (start !== undefined && Number.isNaN(this.last[at] ?? 0)) return 'ignored';
+      if (newestIsGap) return 'ignored';
       this.push(time, Number.NaN, 0);
       return 'appended';
     }
-    if (start !== undefined && !Number.isNaN(this.last[at] ?? Number.NaN) && time - start < this.bucketMs) {
-      this.end[at] = time;
+    // The same sample again (the history's last raw point, seen live too).
+    if (start !== undefined && time === end && Object.is(value, this.last[at])) return 'ignored';
+    if (start !== undefined && !newestIsGap && time - start < this.bucketMs) {
+      this.end[at] = Math.max(end ?? time, time);
       if (value < (this.min[at] ?? value)) this.min[at] = value;
       if (value > (this.max[at] ?? value)) this.max[at] = value;
       this.last[at] = value;

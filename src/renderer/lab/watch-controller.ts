@@ -69,8 +69,7 @@ export class WatchController {
         invocations: state.invocations,
         acknowledged: state.acknowledged,
         linkUp: state.link.status === 'connected',
-        isStale: (key, now) => this.series.isStale(key, now),
-        lastAt: (key) => this.series.lastAt(key),
+        activity: (thing) => this.series.thingActivity(thing),
       },
       Date.now(),
     );

@@ -29,9 +29,13 @@ export interface WatchInput {
   acknowledged: Readonly<Record<string, true>>;
   /** False while this window's link to Lab Monitor is down: nothing is known, nothing is flagged. */
   linkUp: boolean;
-  isStale: (key: string, now: number) => boolean;
-  lastAt: (key: string) => number | undefined;
+  /** When anything of the Thing last arrived, and its fastest usual update interval. */
+  activity: (thing: string) => { lastAt: number | undefined; interval: number | undefined };
 }
+
+/** A Thing whose stream went quiet for this many of its usual intervals (and at least STALL_MIN_MS) is stalled. */
+export const STALL_INTERVALS = 5;
+export const STALL_MIN_MS = 2000;
 
 /** Out of the schema's range: the text saying so, or undefined. */
 export function rangeProblem(value: unknown, affordance: PropertyAffordance): string | undefined {
@@ -67,27 +71,22 @@ export function findProblems(input: WatchInput, now: number): Record<string, Thi
         text: `${status}${thing.connection.reason ? ` — ${thing.connection.reason}` : ''}`,
       });
     }
+    // Stalled: the Thing says it is connected but its whole stream went quiet (a value that
+    // merely holds still, published on change only, is not a stall: the others still move).
+    const { lastAt, interval } = input.activity(thing.name);
+    if (status === 'connected' && lastAt !== undefined && interval !== undefined) {
+      const silent = now - lastAt;
+      if (silent > Math.max(STALL_MIN_MS, STALL_INTERVALS * interval)) {
+        problems.push({ id: `${thing.name}:stalled`, kind: 'stalled', text: `stalled — no update for ${Math.round(silent / 1000)} s` });
+      }
+    }
     const td = input.tds[thing.name];
     if (td) {
-      let stalled: { name: string; at: number } | undefined;
       for (const [name, affordance] of Object.entries(td.properties)) {
         const key = liveKey(thing.name, name);
-        // Setpoints change on demand: a pause after a ramp is not a stall.
-        if (status === 'connected' && affordance.readOnly === true && input.isStale(key, now)) {
-          const at = input.lastAt(key) ?? now;
-          if (!stalled || at > stalled.at) stalled = { name, at };
-        }
         const live = input.live[key];
         const range = live ? rangeProblem(live.value, affordance) : undefined;
         if (range) problems.push({ id: `${thing.name}:range:${name}`, kind: 'out-of-range', affordance: name, text: `${affordance.title ?? name} ${range}` });
-      }
-      if (stalled) {
-        problems.push({
-          id: `${thing.name}:stalled`,
-          kind: 'stalled',
-          affordance: stalled.name,
-          text: `stalled — no update for ${Math.round((now - stalled.at) / 1000)} s`,
-        });
       }
     }
     for (const invocation of latest.values()) {

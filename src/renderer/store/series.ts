@@ -195,6 +195,23 @@ export class SeriesRegistry {
     }
   }
 
+  /**
+   * A Thing's whole stream: when anything of it last arrived (this window's clock) and the
+   * shortest usual interval among its properties (undefined until one has a rhythm).
+   */
+  thingActivity(thing: string): { lastAt: number | undefined; interval: number | undefined } {
+    let lastAt: number | undefined;
+    let interval: number | undefined;
+    for (const key of this.tracks.keys()) {
+      if (splitLiveKey(key).thing !== thing) continue;
+      const at = this.tracks.get(key)?.lastAt;
+      if (at !== undefined && (lastAt === undefined || at > lastAt)) lastAt = at;
+      const median = this.medianInterval(key);
+      if (median !== undefined && (interval === undefined || median < interval)) interval = median;
+    }
+    return { lastAt, interval };
+  }
+
   /** When `key` last arrived (this window's clock), if ever. */
   lastAt(key: string): number | undefined {
     return this.tracks.get(key)?.lastAt;

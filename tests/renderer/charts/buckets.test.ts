@@ -16,8 +16,11 @@ describe('bucket merging: live points into backfilled buckets', () => {
   it('merges a live point into the newest backfilled bucket while within its width', () => {
     const series = new BucketSeries(1000);
     series.setHistory(history([0, 1000], [[1, 0, 5, 2, 10], [2, 2, 3, 3, 4]], 1000));
-    // The second bucket starts at 1000 and ends (estimated) at 2000: a sample at 1500 is older than its end.
-    expect(series.merge(1500, 9)).toBe('ignored');
+    // Older than the newest bucket: the history has it.
+    expect(series.merge(900, 9)).toBe('ignored');
+    // Within the newest backfilled bucket (the recorder may not have flushed it yet): merged.
+    expect(series.merge(1500, 4)).toBe('merged');
+    expect([series.min[1], series.max[1], series.last[1], series.count[1]]).toEqual([2, 4, 4, 5]);
     expect(series.merge(2100, 9)).toBe('appended');
     expect(series.merge(2600, -4)).toBe('merged');
     expect(series.merge(2900, 1)).toBe('merged');
@@ -32,6 +35,7 @@ describe('bucket merging: live points into backfilled buckets', () => {
     const series = new BucketSeries(50);
     series.setHistory(history([0, 100, 200], [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]], null, false));
     expect(series.decimated).toBe(false);
+    expect(series.merge(200, 3)).toBe('ignored');
     expect(series.merge(300, 4)).toBe('appended');
     expect(series.merge(200, 9)).toBe('ignored');
     expect(series.last).toEqual([1, 2, 3, 4]);

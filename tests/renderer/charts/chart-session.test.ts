@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ChartSession, type ChartDeps } from '../../../src/renderer/charts/chart-session';
+import { liveKey } from '../../../src/renderer/store/keys';
+import { SeriesRegistry } from '../../../src/renderer/store/series';
+import type { SeriesRequest, SeriesResponse } from '../../../src/shared/history';
+
+const info = { thing: 'thermo', property: 'temperature', title: 'Temperature', unit: 'degC', logScale: false, holdsValue: false };
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function deps(series: SeriesRegistry, answer: (request: SeriesRequest) => SeriesResponse | undefined): ChartDeps & { requests: SeriesRequest[] } {
+  const requests: SeriesRequest[] = [];
+  return {
+    series,
+    requests,
+    setTimer: (callback) => {
+      queueMicrotask(callback);
+      return () => {};
+    },
+    fetchSeries: async (request) => {
+      requests.push(request);
+      const value = answer(request);
+      return value ? { ok: true, value } : { ok: false, error: { code: 'NOT_FOUND', message: 'history is not recorded in this build' } };
+    },
+    fetchEvents: async () => ({ ok: true, value: { events: [], next: null } }),
+  };
+}
+
+describe('chart session', () => {
+  it('backfills at one bucket per pixel column, then merges live samples into the newest bucket', async () => {
+    const series = new SeriesRegistry(100);
+    const now = Date.now();
+    const d = deps(series, () => ({
+      series: [{ thing: 'thermo', property: 'temperature', unit: 'degC', decimated: true, bucketMs: 1000, t: [now - 2000, now - 1000], first: [1, 2], min: [0, 2], max: [5, 3], last: [2, 3], count: [10, 10] }],
+      gaps: [],
+    }));
+    const session = new ChartSession(d);
+    session.setWidth(600);
+    session.setSpan(600_000);
+    session.setSeries([info]);
+    session.start();
+    await settle();
+    await settle();
+    expect(d.requests[0]?.maxPoints).toBe(600);
+    expect(Date.parse(d.requests[0]?.to ?? '') - Date.parse(d.requests[0]?.from ?? '')).toBe(600_000);
+    expect(session.history).toEqual({ state: 'ok' });
+    expect(session.bucketMs).toBe(1000);
+    // A live sample within the newest bucket's width merges into it.
+    series.record(liveKey('thermo', 'temperature'), 9, now + 10, { time: now - 1000 + 999, seq: 1 });
+    const buckets = session.buckets(0);
+    expect(buckets?.length).toBe(2);
+    expect(buckets?.max[1]).toBe(9);
+    series.record(liveKey('thermo', 'temperature'), 4, now + 20, { time: now + 500, seq: 2 });
+    expect(buckets?.length).toBe(3);
+    expect(session.frame(now + 600).points[0]?.y.slice(-1)).toEqual([4]);
+    session.dispose();
+  });
+
+  it('without a recorder says so and shows the live samples it has; paused, it counts what arrives', async () => {
+    const series = new SeriesRegistry(100);
+    const key = liveKey('thermo', 'temperature');
+    const now = Date.now();
+    series.record(key, 20, now - 5000, { time: now - 5000, seq: 1 });
+    series.record(key, 21, now - 4000, { time: now - 4000, seq: 2 });
+    const session = new ChartSession(deps(series, () => undefined));
+    session.setSeries([info]);
+    session.start();
+    await settle();
+    await settle();
+    expect(session.history.state).toBe('unavailable');
+    expect(session.buckets(0)?.last).toEqual([20, 21]);
+    session.pause(now);
+    series.record(key, 22, now + 100, { time: now + 100, seq: 3 });
+    series.record(key, 23, now + 200, { time: now + 200, seq: 4 });
+    expect(session.arrivedWhilePaused).toBe(2);
+    expect(session.buckets(0)?.length).toBe(2);
+    session.follow();
+    expect(session.view.mode).toBe('follow');
+    expect(session.arrivedWhilePaused).toBe(0);
+    session.dispose();
+  });
+
+  it('zoom fixes the window; Follow returns to the chosen one; scrolling back to now follows again', () => {
+    const series = new SeriesRegistry(10);
+    const session = new ChartSession(deps(series, () => undefined));
+    session.setSpan(60_000);
+    session.showRange(1000, 11_000);
+    expect(session.view).toMatchObject({ follow: false, spanMs: 10_000, to: 11_000, mode: 'zoomed' });
+    session.follow();
+    expect(session.view).toMatchObject({ follow: true, spanMs: 60_000, mode: 'follow' });
+    session.pan(-0.5, 100_000);
+    expect(session.range(100_000)).toEqual({ from: 10_000, to: 70_000 });
+    session.pan(1, 100_000);
+    expect(session.view.follow).toBe(true);
+    session.dispose();
+  });
+});
