@@ -85,7 +85,9 @@ export class BucketSeries {
     }
     // The same sample again (the history's last raw point, seen live too).
     if (start !== undefined && time === end && Object.is(value, this.last[at])) return 'ignored';
-    if (start !== undefined && !newestIsGap && time - start < this.bucketMs) {
+    // Buckets are pixel columns on one grid (multiples of bucketMs), so the series of a chart
+    // share their x positions and the recorder's buckets line up with live ones.
+    if (start !== undefined && !newestIsGap && Math.floor(time / this.bucketMs) === Math.floor(start / this.bucketMs)) {
       this.end[at] = Math.max(end ?? time, time);
       if (value < (this.min[at] ?? value)) this.min[at] = value;
       if (value > (this.max[at] ?? value)) this.max[at] = value;
@@ -175,14 +177,17 @@ export function toPlotPoints(series: BucketSeries, rule: GapRule, hold: HoldOpti
   const y: (number | null)[] = [];
   let previousEnd: number | undefined;
   let lastValue: number | undefined;
-  const breakAt = (time: number) => {
-    if (hold.holds && lastValue !== undefined && previousEnd !== undefined && time > previousEnd) {
-      x.push(time);
-      y.push(lastValue);
-    }
-    x.push(time);
-    y.push(null);
+  // x never goes back (uPlot needs sorted x; equal ones collapse when aligned).
+  const push = (time: number, value: number | null) => {
+    const last = x[x.length - 1];
+    x.push(last !== undefined && time < last ? last : time);
+    y.push(value);
   };
+  const breakAt = (time: number) => {
+    if (hold.holds && lastValue !== undefined && previousEnd !== undefined && time > previousEnd) push(time, lastValue);
+    push(time, null);
+  };
+  const grid = series.bucketMs;
   for (let i = 0; i < series.t.length; i += 1) {
     const start = series.t[i] ?? 0;
     const end = series.end[i] ?? start;
@@ -200,16 +205,19 @@ export function toPlotPoints(series: BucketSeries, rule: GapRule, hold: HoldOpti
     }
     const count = series.count[i] ?? 1;
     if (count <= 1 || end <= start) {
-      x.push(start);
-      y.push(last);
+      push(start, last);
     } else {
       const first = series.first[i] ?? last;
       const low = series.min[i] ?? last;
       const high = series.max[i] ?? last;
-      const step = (end - start) / 3;
       const rising = last >= first;
-      x.push(start, start + step, start + 2 * step, end);
-      y.push(first, rising ? low : high, rising ? high : low, last);
+      // Inside its pixel column, at the same four places for every series of the chart.
+      const column = grid > 0 ? Math.floor(start / grid) * grid : start;
+      const step = grid > 0 ? grid / 4 : (end - start) / 3;
+      push(column, first);
+      push(column + step, rising ? low : high);
+      push(column + 2 * step, rising ? high : low);
+      push(column + 3 * step, last);
     }
     previousEnd = end;
     lastValue = last;
@@ -217,8 +225,7 @@ export function toPlotPoints(series: BucketSeries, rule: GapRule, hold: HoldOpti
   const until = hold.until;
   if (hold.holds && until !== undefined && previousEnd !== undefined && lastValue !== undefined && until > previousEnd) {
     const open = rule.spans.find((span) => span.from < until && (span.to ?? Number.POSITIVE_INFINITY) > (previousEnd ?? 0));
-    x.push(open ? Math.max(open.from, previousEnd) : until);
-    y.push(lastValue);
+    push(open ? Math.max(open.from, previousEnd) : until, lastValue);
   }
   return { x, y };
 }

@@ -123,7 +123,7 @@ export class ChartSession {
 
   /** Width of one pixel column of the window: the bucket width. */
   get bucketMs(): number {
-    return Math.max(1, this.view.spanMs / Math.max(1, this.widthPx));
+    return Math.max(1, Math.ceil(this.view.spanMs / Math.max(1, this.widthPx)));
   }
 
   /** The window now (host clock). */
@@ -313,8 +313,13 @@ export class ChartSession {
   private async fetch(): Promise<void> {
     if (this.entries.length === 0) return;
     const seq = ++this.fetchSeq;
-    const { from, to } = this.range();
     const bucketMs = this.bucketMs;
+    const { to: windowTo } = this.range();
+    // Columns on the grid of bucketMs (the recorder buckets from `from` in steps of
+    // ceil((to − from + 1) / maxPoints)): its buckets and the live ones share their columns.
+    const columns = Math.ceil(this.view.spanMs / bucketMs) + 1;
+    const from = Math.floor((windowTo - this.view.spanMs) / bucketMs) * bucketMs;
+    const to = from + columns * bucketMs - 1;
     const entries = [...this.entries];
     const things = [...new Set(entries.map((entry) => entry.info.thing))];
     if (this.history.state !== 'unavailable') this.history = { state: 'loading' };
@@ -325,7 +330,7 @@ export class ChartSession {
         series: entries.map((entry) => ({ thing: entry.info.thing, property: entry.info.property })),
         from: iso(from),
         to: iso(to),
-        maxPoints: this.widthPx,
+        maxPoints: Math.min(10_000, columns),
       }),
       this.deps.fetchEvents({ from: iso(from), to: iso(to), things, kinds: ['action', 'write', 'alarm'], limit: 500 }),
       // A value that holds (a setpoint) was set before the window: its last value before it, one bucket.

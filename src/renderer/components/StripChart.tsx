@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import { assignAxes } from '../charts/axes';
 import { valueAt, type PlotPoints } from '../charts/buckets';
 import type { ChartSeriesInfo, ChartSession } from '../charts/chart-session';
+import { queueDraw } from '../charts/draw-queue';
 import { placeMarkers, type ChartMarker } from '../charts/markers';
 import { formatClock, formatNumber } from '../ui/format';
 
@@ -134,7 +135,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
             label: `${info.thing}.${info.property}`,
             scale: axes[axisOf[index] ?? 0]?.scale ?? 'y:',
             stroke: SERIES_COLOURS[index % SERIES_COLOURS.length],
-            width: 1.5,
+            width: 1,
             spanGaps: false,
             points: { show: false },
             paths: info.holdsValue ? uPlot.paths.stepped?.({ align: 1 }) : undefined,
@@ -161,13 +162,14 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     const chart = new uPlot(options, empty, host);
     chart.over.appendChild(markerLayer);
 
-    let frame = 0;
+    let queued: (() => void) | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let lastDraw = 0;
     let drawnVersion = -1;
+    // At most one redraw per pixel column's time (a 1 h window moves one pixel in ~6 s), within 33 ms … 1 s.
     const interval = () => Math.min(1000, Math.max(33, session.bucketMs));
     const draw = () => {
-      frame = 0;
+      queued = undefined;
       lastDraw = performance.now();
       drawnVersion = session.version;
       const built = session.frame();
@@ -201,14 +203,16 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
         root.dataset['timeTicks'] = xTicks.join('|');
       }
     };
+    // A chart scrolled out of view is not redrawn (its data stays current); it draws on coming back.
+    let visible = true;
     const schedule = () => {
-      if (frame !== 0 || timer !== undefined) return;
+      if (!visible || queued !== undefined || timer !== undefined) return;
       const wait = interval() - (performance.now() - lastDraw);
-      if (wait <= 0) frame = requestAnimationFrame(draw);
+      if (wait <= 0) queued = queueDraw(draw);
       else
         timer = setTimeout(() => {
           timer = undefined;
-          frame = requestAnimationFrame(draw);
+          queued = queueDraw(draw);
         }, wait);
     };
     redrawRef.current = () => {
@@ -227,6 +231,11 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       session.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
     });
     resize.observe(host);
+    const seen = new IntersectionObserver((entries) => {
+      visible = entries.some((entry) => entry.isIntersecting);
+      if (visible) schedule();
+    });
+    seen.observe(host);
     session.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
 
     // Wheel: back and forth in time; with Ctrl (or a pinch), zoom around the pointer.
@@ -245,9 +254,10 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     return () => {
       offChange();
       clearInterval(follow);
-      if (frame !== 0) cancelAnimationFrame(frame);
+      queued?.();
       if (timer !== undefined) clearTimeout(timer);
       resize.disconnect();
+      seen.disconnect();
       chart.over.removeEventListener('wheel', onWheel);
       chart.destroy();
       redrawRef.current = () => {};

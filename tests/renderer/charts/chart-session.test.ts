@@ -28,7 +28,7 @@ function deps(series: SeriesRegistry, answer: (request: SeriesRequest) => Series
 describe('chart session', () => {
   it('backfills at one bucket per pixel column, then merges live samples into the newest bucket', async () => {
     const series = new SeriesRegistry(100);
-    const now = Date.now();
+    const now = Math.floor(Date.now() / 1000) * 1000 + 1000;
     const d = deps(series, () => ({
       series: [{ thing: 'thermo', property: 'temperature', unit: 'degC', decimated: true, bucketMs: 1000, t: [now - 2000, now - 1000], first: [1, 2], min: [0, 2], max: [5, 3], last: [2, 3], count: [10, 10] }],
       gaps: [],
@@ -40,12 +40,15 @@ describe('chart session', () => {
     session.start();
     await settle();
     await settle();
-    expect(d.requests[0]?.maxPoints).toBe(600);
-    expect(Date.parse(d.requests[0]?.to ?? '') - Date.parse(d.requests[0]?.from ?? '')).toBe(600_000);
+    // One bucket per pixel column (and one for the partial column), on the grid of whole seconds.
+    expect(d.requests[0]?.maxPoints).toBe(601);
+    const from = Date.parse(d.requests[0]?.from ?? '');
+    expect(from % 1000).toBe(0);
+    expect(Date.parse(d.requests[0]?.to ?? '') - from).toBe(601 * 1000 - 1);
     expect(session.history).toEqual({ state: 'ok' });
     expect(session.bucketMs).toBe(1000);
     // A live sample within the newest bucket's width merges into it.
-    series.record(liveKey('thermo', 'temperature'), 9, now + 10, { time: now - 1000 + 999, seq: 1 });
+    series.record(liveKey('thermo', 'temperature'), 9, now + 10, { time: now - 1000 + 900, seq: 1 });
     const buckets = session.buckets(0);
     expect(buckets?.length).toBe(2);
     expect(buckets?.max[1]).toBe(9);
