@@ -16,6 +16,9 @@ const chart = (page: Page) => page.getByTestId('chart-1');
 async function openThermoChart(page: Page): Promise<void> {
   await page.getByTestId('nav-overview').click();
   await page.getByTestId('chart-add-thermo-temperature').click();
+  // The active chart shows on the overview; the Charts view holds every chart and the property list.
+  await expect(page.getByTestId('overview-chart')).toBeVisible();
+  await page.getByTestId('nav-charts').click();
   await expect(page.getByTestId('charts-view')).toBeVisible();
   await page.getByTestId('palette-thermo-setpoint').click();
   await expect(page.getByTestId('chart-1-series')).toHaveCount(2);

@@ -224,8 +224,22 @@ export function toPlotPoints(series: BucketSeries, rule: GapRule, hold: HoldOpti
   }
   const until = hold.until;
   if (hold.holds && until !== undefined && previousEnd !== undefined && lastValue !== undefined && until > previousEnd) {
-    const open = rule.spans.find((span) => span.from < until && (span.to ?? Number.POSITIVE_INFINITY) > (previousEnd ?? 0));
-    push(open ? Math.max(open.from, previousEnd) : until, lastValue);
+    // The value holds up to now, except while its Thing was away (a value republished
+    // unchanged after a reconnect may not be recorded again: it still holds after the gap).
+    const after = previousEnd;
+    const spans = rule.spans.filter((span) => span.from < until && (span.to ?? Number.POSITIVE_INFINITY) > after).sort((a, b) => a.from - b.from);
+    let at = after;
+    for (const span of spans) {
+      push(Math.max(span.from, at), lastValue);
+      push(Math.max(span.from, at), null);
+      if (span.to === null || span.to >= until) {
+        at = Number.NaN;
+        break;
+      }
+      at = span.to;
+      push(at, lastValue);
+    }
+    if (!Number.isNaN(at)) push(until, lastValue);
   }
   return { x, y };
 }

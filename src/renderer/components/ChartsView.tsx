@@ -46,7 +46,8 @@ function useSession(): ChartSession {
   return session;
 }
 
-function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
+/** One chart with its toolbar, series and status; also shown on the overview (the active chart). */
+export function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
   const { store, series } = useLabContext();
   const session = useSession();
   const removeChart = useLab((state) => state.removeChart);

@@ -58,7 +58,8 @@ export function LiveRate({ thing, name, testId }: { thing: string; name: string;
         // Below 5 % lost is rounding of the measuring window, not conflation worth a word.
         lossy = rate.lost > 0.05 * rate.offered && rate.lost >= 0.1;
         text = lossy ? `showing ${perSecond(rate.received)}/s of ${perSecond(rate.offered)}/s` : `${perSecond(rate.received)}/s`;
-      } else if (rate) text = 'no updates';
+      }
+      // Nothing arrived lately: the age says how long (a setpoint simply holds).
       element.textContent = text;
       element.dataset['lossy'] = String(lossy);
       element.title = lossy

@@ -3,6 +3,7 @@ import { isNumeric, keyProperties } from '../lab/watch';
 import { isLogScale, unitSymbol } from '../ui/format';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
+import { ChartCard } from './ChartsView';
 import { LiveAge, LiveRate, LiveValueText } from './LiveText';
 import { Sparkline } from './Sparkline';
 import { SERIES_DRAG_TYPE } from './drag';
@@ -12,7 +13,6 @@ function TileValue({ thing, name }: { thing: string; name: string }) {
   const pinned = useLab((state) => (state.pinned[thing] ?? []).includes(name));
   const togglePin = useLab((state) => state.togglePin);
   const addToChart = useLab((state) => state.addToChart);
-  const setView = useLab((state) => state.setView);
   const problem = useLab((state) => state.problems[thing]?.some((each) => each.affordance === name && each.kind !== 'action-failed') ?? false);
   if (!affordance) return null;
   const numeric = isNumeric(affordance);
@@ -45,10 +45,7 @@ function TileValue({ thing, name }: { thing: string; name: string }) {
             className="icon"
             data-testid={`chart-add-${thing}-${name}`}
             title={`Chart ${affordance.title ?? name}${unitSymbol(affordance.unit) ? ` (${unitSymbol(affordance.unit)})` : ''}`}
-            onClick={() => {
-              addToChart({ thing, property: name });
-              setView('charts');
-            }}
+            onClick={() => addToChart({ thing, property: name })}
           >
             + chart
           </button>
@@ -160,6 +157,9 @@ export function Overview() {
   const names = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
   const problemCount = useLab((state) => state.problemCount);
   const wrongThings = useLab((state) => Object.keys(state.problems).length);
+  // The active chart stays in sight on the overview (the Charts view holds all of them).
+  const chartIndex = useLab((state) => state.charts.findIndex((chart) => chart.id === state.activeChart));
+  const chart = useLab((state) => state.charts[chartIndex]);
   return (
     <main className="overview" data-testid="overview">
       <header className="overview-head">
@@ -167,8 +167,13 @@ export function Overview() {
         <span className={problemCount > 0 ? 'badge conn-disconnected' : 'badge conn-connected'} data-testid="overview-summary">
           {problemCount > 0 ? `${problemCount} ${problemCount === 1 ? 'problem' : 'problems'} on ${wrongThings} ${wrongThings === 1 ? 'Thing' : 'Things'}` : 'all well'}
         </span>
-        <span className="muted">{names.length} Things · drag a value onto a chart, or use + chart</span>
+        <span className="muted">{names.length} Things · drag a value onto the chart, or use + chart</span>
       </header>
+      {chart && chart.series.length > 0 && (
+        <div className="overview-chart" data-testid="overview-chart">
+          <ChartCard chart={chart} index={chartIndex} />
+        </div>
+      )}
       {names.length === 0 ? (
         <p className="muted">No Things yet.</p>
       ) : (

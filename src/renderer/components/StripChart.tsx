@@ -44,6 +44,14 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     const font = '11px system-ui, sans-serif';
     let points: PlotPoints[] = [];
     let xTicks: string[] = [];
+    // Per series, the time spans its line must not cross: uPlot's own gap finder looks at the
+    // aligned columns, where another series' points stand next to a null.
+    let gapSpans: [number, number][][] = [];
+    const seriesGaps = (u: uPlot, seriesIndex: number): [number, number][] =>
+      (gapSpans[seriesIndex - 1] ?? []).map(([from, to]) => [
+        u.valToPos(from, 'x', true) + 1,
+        Number.isFinite(to) ? u.valToPos(to, 'x', true) - 1 : u.bbox.left + u.bbox.width,
+      ]);
 
     const markerLayer = document.createElement('div');
     markerLayer.className = 'chart-markers';
@@ -137,6 +145,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
             stroke: SERIES_COLOURS[index % SERIES_COLOURS.length],
             width: 1,
             spanGaps: false,
+            gaps: (u, seriesIndex) => seriesGaps(u, seriesIndex),
             points: { show: false },
             paths: info.holdsValue ? uPlot.paths.stepped?.({ align: 1 }) : undefined,
           }),
@@ -174,6 +183,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       drawnVersion = session.version;
       const built = session.frame();
       points = built.points;
+      gapSpans = built.points.map(gapsOf);
       chart.batch(() => {
         chart.setData(built.data as uPlot.AlignedData, false);
         chart.setScale('x', { min: built.from, max: built.to });
@@ -293,6 +303,27 @@ function rangeOf(points: readonly PlotPoints[], axisOf: readonly number[], axis:
   if (log) return { min: min / 1.5, max: max * 1.5 };
   const pad = max - min < 1e-9 ? Math.max(Math.abs(max) * 0.01, 0.5) : (max - min) * 0.08;
   return { min: min - pad, max: max + pad };
+}
+
+/** The spans between a series' last point before each null and its first point after it. */
+function gapsOf(series: PlotPoints): [number, number][] {
+  const gaps: [number, number][] = [];
+  let before: number | undefined;
+  let open: number | undefined;
+  for (let i = 0; i < series.x.length; i += 1) {
+    const x = series.x[i] ?? 0;
+    if (series.y[i] === null) {
+      if (open === undefined) open = before ?? x;
+      continue;
+    }
+    if (open !== undefined) {
+      gaps.push([open, x]);
+      open = undefined;
+    }
+    before = x;
+  }
+  if (open !== undefined) gaps.push([open, Number.POSITIVE_INFINITY]);
+  return gaps;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -112,6 +112,16 @@ describe('gap detection', () => {
     const held = toPlotPoints(setpoint, rule, { holds: true, until: 10_000 });
     expect(held.x).toEqual([0, 4000, 4000, 8000, 10_000]);
     expect(held.y).toEqual([25, 25, null, 30, 30]);
+
+    // No sample after the gap (unchanged values are not recorded again): it breaks and holds on.
+    const quiet = new BucketSeries(10);
+    quiet.merge(0, 25);
+    const after = toPlotPoints(quiet, rule, { holds: true, until: 10_000 });
+    expect(after.x).toEqual([0, 4000, 4000, 6000, 10_000]);
+    expect(after.y).toEqual([25, 25, null, 25, 25]);
+    // Still away at the end: the line ends where the gap began.
+    const away = toPlotPoints(quiet, { spans: [{ from: 4000, to: null }], silenceMs: Infinity }, { holds: true, until: 10_000 });
+    expect(away.y).toEqual([25, 25, null]);
   });
 
   it('never calls a value that holds silent; a regular one after ten of its intervals (at least 5 s)', () => {
