@@ -19,7 +19,7 @@ const LAYERS = [
   { name: 'main/things', files: ['src/main/things/**/*.ts'], reach: ['**/things/**'] },
   { name: 'main/drivers', files: ['src/main/drivers/**/*.ts'], reach: ['**/drivers/**'] },
   { name: 'main/services', files: ['src/main/services/**/*.ts'], reach: ['**/services/**'] },
-  { name: 'composition', files: ['src/main/app/**/*.ts', 'src/main/cli.ts'], reach: ['**/app/**', '**/cli'] },
+  { name: 'composition', files: ['src/main/app/**/*.ts', 'src/main/cli.ts', 'src/main/export-cli.ts'], reach: ['**/app/**', '**/cli'] },
   {
     name: 'transports',
     files: ['src/main/ipc/**/*.ts', 'src/main/serve.ts'],

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
@@ -6,6 +9,9 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 const port = Number(process.env.LAB_E2E_PORT ?? 5199);
 export const E2E_TOKEN = 'e2e-test-token-0123456789abcdef';
 export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
+// The server records into a temporary folder; the workers read the same path from the environment.
+process.env['LAB_E2E_DATA'] ??= mkdtempSync(join(tmpdir(), 'lab-monitor-e2e-'));
+export const E2E_DATA = process.env['LAB_E2E_DATA'];
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -27,7 +33,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json`,
+    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json --data "${E2E_DATA}"`,
     url: E2E_URL,
     reuseExistingServer: false,
     timeout: 30_000,

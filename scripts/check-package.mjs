@@ -17,6 +17,7 @@ function report(asarPath) {
   const result = verifyAsar(asarPath);
   const shown = relative(PROJECT_DIR, asarPath).startsWith('..') ? 'app.asar' : relative(PROJECT_DIR, asarPath);
   console.log(`${shown}: ${result.entries.length} entries, ${formatMB(result.bytes)} (budget ${formatMB(result.budgetBytes)})`);
+  if (result.binding) console.log(`  ${result.binding} unpacked: ${formatMB(result.bindingBytes)} (budget ${formatMB(result.bindingBudgetBytes)})`);
   console.log(`  main entry: ${result.mainEntry ?? '?'}; loads ${result.requiredPackages.join(', ') || 'no packages'}`);
   const packages = result.entries.filter((e) => /^(.*\/)?node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(e)).length;
   console.log(`  ${packages} packages in node_modules, ${result.shippedPackages.length} of them loaded by main or preload`);

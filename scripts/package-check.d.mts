@@ -3,6 +3,8 @@ import type { Configuration } from 'electron-builder';
 
 export declare const PROJECT_DIR: string;
 export declare const ASAR_BUDGET_BYTES: number;
+export declare const BINDING_BUDGET_BYTES: number;
+export declare function bindingDir(platform?: string): string;
 export declare const ALWAYS_FORBIDDEN_PACKAGES: readonly string[];
 export declare const FORBIDDEN_TOP_LEVEL: readonly string[];
 
@@ -42,6 +44,10 @@ export interface AsarReport {
   problems: string[];
   bytes: number;
   budgetBytes: number;
+  bindingBytes: number;
+  bindingBudgetBytes: number;
+  /** The binding's folder under app.asar.unpacked/ when main loads DuckDB, else null. */
+  binding: string | null;
   mainEntry: string | null;
   entries: string[];
   requiredPackages: string[];
@@ -49,11 +55,12 @@ export interface AsarReport {
 }
 export declare function verifyAsar(
   asarPath: string,
-  options?: { projectDir?: string; budgetBytes?: number },
+  options?: { projectDir?: string; budgetBytes?: number; bindingBudgetBytes?: number; bindingPlatform?: string },
 ): AsarReport;
 export declare function loadRequiredPackages(
   asarPath: string,
   packages: readonly string[],
   workDir: string,
 ): Promise<{ loaded: string[]; failures: string[] }>;
+export declare function loadDuckDbFromAsar(asarPath: string, workDir: string): Promise<{ answer: number; resolved: string }>;
 export declare function formatMB(bytes: number): string;

@@ -12,8 +12,15 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** app.asar (plus app.asar.unpacked, if any) may not grow beyond this. Measured: 5.9 MB (0.1.0). */
+/** app.asar (plus app.asar.unpacked, the DuckDB binding aside) may not grow beyond this. Measured: 5.9 MB (0.1.0). */
 export const ASAR_BUDGET_BYTES = 12 * 1024 * 1024;
+
+/** The DuckDB binding for one platform, unpacked next to app.asar, has its own budget. Measured: 68 MB (linux-x64, 1.5.6). */
+export const BINDING_BUDGET_BYTES = 96 * 1024 * 1024;
+
+/** Where the binding of a platform lives, relative to app.asar.unpacked/. */
+export const bindingDir = (platform = `${process.platform}-${process.arch}`) => `node_modules/@duckdb/node-bindings-${platform}`;
+const BINDING_PATTERN = /^node_modules\/@duckdb\/node-bindings-[^/]+(\/|$)/;
 
 /** Never shipped, even if something in the dependency tree asked for them. */
 export const ALWAYS_FORBIDDEN_PACKAGES = [
@@ -265,25 +272,31 @@ export function builtOutputFiles(projectDir = PROJECT_DIR) {
   return files.sort();
 }
 
+/** Bytes of app.asar plus app.asar.unpacked, and separately those of the unpacked DuckDB bindings. */
 function asarBytes(asarPath) {
   let total = statSync(asarPath).size;
+  let binding = 0;
   const unpacked = `${asarPath}.unpacked`;
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
+      else if (BINDING_PATTERN.test(relative(unpacked, full).split(sep).join('/'))) binding += statSync(full).size;
       else total += statSync(full).size;
     }
   };
   if (existsSync(unpacked)) walk(unpacked);
-  return total;
+  return { total, binding };
 }
 
 /**
  * Verifies an app.asar against the project: returns { problems, ... }; problems is empty when it passes.
  * budgetBytes defaults to ASAR_BUDGET_BYTES.
  */
-export function verifyAsar(asarPath, { projectDir = PROJECT_DIR, budgetBytes = ASAR_BUDGET_BYTES } = {}) {
+export function verifyAsar(
+  asarPath,
+  { projectDir = PROJECT_DIR, budgetBytes = ASAR_BUDGET_BYTES, bindingBudgetBytes = BINDING_BUDGET_BYTES, bindingPlatform = `${process.platform}-${process.arch}` } = {},
+) {
   const problems = [];
   const entries = listAsar(asarPath);
   const files = new Set(entries);
@@ -352,16 +365,31 @@ export function verifyAsar(asarPath, { projectDir = PROJECT_DIR, budgetBytes = A
     }
   }
 
-  // 5. size budget
-  const bytes = asarBytes(asarPath);
+  // 5. the recorder's native binding: for the target platform, unpacked (a .node file cannot be loaded from an archive)
+  const needsBinding = [...required.keys()].includes('@duckdb/node-api');
+  const binding = bindingDir(bindingPlatform);
+  if (needsBinding) {
+    for (const file of ['package.json', 'duckdb.node']) {
+      if (!existsSync(join(`${asarPath}.unpacked`, binding, file))) problems.push(`${binding}/${file} is not unpacked next to app.asar (asarUnpack)`);
+    }
+  }
+
+  // 6. size budgets
+  const { total: bytes, binding: bindingBytes } = asarBytes(asarPath);
   if (bytes > budgetBytes) {
     problems.push(`app.asar is ${formatMB(bytes)}, over the budget of ${formatMB(budgetBytes)}`);
+  }
+  if (bindingBytes > bindingBudgetBytes) {
+    problems.push(`the unpacked DuckDB binding is ${formatMB(bindingBytes)}, over its budget of ${formatMB(bindingBudgetBytes)}`);
   }
 
   return {
     problems,
     bytes,
     budgetBytes,
+    bindingBytes,
+    bindingBudgetBytes,
+    binding: needsBinding ? binding : null,
     mainEntry,
     entries,
     requiredPackages: [...required.keys()].sort(),
@@ -392,6 +420,29 @@ export async function loadRequiredPackages(asarPath, packages, workDir) {
   if (result.status !== 0) throw new Error(`loading packages failed:\n${result.stderr}`);
   const failures = JSON.parse(result.stdout);
   return { loaded: packages.filter((p) => !failures.some((f) => f.startsWith(`${p}: `))), failures };
+}
+
+/**
+ * Extracts the archive (its unpacked files included) and opens an in-memory DuckDB through
+ * @duckdb/node-api from inside it, in plain Node: proves the binding for this platform is
+ * there and loads. Resolves with what `SELECT 42` returned, or rejects with the error.
+ */
+export async function loadDuckDbFromAsar(asarPath, workDir) {
+  const dest = join(workDir, 'app-duckdb');
+  loadAsar().extractAll(asarPath, dest);
+  const script = `
+    const { createRequire } = require('node:module');
+    const req = createRequire(require('node:path').join(process.cwd(), 'out', 'main', 'index.js'));
+    const resolved = req.resolve('@duckdb/node-api');
+    req('@duckdb/node-api').DuckDBInstance.create(':memory:')
+      .then((db) => db.connect())
+      .then((c) => c.runAndReadAll('SELECT 42 AS answer'))
+      .then((r) => process.stdout.write(JSON.stringify({ answer: Number(r.getRowsJS()[0][0]), resolved })))
+      .catch((e) => { process.stderr.write(String(e && e.message)); process.exit(1); });
+  `;
+  const result = spawnSync(process.execPath, ['-e', script], { cwd: dest, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
+  if (result.status !== 0) throw new Error(`DuckDB did not load from the package: ${result.stderr}`);
+  return JSON.parse(result.stdout);
 }
 
 export function formatMB(bytes) {

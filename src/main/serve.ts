@@ -12,7 +12,8 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
-import { chooseInstrumentConfig, createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
+import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabErrorData, type Result } from './errors';
+import { Layout, LayoutBody, LayoutExport } from './layout';
 import { EventsRequest, EventsResponse, ExportRequest, ExportResult, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
 
@@ -62,6 +63,17 @@ export const calls = {
   'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
   /** Desktop: asks where to save (a dialog in main) and writes the export there. Browser mode downloads EXPORT_PATH instead. */
   'lab:history:export': { request: ExportRequest, response: ExportResult },
+  /** Layouts, shared by every window and client; viewers may list and export only. */
+  'lab:layouts:list': { request: z.object({}), response: z.array(Layout) },
+  'lab:layouts:create': { request: z.object({ body: LayoutBody }), response: Layout },
+  /** Replaces the working copy; Save makes it the saved one, Revert drops it. */
+  'lab:layouts:edit': { request: z.object({ id: name, body: LayoutBody }), response: Layout },
+  'lab:layouts:save': { request: z.object({ id: name }), response: Layout },
+  'lab:layouts:revert': { request: z.object({ id: name }), response: Layout },
+  'lab:layouts:duplicate': { request: z.object({ id: name, name: z.string().trim().min(1).max(100).optional() }), response: Layout },
+  'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
+  'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport },
+  'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
 } as const;
 
 export type CallChannel = keyof typeof calls;

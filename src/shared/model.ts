@@ -21,6 +21,8 @@ export const ALARM_AFFORDANCE = '$alarm';
 /** The pseudo-Thing that announces changes of the Thing list (instruments added or removed). */
 export const LAB_THING = '$lab';
 export const THINGS_AFFORDANCE = 'things';
+/** On LAB_THING: every layout, announced after each change (see shared/layout.ts). */
+export const LAYOUTS_AFFORDANCE = 'layouts';
 /** Subscribes to every affordance of one Thing. */
 export const ANY_AFFORDANCE = '*';
 /** As a Thing name in a subscription (with ANY_AFFORDANCE): every Thing, present and future. */
@@ -53,6 +55,10 @@ export const ThingSummary = z.object({
   /** Where it comes from: a URL for remote Things, the config name for simulated ones. */
   origin: z.string().optional(),
   connection: ConnectionState,
+  /** Its TD `id`, when it has one: the identity layouts keep across renames. */
+  id: z.string().optional(),
+  /** What makes Things alike for layout templates (see thingTypeOf in shared/layout.ts). */
+  type: z.string().optional(),
 });
 export type ThingSummary = z.infer<typeof ThingSummary>;
 

@@ -1,14 +1,14 @@
 // Packaging checks that need no Electron download: electron-builder's own validation of
 // electron-builder.yml, the icon set, and an unpacked Linux build made with a stand-in
 // Electron whose app.asar is inspected file by file.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ASAR_BUDGET_BYTES, PROJECT_DIR, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
+  ASAR_BUDGET_BYTES, BINDING_BUDGET_BYTES, PROJECT_DIR, bindingDir, loadDuckDbFromAsar, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
   listAsar, loadBuilderConfig, loadRequiredPackages, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
   validateBuilderConfig, verifyAsar,
 } from '../../scripts/package-check.mjs';
@@ -271,4 +271,21 @@ describe('unpacked Linux build with a stand-in Electron', () => {
     const { bytes } = verifyAsar(asarPath);
     expect(bytes, `app.asar is ${formatMB(bytes)}`).toBeLessThanOrEqual(ASAR_BUDGET_BYTES);
   });
+
+  it('unpacks the DuckDB binding for this platform next to app.asar, within its own budget, and it loads', async () => {
+    const docs = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+    expect(docs).toContain(`${BINDING_BUDGET_BYTES / (1024 * 1024)} MB`);
+    const report = verifyAsar(asarPath);
+    expect(report.binding).toBe(bindingDir());
+    expect(existsSync(join(`${asarPath}.unpacked`, bindingDir(), 'duckdb.node'))).toBe(true);
+    expect(report.bindingBytes).toBeGreaterThan(1024 * 1024);
+    expect(report.bindingBytes).toBeLessThanOrEqual(BINDING_BUDGET_BYTES);
+    // The recorder's own worker is a built file of the app.
+    expect(listAsar(asarPath)).toContain('out/main/recorder-worker.js');
+    const loaded = await loadDuckDbFromAsar(asarPath, tmp);
+    expect(loaded.answer).toBe(42);
+    // A budget too small for it, or a missing binding, is reported.
+    expect(verifyAsar(asarPath, { bindingBudgetBytes: 1024 }).problems.join('\n')).toMatch(/DuckDB binding is .* over its budget/);
+    expect(verifyAsar(asarPath, { bindingPlatform: 'plan9-mips' }).problems.join('\n')).toMatch(/node-bindings-plan9-mips\/duckdb\.node is not unpacked/);
+  }, PACK_TIMEOUT);
 });

@@ -9,6 +9,7 @@ import {
   runAction,
   saveScreenshot,
   selectThing,
+  timelineSince,
   waitForApp,
 } from './helpers';
 
@@ -28,6 +29,7 @@ async function startLongMove(page: Page): Promise<{ id: string; start: number; t
 }
 
 test('rampTo goes pending → running with progress and log → completed', async ({ page }, testInfo) => {
+  const since = Date.now() - 1000;
   await selectThing(page, 'thermo');
   const setpoint = await readNumber(page.getByTestId('value-thermo-setpoint'));
   // 6 °C at 120 °C/min: a 3 s ramp, long enough to watch, short enough to wait for.
@@ -64,15 +66,23 @@ test('rampTo goes pending → running with progress and log → completed', asyn
   await expect(page.getByTestId(`output-${id}`)).toContainText(`"setpoint": ${target}`);
   await expect.poll(async () => parseShown(await page.getByTestId('value-thermo-setpoint').textContent())).toBe(target);
 
-  // The timeline has the same transitions.
+  // The timeline (the recording, with the log lines too) has the same transitions, once each.
   const actions = page.getByTestId('timeline').locator('[data-testid="timeline-entry"][data-kind="action"][data-thing="thermo"]');
-  for (const status of ['pending', 'running', 'completed']) await expect(actions.filter({ hasText: `rampTo ${status}` })).toHaveCount(1);
-  const newestFirst = await actions.evaluateAll((elements) => elements.map((element) => /rampTo (\w+)/.exec(element.textContent ?? '')?.[1] ?? ''));
-  expect(newestFirst.filter((status) => status !== '').reverse()).toEqual(['pending', 'running', 'completed']);
+  const transitions = async () =>
+    (
+      await actions.evaluateAll((elements) =>
+        elements.map((element) => ({ time: Number(element.getAttribute('data-time')), status: /rampTo (pending|running|completed|cancelled|error)\b/.exec(element.textContent ?? '')?.[1] ?? '' })),
+      )
+    )
+      .filter((entry) => entry.time >= since && entry.status !== '')
+      .map((entry) => entry.status)
+      .reverse();
+  await expect.poll(transitions, { timeout: LIVE_TIMEOUT }).toEqual(['pending', 'running', 'completed']);
   await saveScreenshot(page, testInfo, 'after-ramp');
 });
 
 test('a long moveTo cancelled from the UI ends cancelled where the stage stopped', async ({ page }, testInfo) => {
+  const since = Date.now() - 1000;
   const { id, start, target } = await startLongMove(page);
   const direction = Math.sign(target - start);
   const x = page.getByTestId('value-stage-x');
@@ -106,13 +116,15 @@ test('a long moveTo cancelled from the UI ends cancelled where the stage stopped
     .toBeGreaterThanOrEqual(5);
   for (const reading of readings) expect(Math.abs(reading - stoppedAt)).toBeLessThan(1);
 
-  const actions = page.getByTestId('timeline').locator('[data-kind="action"][data-thing="stage"]');
-  await expect(actions.filter({ hasText: 'moveTo cancelled' })).toHaveCount(1);
+  const cancelled = async () => (await timelineSince(page, since, { kind: 'action', thing: 'stage' })).filter((entry) => entry.text.includes('moveTo cancelled'));
+  await expect.poll(async () => (await cancelled()).length, { timeout: LIVE_TIMEOUT }).toBeGreaterThanOrEqual(1);
   await saveScreenshot(page, testInfo, 'stage-cancelled');
 });
 
 test('a reload keeps a running invocation visible with its log', async ({ page }, testInfo) => {
   const { id } = await startLongMove(page);
+  // The move's own transitions come after this (earlier moves were cancelled before it started).
+  const startedAt = Date.now() - 1000;
   await expect(page.getByTestId(`log-${id}`)).toContainText('moving to');
   const progressBefore = await page.getByTestId(`progress-${id}`).evaluate((element: HTMLProgressElement) => element.value);
 
@@ -128,11 +140,12 @@ test('a reload keeps a running invocation visible with its log', async ({ page }
     .poll(async () => page.getByTestId(`progress-${id}`).evaluate((element: HTMLProgressElement) => element.value), { timeout: LIVE_TIMEOUT })
     .toBeGreaterThan(progressBefore);
   await saveScreenshot(page, testInfo, 'after-reload');
-  // The fresh page's timeline does not claim the move started again.
-  const actions = page.getByTestId('timeline').locator('[data-kind="action"][data-thing="stage"]');
-  await expect(actions.filter({ hasText: 'moveTo running' })).toHaveCount(0);
+  // The fresh page's timeline is the recording: the move started once, before the reload, not again.
+  const moves = async (status: string) =>
+    (await timelineSince(page, startedAt, { kind: 'action', thing: 'stage' })).filter((entry) => new RegExp(`moveTo ${status}\\b`).test(entry.text));
+  await expect.poll(async () => (await moves('running')).length, { timeout: LIVE_TIMEOUT }).toBe(1);
 
   await page.getByTestId(`cancel-${id}`).click();
   await expect(row).toHaveAttribute('data-status', 'cancelled', { timeout: LIVE_TIMEOUT });
-  await expect(actions.filter({ hasText: 'moveTo cancelled' })).toHaveCount(1);
+  await expect.poll(async () => (await moves('cancelled')).length, { timeout: LIVE_TIMEOUT }).toBe(1);
 });

@@ -137,3 +137,27 @@ export async function recordInvocationRows(page: Page, thing: string, action: st
   }, `action-${thing}-${action}`);
   return samples;
 }
+
+export interface TimelineEntry {
+  kind: string;
+  thing: string;
+  /** ms since the epoch (the recorder's time) */
+  time: number;
+  text: string;
+}
+
+/**
+ * The timeline entries shown (newest first) from `since` on. The timeline is the whole
+ * recording, shared by every test of the run, so a test looks at what it did itself.
+ */
+export async function timelineSince(page: Page, since: number, filter: { kind?: string; thing?: string } = {}): Promise<TimelineEntry[]> {
+  const all = await page.getByTestId('timeline-entry').evaluateAll((elements) =>
+    elements.map((element) => ({
+      kind: element.getAttribute('data-kind') ?? '',
+      thing: element.getAttribute('data-thing') ?? '',
+      time: Number(element.getAttribute('data-time')),
+      text: element.textContent ?? '',
+    })),
+  );
+  return all.filter((entry) => entry.time >= since && (filter.kind === undefined || entry.kind === filter.kind) && (filter.thing === undefined || entry.thing === filter.thing));
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { LIVE_TIMEOUT, THINGS, openApp, parseShown, readNumber, saveScreenshot, selectThing } from './helpers';
+import { LIVE_TIMEOUT, THINGS, openApp, parseShown, readNumber, saveScreenshot, selectThing, timelineSince } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await openApp(page);
@@ -70,6 +70,7 @@ test('writing a setpoint drives the temperature towards it', async ({ page }) =>
 });
 
 test('an out-of-range setpoint shows the limit next to the field and is not written', async ({ page }) => {
+  const since = Date.now() - 1000;
   await selectThing(page, 'thermo');
   const setpointShown = await page.getByTestId('value-thermo-setpoint').textContent();
   const input = page.getByTestId('edit-thermo-setpoint');
@@ -83,7 +84,7 @@ test('an out-of-range setpoint shows the limit next to the field and is not writ
   // The error sits in the same form as the field, not in a browser tooltip.
   await expect(page.getByTestId('edit-form-thermo-setpoint').getByTestId('edit-error-thermo-setpoint')).toBeVisible();
   await expect(page.getByTestId('value-thermo-setpoint')).toHaveText(setpointShown ?? '');
-  await expect(page.getByTestId('timeline').locator('[data-kind="write"][data-thing="thermo"]')).toHaveCount(0);
+  expect(await timelineSince(page, since, { kind: 'write', thing: 'thermo' })).toEqual([]);
 
   // Editing clears the message.
   await input.fill('50');
@@ -96,6 +97,7 @@ test('an out-of-range setpoint shows the limit next to the field and is not writ
 });
 
 test('a write the host refuses shows the host message next to the field', async ({ page }) => {
+  const since = Date.now() - 1000;
   // Every value the form accepts is valid for the simulated host too, so the request is
   // altered on its way to make the real host refuse it with its own message.
   await page.routeWebSocket(/\/ws/, (ws) => {
@@ -125,9 +127,10 @@ test('a write the host refuses shows the host message next to the field', async 
   await expect(error).toContainText('setpoint');
   await expect(page.getByTestId('edit-thermo-setpoint')).toHaveValue('42');
   await expect(page.getByTestId('value-thermo-setpoint')).toHaveText(setpointShown ?? '');
-  const refused = page.getByTestId('timeline').locator('[data-kind="write"][data-thing="thermo"]');
-  await expect(refused).toHaveCount(1);
-  await expect(refused).toContainText('refused');
+  // Recorded as a refused write, with what the host was asked and its message.
+  await expect
+    .poll(async () => (await timelineSince(page, since, { kind: 'write', thing: 'thermo' })).map((entry) => entry.text), { timeout: LIVE_TIMEOUT })
+    .toEqual([expect.stringMatching(/setpoint ← 999 °C by .* refused: .*200/)]);
 });
 
 interface WriteFrame {

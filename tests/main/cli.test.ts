@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, isLoopbackHost, parseCliArgs } from '../../src/main/cli';
+import { join } from 'node:path';
+import { CliError, defaultDataDir, isLoopbackHost, parseCliArgs } from '../../src/main/cli';
 
 describe('parseCliArgs', () => {
   it('has safe defaults', () => {
@@ -25,5 +26,20 @@ describe('isLoopbackHost', () => {
   it('knows loopback addresses', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
     for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.org']) expect(isLoopbackHost(host), host).toBe(false);
+  });
+});
+
+describe('the data folder', () => {
+  it('is --data DIR when given', () => {
+    expect(parseCliArgs(['--data', '/srv/lab']).data).toBe('/srv/lab');
+    expect(parseCliArgs(['--data=/srv/lab']).data).toBe('/srv/lab');
+    expect(() => parseCliArgs(['--data'])).toThrow(CliError);
+  });
+
+  it('is otherwise the desktop app\'s user data folder', () => {
+    expect(defaultDataDir({}, 'linux', '/home/op')).toBe(join('/home/op', '.config', 'Lab Monitor'));
+    expect(defaultDataDir({ XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/op')).toBe(join('/cfg', 'Lab Monitor'));
+    expect(defaultDataDir({}, 'darwin', '/Users/op')).toBe(join('/Users/op', 'Library', 'Application Support', 'Lab Monitor'));
+    expect(defaultDataDir({ APPDATA: 'C:/Users/op/AppData/Roaming' }, 'win32', 'C:/Users/op')).toBe(join('C:/Users/op/AppData/Roaming', 'Lab Monitor'));
   });
 });

@@ -4,53 +4,28 @@ import {
   type CallChannel,
   type CallRequest,
   type CallResponse,
-  type Credentials,
-  type Instrument,
   type LiveBatch,
   type Role,
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, WRITE_AFFORDANCE, type Invocation } from '../../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, WRITE_AFFORDANCE, type Invocation } from '../../shared/model';
 import type { ExportFormat } from '../../shared/history';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
-import { InstrumentManager } from '../drivers/instrument-manager';
-import { InstrumentKind, loadInstrumentConfig } from '../things/instrument-config';
-import { createSimulatedThings } from '../things/simulated-things';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
 import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
+import { LayoutStore } from '../services/layouts/layout-store';
 import { hasHistory, type HistoryProvider, type Service, type ServiceContext } from '../services/service';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
-
-/** What the core needs of the remote-instrument manager (src/main/drivers); the lifecycle hooks are optional. */
-export interface InstrumentsApi {
-  list(): Instrument[];
-  add(url: string, credentials?: Credentials): Promise<Instrument>;
-  remove(id: string): Promise<void>;
-  /** Loads and connects the saved instruments. */
-  start?(): Promise<void>;
-  /** Connects the `--connect` URLs for this run; logs the ones that fail. */
-  connectAll?(urls: readonly string[]): Promise<unknown>;
-  stop?(): Promise<void>;
-}
+import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
 
 export interface LabBroker extends LiveBroker, Publisher {
   closeStreams?(): void;
   hasSubscribers?(thing: string, affordance: string): boolean;
-}
-
-export interface InstrumentsContext {
-  broker: LabBroker;
-  registry: ThingRegistry;
-  settingsPath?: string;
-  logger: Logger;
 }
 
 export interface LabCoreOptions {
@@ -144,6 +119,11 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
+/** Viewers watch; only operators change what is shared. */
+function operator(caller: Caller, what: string): void {
+  if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
+}
+
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
@@ -152,55 +132,6 @@ const noRecorder = (): never => {
 export function exportFileName(format: ExportFormat, from: string): string {
   const stamp = new Date(Date.parse(from)).toISOString().slice(0, 16).replace(/:/g, '-');
   return `lab-monitor-${stamp}${format === 'parquet' ? '.parquet' : format === 'csv-wide' ? '-wide.csv' : '.csv'}`;
-}
-
-/** Every simulated instrument, healthy: used when no configuration file is given. */
-const ALL_SIMULATED = { instruments: InstrumentKind.options.map((kind) => ({ kind })) };
-
-export interface InstrumentConfigChoice {
-  config: string | object;
-  /** One line for the log saying which configuration is in use and why. */
-  note: string;
-}
-
-/**
- * Which simulated-instrument configuration to start with: the one named on the command line,
- * else the operator's own file in the user's data folder, else the one shipped with the app
- * (`config/instruments.json` at the app root), else all five simulated instruments.
- */
-export function chooseInstrumentConfig(options: { explicit?: string; userFile?: string; shipped: string }): InstrumentConfigChoice {
-  if (options.explicit !== undefined) return { config: options.explicit, note: `instrument configuration: ${options.explicit}` };
-  if (options.userFile !== undefined && existsSync(options.userFile)) {
-    return { config: options.userFile, note: `instrument configuration: ${options.userFile}` };
-  }
-  const where = options.userFile === undefined ? '' : ` (no ${options.userFile} yet)`;
-  if (existsSync(options.shipped)) {
-    return { config: options.shipped, note: `starting the simulated instruments of the default configuration${where}` };
-  }
-  return { config: ALL_SIMULATED, note: `starting all five simulated instruments${where}` };
-}
-
-function simulatedThings(config: string | object | undefined, publisher: Publisher): ThingDriver[] {
-  return createSimulatedThings(loadInstrumentConfig(config ?? ALL_SIMULATED), publisher);
-}
-
-/** The default manager; without a settings file, instruments are kept for this run only. */
-function defaultInstruments({ broker, registry, settingsPath, logger }: InstrumentsContext): InstrumentsApi {
-  const manager = new InstrumentManager({
-    registry,
-    publisher: broker,
-    // A file that never exists: nothing is loaded, and nothing is written (persist: false).
-    settingsPath: settingsPath ?? join(tmpdir(), `lab-monitor-unsaved-${process.pid}.json`),
-    logger,
-  });
-  if (settingsPath !== undefined) return manager;
-  return {
-    list: () => manager.list(),
-    add: (url, credentials) => manager.add(url, credentials, { persist: false }),
-    remove: (id) => manager.remove(id),
-    connectAll: (urls) => manager.connectAll(urls),
-    stop: () => manager.stop(),
-  };
 }
 
 /**
@@ -223,7 +154,8 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
 
   // Services start before the remote instruments connect, so they see every first value.
   const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
-  const services = options.services ? await options.services(serviceContext) : [];
+  const layouts = new LayoutStore(serviceContext);
+  const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
   for (const service of services) {
     try {
@@ -321,11 +253,27 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       const written = await recorder.exportTo(request, path);
       return { path, ...written };
     },
+    'lab:layouts:list': () => layouts.list(),
+    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
+    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
+    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
+    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
+    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
+    'lab:layouts:delete': async ({ id }, caller) => {
+      operator(caller, 'delete layouts');
+      await layouts.remove(id);
+      return null;
+    },
+    'lab:layouts:export': ({ id }) => layouts.export(id),
+    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
   };
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
       return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
+    }
+    if (thing === LAB_THING && affordance === LAYOUTS_AFFORDANCE) {
+      return new Message({ thing, affordance, messageType: 'property', payload: layouts.list() });
     }
     if ((affordance === CONNECTION_AFFORDANCE || affordance === ANY_AFFORDANCE) && registry.has(thing)) {
       const payload = registry.get(thing).connection();

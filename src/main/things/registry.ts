@@ -1,4 +1,5 @@
 import { LabError } from '../../shared/errors';
+import { thingTypeOf } from '../../shared/layout';
 import { LAB_THING, THINGS_AFFORDANCE, type ThingSummary } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from './driver';
@@ -53,6 +54,8 @@ export class ThingRegistry {
         source: driver.source,
         origin: driver.origin,
         connection: driver.connection(),
+        ...(typeof td.id === 'string' && { id: td.id }),
+        type: thingTypeOf(td, driver.origin),
       };
     });
   }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { RecorderBadge } from './RecorderBadge';
 
 export function Header() {
   const host = useLab((state) => state.link.host);
@@ -34,6 +35,7 @@ export function Header() {
       >
         {problems > 0 ? `${problems} ${problems === 1 ? 'problem' : 'problems'}` : 'no problems'}
       </button>
+      <RecorderBadge />
       <span className="spacer" />
       <button
         type="button"

@@ -32,12 +32,14 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
     const result = await client.write(thing, name, checked.value);
     setBusy(false);
     const text = `${name} ← ${formatValue(checked.value, schema)}`;
+    // With a recorder, the write comes back as a recorded event (with who wrote it).
+    const logHere = store.getState().timelineSource === 'live';
     if (result.ok) {
       setEdited(undefined);
-      store.getState().addEvent({ time: Date.now(), thing, kind: 'write', text, level: 'info' });
+      if (logHere) store.getState().addEvent({ time: Date.now(), thing, kind: 'write', text, level: 'info' });
     } else {
       setError(result.error.message);
-      store.getState().addEvent({ time: Date.now(), thing, kind: 'write', text: `${text} refused: ${result.error.message}`, level: 'error' });
+      if (logHere) store.getState().addEvent({ time: Date.now(), thing, kind: 'write', text: `${text} refused: ${result.error.message}`, level: 'error' });
     }
   };
 

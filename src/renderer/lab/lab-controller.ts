@@ -1,9 +1,14 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
+import { EVENTS_AFFORDANCE } from '../../shared/history';
 import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE } from '../../shared/model';
 import type { LabStore } from '../store/lab-store';
 import { liveKey } from '../store/keys';
 import type { LabClient } from './lab-client';
+import { loadTimeline, refreshRecorderStatus } from './timeline';
+
+/** How often the header's recorder state is refreshed. */
+const RECORDER_STATUS_MS = 5000;
 
 /**
  * Wires the client to the store: the live stream, the Thing list and its connection keys,
@@ -24,14 +29,20 @@ export class LabController {
       this.client.onLiveBatch((batch) => {
         const outcome = this.store.getState().applyBatch(batch);
         for (const { thing, id } of outcome.refetch) void this.refetchInvocation(thing, id);
+        if (outcome.reloadTimeline) void loadTimeline(this.client, this.store);
       }),
     );
     this.owned.add(this.client.subscribe(LAB_THING, THINGS_AFFORDANCE));
+    // Every event the recorder records, as it records them (the timeline's live tail).
+    this.owned.add(this.client.subscribe(LAB_THING, EVENTS_AFFORDANCE));
+    const statusTimer = setInterval(() => void refreshRecorderStatus(this.client, this.store), RECORDER_STATUS_MS);
+    this.owned.add(() => clearInterval(statusTimer));
     // Follow the Thing list (connection keys) and the selection ('*' of the selected Thing).
     this.owned.add(
       this.store.subscribe((state, previous) => {
         if (state.things !== previous.things) this.syncConnectionSubs();
         if (state.selected !== previous.selected) this.syncSelection();
+        if (state.timelineQuery !== previous.timelineQuery) this.queryChanged();
       }),
     );
     this.owned.add(() => {
@@ -51,7 +62,18 @@ export class LabController {
     this.syncSelection();
     const invocations = await this.client.listInvocations();
     if (invocations.ok) this.store.getState().putInvocations(invocations.value);
+    // The timeline as recorded: what happened before this page opened, or while the link was down.
+    await Promise.all([loadTimeline(this.client, this.store), refreshRecorderStatus(this.client, this.store)]);
     await this.refreshInstruments();
+  }
+
+  private queryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** A new filter or search: asked of the recorder, a little after the last keystroke. */
+  private queryChanged(): void {
+    if (this.store.getState().timelineSource !== 'recorder') return;
+    clearTimeout(this.queryTimer);
+    this.queryTimer = setTimeout(() => void loadTimeline(this.client, this.store), 150);
   }
 
   async refreshInstruments(): Promise<void> {
@@ -60,6 +82,7 @@ export class LabController {
   }
 
   dispose(): void {
+    clearTimeout(this.queryTimer);
     this.owned.dispose();
   }
 

@@ -12,8 +12,9 @@ import {
   type ThingSummary as ThingSummaryType,
 } from '../../shared/model';
 import { z } from 'zod';
+import { EVENTS_AFFORDANCE, HistoryEvent } from '../../shared/history';
 import { createConnectionSlice, type LiveStats } from './connection-slice';
-import { appendEvents, createEventsSlice, type NewTimelineEvent } from './events-slice';
+import { appendEvents, createEventsSlice, matchesQuery, toTimelineEvent, type NewTimelineEvent } from './events-slice';
 import { applyActionPayload, boundInvocations, createInvocationsSlice } from './invocations-slice';
 import { liveKey } from './keys';
 import { createLiveSliceState, type BatchOutcome, type LiveValue } from './live-slice';
@@ -36,6 +37,7 @@ export interface LabStoreOptions {
 }
 
 const ThingList = z.array(ThingSummary);
+const RecordedEvents = z.array(HistoryEvent);
 
 const formatShort = (value: unknown): string => {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(4);
@@ -86,6 +88,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let things: ThingSummaryType[] = state.things;
       let invocations: Record<string, Invocation> = state.invocations;
       const events: NewTimelineEvent[] = [];
+      // With a recorder, the timeline is the recording: this window derives none of its own.
+      const derive = state.timelineSource === 'live';
+      const shownRecorded = new Set<string>();
+      for (const event of state.events) if (event.recordedId !== undefined) shownRecorded.add(event.recordedId);
       const stats: LiveStats = { ...state.stats, batches: state.stats.batches + 1 };
       if (stats.lastBatchSeq > 0 && batch.seq > stats.lastBatchSeq + 1) stats.missedBatches += batch.seq - stats.lastBatchSeq - 1;
       stats.lastBatchSeq = batch.seq;
@@ -120,7 +126,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           }
           // First message seen for an invocation: new unless the store already had that status
           // (a reload lists running ones); `pending` is only ever published for a fresh request.
-          const announce = liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending';
+          const announce = derive && (liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending');
           if (announce) {
             events.push({
               time: item.time,
@@ -129,6 +135,19 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
               text: `${inv.action} ${inv.status}${inv.status === 'error' && inv.error ? `: ${inv.error.title}` : ''}`,
               level: inv.status === 'error' ? 'error' : inv.status === 'cancelled' ? 'warn' : 'info',
             });
+          }
+          continue;
+        }
+
+        if (item.thing === LAB_THING && item.affordance === EVENTS_AFFORDANCE) {
+          // A gap: a batch of recorded events was conflated away; the recorder has them all.
+          if (gap) outcome.reloadTimeline = true;
+          const parsed = RecordedEvents.safeParse(item.payload);
+          if (!parsed.success) continue;
+          for (const recorded of parsed.data) {
+            if (shownRecorded.has(recorded.id)) continue;
+            const event = toTimelineEvent(recorded);
+            if (matchesQuery({ ...event, affordance: recorded.affordance }, state.timelineQuery)) events.push(event);
           }
           continue;
         }
@@ -145,7 +164,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           const previous = things.find((thing) => thing.name === item.thing)?.connection;
           things = withConnection(things, item.thing, parsed.data);
           if (previous?.status === 'connected' && parsed.data.status !== 'connected') series.markGap(item.thing, receivedAt);
-          if (previous?.status !== parsed.data.status) {
+          if (derive && previous?.status !== parsed.data.status) {
             events.push({
               time: item.time,
               thing: item.thing,
@@ -157,12 +176,16 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        // Other reserved affordances ($write, $alarm) are records, not values of the Thing.
+        if (item.affordance.startsWith('$')) continue;
+
         live ??= { ...state.live };
         const previous = live[key];
         live[key] = { value: item.payload, time: item.time, receivedAt, seq: item.seq };
         series.record(key, item.payload, receivedAt, item);
 
         // Timeline: property changes, sampled so a 10 Hz value does not flood it.
+        if (!derive) continue;
         if (Array.isArray(item.payload) || (typeof item.payload === 'object' && item.payload !== null)) continue;
         const sampled = lastEventAt.get(key);
         const changed = previous === undefined || !Object.is(previous.value, item.payload);

@@ -18,6 +18,8 @@ export interface LiveValue {
 export interface BatchOutcome {
   /** Invocations whose messages may have been lost (a seq gap on their action key): refetch them. */
   refetch: { thing: string; id: string }[];
+  /** Recorded events were conflated or lost on the way: ask the recorder for the timeline again. */
+  reloadTimeline?: boolean;
 }
 
 export interface LiveSlice {

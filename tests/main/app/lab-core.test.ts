@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Instrument, LiveBatch } from '../../../src/shared/contract';
 import { silentLogger } from '../../../src/main/core/logger';
-import { chooseInstrumentConfig, createLabCore, type InstrumentsApi, type LabCore } from '../../../src/main/app/lab-core';
+import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
+import { chooseInstrumentConfig, type InstrumentsApi } from '../../../src/main/app/instrument-setup';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeThing } from '../ipc/fake-thing';
+import { Message } from '../../../src/main/core/message';
+import type { ServiceContext } from '../../../src/main/services/service';
 
 let core: LabCore | undefined;
 afterEach(async () => {
@@ -214,5 +217,67 @@ describe('chooseInstrumentConfig', () => {
     const choice = chooseInstrumentConfig({ shipped: join(dir, 'missing.json') });
     expect(choice.config).toEqual({ instruments: ['thermo', 'stage', 'spectrometer', 'psu', 'vacuum'].map((kind) => ({ kind })) });
     expect(choice.note).toContain('all five');
+  });
+});
+
+describe('createLabCore services', () => {
+  it('starts services after the Things, feeds them every Thing with one subscription, and stops them last', async () => {
+    const order: string[] = [];
+    const seen: string[] = [];
+    const make = (name: string, fail = false) => {
+      let sink: { sendNowait(message: { thing: string; affordance: string }): void } | undefined;
+      let release: (() => void) | undefined;
+      return (context: ServiceContext) => ({
+        name,
+        start() {
+          order.push(`start ${name}`);
+          if (fail) throw new Error('cannot start');
+          sink = { sendNowait: (message) => void seen.push(`${name}:${message.thing}/${message.affordance}`) };
+          release = context.broker.subscribe('*', '*', sink as never);
+        },
+        stop() {
+          order.push(`stop ${name}`);
+          release?.();
+        },
+      });
+    };
+    const things: FakeThing[] = [];
+    core = await createLabCore({
+      logger: silentLogger,
+      instruments: false,
+      things: (publisher) => {
+        things.push(new FakeThing('thermo', publisher));
+        return things;
+      },
+      services: (context) => [make('broken', true)(context), make('recorder')(context)],
+    });
+    expect(order).toEqual(['start broken', 'start recorder']);
+    const later = new FakeThing('later', core.broker);
+    core.registry.add(later);
+    core.broker.publish(new Message({ thing: 'later', affordance: 'x', messageType: 'property', payload: 1 }));
+    expect(seen).toContain('recorder:later/x');
+    expect(seen.some((entry) => entry.startsWith('broken:'))).toBe(false);
+    await core.dispose();
+    core = undefined;
+    // The broken service never started, so it is not stopped.
+    expect(order).toEqual(['start broken', 'start recorder', 'stop recorder']);
+  });
+});
+
+describe('createLabCore layouts', () => {
+  it('serves layouts to every client; a viewer may list and export but not change them', async () => {
+    const { core } = await makeCore();
+    const operator = core.openClient({ send: () => undefined });
+    const viewer = core.openClient({ send: () => undefined, role: 'viewer' });
+    const body = { name: 'Bench', panels: [] };
+    const refused = await viewer.call('lab:layouts:create', { body });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const created = await operator.call('lab:layouts:create', { body });
+    expect(created.ok).toBe(true);
+    const listed = await viewer.call('lab:layouts:list', {});
+    expect(listed.ok && (listed.value as { saved: { name: string } }[]).map((layout) => layout.saved.name)).toContain('Bench');
+    const id = created.ok ? (created.value as { id: string }).id : '';
+    expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
+    expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });

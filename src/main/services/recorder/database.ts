@@ -21,7 +21,14 @@ export const SCHEMA_SQL = [
   `CREATE TABLE IF NOT EXISTS events (id BIGINT NOT NULL, t TIMESTAMP NOT NULL, thing VARCHAR NOT NULL, kind VARCHAR NOT NULL,
      affordance VARCHAR NOT NULL, summary VARCHAR NOT NULL, detail VARCHAR)`,
   'CREATE TABLE IF NOT EXISTS tds (t TIMESTAMP NOT NULL, thing VARCHAR NOT NULL, td VARCHAR NOT NULL)',
+  // Per property and 10 s chunk (c, ms): first/min/max/last and count, rolled up from num up to
+  // the watermark in meta, so long ranges are bucketed from a few rows instead of every sample.
+  `CREATE TABLE IF NOT EXISTS num_10s (sid INTEGER NOT NULL, c BIGINT NOT NULL, t_first BIGINT NOT NULL, t_last BIGINT NOT NULL,
+     first DOUBLE, min DOUBLE, max DOUBLE, last DOUBLE, n INTEGER NOT NULL)`,
 ];
+
+/** The rollup's chunk, in ms. */
+export const ROLLUP_MS = 10_000;
 
 export const recordingPath = (dataDir: string): string => join(dataDir, RECORDINGS_FOLDER, RECORDING_FILE);
 
@@ -84,7 +91,7 @@ async function createAndCheck(file: string, readOnly: boolean): Promise<{ instan
       throw new RecordingVersionError(`${file} was written by a newer Lab Monitor (recording format ${String(stored)}, this one reads ${SCHEMA_VERSION})`);
     }
     // Reading every table proves the file is usable, not only its header.
-    for (const table of ['series', 'num', 'val', 'events', 'tds']) await connection.run(`SELECT count(*) FROM ${table}`);
+    for (const table of ['series', 'num', 'val', 'events', 'tds', 'num_10s']) await connection.run(`SELECT count(*) FROM ${table}`);
     return { instance, connection };
   } catch (error) {
     connection?.closeSync();

@@ -47,6 +47,8 @@ export interface QueryOps {
   export: { args: { query: ExportQuery; file: string }; result: import('./queries').ExportOutcome };
   figures: { args: Record<string, never>; result: { usedBytes: number; since: number | null; fileBytes: number } };
   retention: { args: RetentionSettings & { now: number }; result: import('./queries').RetentionOutcome };
+  /** Brings the 10 s rollup up to `now` (it also runs by itself every 10 s). */
+  rollup: { args: { now: number }; result: number };
 }
 export type QueryOp = keyof QueryOps;
 

@@ -10,7 +10,7 @@ import type {
   SeriesKey,
   SeriesResponse,
 } from '../../../shared/history';
-import { sqlIdentifier, sqlString } from './database';
+import { ROLLUP_MS, sqlIdentifier, sqlString } from './database';
 
 /**
  * The questions asked of a recording, in SQL: used by the recorder's worker and by the
@@ -22,6 +22,37 @@ export interface SeriesQuery {
   from: number;
   to: number;
   maxPoints: number;
+}
+
+/** How far (ms) num_10s is complete; rows before it are rolled up. */
+export async function rollupWatermark(connection: DuckDBConnection): Promise<number> {
+  const [row] = await rows(connection, "SELECT value FROM meta WHERE key = 'rollup_watermark'");
+  return row ? Number(row[0]) : 0;
+}
+
+/**
+ * Rolls num up into num_10s from the watermark to the last whole chunk that ended at least
+ * `settleMs` before `now` (rows arrive within a batch interval), in one transaction with the
+ * new watermark, so a kill leaves both consistent. Returns the new watermark.
+ */
+export async function rollUp(connection: DuckDBConnection, now: number, settleMs = 2000): Promise<number> {
+  const watermark = await rollupWatermark(connection);
+  const target = Math.floor((now - settleMs) / ROLLUP_MS) * ROLLUP_MS;
+  if (target <= watermark) return watermark;
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run(
+      `INSERT INTO num_10s SELECT sid, (epoch_ms(t) // ${ROLLUP_MS}) * ${ROLLUP_MS} AS c, min(epoch_ms(t)), max(epoch_ms(t)),
+         arg_min(v, rowid), min(v), max(v), arg_max(v, rowid), count(*)::INTEGER
+       FROM num WHERE t >= ${ms(watermark)} AND t < ${ms(target)} AND isfinite(v) GROUP BY sid, c`,
+    );
+    await connection.run(`INSERT OR REPLACE INTO meta VALUES ('rollup_watermark', '${target}')`);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+  return target;
 }
 
 export interface EventsQuery {
@@ -123,29 +154,59 @@ export async function querySeries(
   const sids = known.flatMap(({ sid }) => (sid === undefined ? [] : [sid]));
   const range = `t >= ${ms(from)} AND t <= ${ms(to)} AND isfinite(v)`;
 
-  const counts = new Map<number, number>();
-  if (sids.length > 0) {
-    for (const [sid, count] of await rows(connection, `SELECT sid, count(*) FROM num WHERE sid IN (${idList(sids)}) AND ${range} GROUP BY sid`)) {
-      counts.set(num(sid), num(count));
-    }
-  }
-  const rawSids = sids.filter((sid) => (counts.get(sid) ?? 0) > 0 && (counts.get(sid) ?? 0) <= maxPoints);
-  const bucketSids = sids.filter((sid) => (counts.get(sid) ?? 0) > maxPoints);
-  const bucketMs = Math.max(1, Math.ceil((to - from + 1) / maxPoints));
-
+  const rawWidth = Math.max(1, Math.ceil((to - from + 1) / maxPoints));
+  // Long ranges: whole 10 s chunks from the rollup, the partial ones at the ends from the
+  // samples, so every bucket is exact. Buckets are then whole chunks wide and aligned to them.
+  const watermark = rawWidth >= 2 * ROLLUP_MS ? await rollupWatermark(connection) : 0;
+  const fullFrom = Math.ceil(from / ROLLUP_MS) * ROLLUP_MS;
+  const fullTo = Math.min(Math.floor((to + 1) / ROLLUP_MS) * ROLLUP_MS, watermark);
+  const useRollup = rawWidth >= 2 * ROLLUP_MS && fullTo > fullFrom;
+  const origin = useRollup ? Math.floor(from / ROLLUP_MS) * ROLLUP_MS : Math.round(from);
+  const bucketMs = useRollup ? Math.ceil((to - origin + 1) / maxPoints / ROLLUP_MS) * ROLLUP_MS : rawWidth;
   const empty = (): Omit<SeriesData, 'thing' | 'property' | 'unit' | 'decimated' | 'bucketMs'> => ({
     t: [], first: [], min: [], max: [], last: [], count: [],
   });
+  // One pass computes the buckets; a series with no more points than maxPoints is then read raw.
   const columns = new Map<number, ReturnType<typeof empty>>();
+  const totals = new Map<number, number>();
+  if (sids.length > 0) {
+    const inSids = `sid IN (${idList(sids)})`;
+    const sql = useRollup
+      ? `WITH chunks AS (
+           SELECT sid, c, t_first, t_last, first, min, max, last, n FROM num_10s WHERE ${inSids} AND c >= ${fullFrom} AND c < ${fullTo}
+           UNION ALL
+           SELECT sid, (epoch_ms(t) // ${ROLLUP_MS}) * ${ROLLUP_MS} AS c, min(epoch_ms(t)), max(epoch_ms(t)), arg_min(v, rowid), min(v), max(v), arg_max(v, rowid), count(*)::INTEGER
+           FROM num WHERE ${inSids} AND ${range} AND (t < ${ms(fullFrom)} OR t >= ${ms(fullTo)}) GROUP BY sid, c)
+         SELECT sid, (c - ${origin}) // ${bucketMs} AS b, min(t_first)::DOUBLE, arg_min(first, t_first), min(min), max(max), arg_max(last, t_last), sum(n)::INTEGER
+         FROM chunks GROUP BY sid, b ORDER BY sid, b`
+      : `SELECT sid, (epoch_ms(t) - ${origin}) // ${bucketMs} AS b, min(epoch_ms(t))::DOUBLE, arg_min(v, rowid), min(v), max(v), arg_max(v, rowid), count(*)::INTEGER
+         FROM num WHERE ${inSids} AND ${range} GROUP BY sid, b ORDER BY sid, b`;
+    const reader = await connection.runAndReadAll(sql);
+    const [sidCol, , tCol, fCol, minCol, maxCol, lCol, cCol] = reader.getColumnsJS() as number[][];
+    for (let i = 0; i < (sidCol?.length ?? 0); i++) {
+      const sid = num(sidCol?.[i]);
+      let data = columns.get(sid);
+      if (!data) columns.set(sid, (data = empty()));
+      const count = num(cCol?.[i]);
+      data.t.push(tCol?.[i] as number);
+      data.first.push(fCol?.[i] as number);
+      data.min.push(minCol?.[i] as number);
+      data.max.push(maxCol?.[i] as number);
+      data.last.push(lCol?.[i] as number);
+      data.count.push(count);
+      totals.set(sid, (totals.get(sid) ?? 0) + count);
+    }
+  }
+  const rawSids = sids.filter((sid) => (totals.get(sid) ?? 0) > 0 && (totals.get(sid) ?? 0) <= maxPoints);
+  const bucketSids = sids.filter((sid) => (totals.get(sid) ?? 0) > maxPoints);
   if (rawSids.length > 0) {
+    for (const sid of rawSids) columns.set(sid, empty());
     const reader = await connection.runAndReadAll(
-      `SELECT sid, epoch_ms(t)::DOUBLE, v FROM num WHERE sid IN (${idList(rawSids)}) AND ${range} ORDER BY sid, t`,
+      `SELECT sid, epoch_ms(t)::DOUBLE, v FROM num WHERE sid IN (${idList(rawSids)}) AND ${range} ORDER BY sid, t, rowid`,
     );
     const [sidCol, tCol, vCol] = reader.getColumnsJS() as [number[], number[], number[]];
     for (let i = 0; i < (sidCol?.length ?? 0); i++) {
-      const sid = num(sidCol[i]);
-      let data = columns.get(sid);
-      if (!data) columns.set(sid, (data = empty()));
+      const data = columns.get(num(sidCol[i])) as ReturnType<typeof empty>;
       const v = vCol[i] as number;
       data.t.push(tCol[i] as number);
       data.first.push(v);
@@ -153,24 +214,6 @@ export async function querySeries(
       data.max.push(v);
       data.last.push(v);
       data.count.push(1);
-    }
-  }
-  if (bucketSids.length > 0) {
-    const reader = await connection.runAndReadAll(
-      `SELECT sid, (epoch_ms(t) - ${Math.round(from)}) // ${bucketMs} AS b, min(epoch_ms(t))::DOUBLE, arg_min(v, t), min(v), max(v), arg_max(v, t), count(*)::INTEGER
-       FROM num WHERE sid IN (${idList(bucketSids)}) AND ${range} GROUP BY sid, b ORDER BY sid, b`,
-    );
-    const [sidCol, , tCol, fCol, minCol, maxCol, lCol, cCol] = reader.getColumnsJS() as number[][];
-    for (let i = 0; i < (sidCol?.length ?? 0); i++) {
-      const sid = num(sidCol?.[i]);
-      let data = columns.get(sid);
-      if (!data) columns.set(sid, (data = empty()));
-      data.t.push(tCol?.[i] as number);
-      data.first.push(fCol?.[i] as number);
-      data.min.push(minCol?.[i] as number);
-      data.max.push(maxCol?.[i] as number);
-      data.last.push(lCol?.[i] as number);
-      data.count.push(num(cCol?.[i]));
     }
   }
 
@@ -310,8 +353,9 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
 
   const sids = chosen.length > 0 ? idList(chosen.map((s) => s.sid)) : 'NULL';
   const range = `sid IN (${sids}) AND t >= ${ms(query.from)} AND t <= ${ms(query.to)}`;
-  const data = `(SELECT t, sid, v, NULL::VARCHAR AS j FROM num WHERE ${range}
-                 UNION ALL SELECT t, sid, NULL::DOUBLE AS v, json AS j FROM val WHERE ${range})`;
+  // r: arrival order, for values recorded within the same millisecond.
+  const data = `(SELECT t, sid, v, NULL::VARCHAR AS j, rowid AS r FROM num WHERE ${range}
+                 UNION ALL SELECT t, sid, NULL::DOUBLE AS v, json AS j, rowid AS r FROM val WHERE ${range})`;
   const infoRows = infos.map((i) => `(${i.sid}, ${sqlString(i.thing)}, ${sqlString(i.property)}, ${i.unit === null ? 'NULL' : sqlString(i.unit)})`);
   const info = infoRows.length > 0
     ? `(VALUES ${infoRows.join(', ')}) AS s(sid, thing, property, unit)`
@@ -322,7 +366,7 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
   let sql: string;
   if (query.format === 'csv') {
     sql = `COPY (SELECT strftime(d.t, ${TIME_FORMAT}) AS time, s.thing, s.property, ${textValue} AS value, s.unit
-           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property)
+           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property, d.r)
            TO ${sqlString(file)} (FORMAT csv, HEADER true)`;
   } else if (query.format === 'csv-wide') {
     const manyThings = things.length > 1;
@@ -331,7 +375,8 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
       let heading = `${manyThings ? `${i.thingTitle} ` : ''}${i.title}${i.unit ? ` [${i.unit}]` : ''}`;
       if (used.has(heading) || heading === 'time') heading = `${heading} (${i.thing}/${i.property})`;
       used.add(heading);
-      return `max(CASE WHEN sid = ${i.sid} THEN CASE WHEN j IS NULL THEN CAST(v AS VARCHAR) WHEN json_type(j::JSON) = 'VARCHAR' THEN j::JSON ->> '$' ELSE j END END) AS ${sqlIdentifier(heading)}`;
+      // The last value recorded in that millisecond.
+      return `arg_max(CASE WHEN j IS NULL THEN CAST(v AS VARCHAR) WHEN json_type(j::JSON) = 'VARCHAR' THEN j::JSON ->> '$' ELSE j END, r) FILTER (WHERE sid = ${i.sid}) AS ${sqlIdentifier(heading)}`;
     });
     sql = `COPY (SELECT strftime(t, ${TIME_FORMAT}) AS time${columns.length > 0 ? `, ${columns.join(', ')}` : ''}
            FROM ${data} AS d GROUP BY t ORDER BY t)
@@ -339,7 +384,7 @@ export async function exportRecording(connection: DuckDBConnection, query: Expor
   } else {
     const described = Object.fromEntries([...tds].filter(([thing]) => things.includes(thing)));
     sql = `COPY (SELECT d.t AS time, s.thing, s.property, d.v AS value, d.j AS value_json, s.unit
-           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property)
+           FROM ${data} AS d JOIN ${info} USING (sid) ORDER BY d.t, s.thing, s.property, d.r)
            TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {thing_descriptions: ${sqlString(JSON.stringify(described))}, time_zone: 'UTC'})`;
   }
   const reader = await connection.runAndReadAll(sql);
@@ -392,6 +437,7 @@ export interface RetentionOutcome {
 
 async function deleteBefore(connection: DuckDBConnection, cutoff: number): Promise<void> {
   for (const table of ['num', 'val', 'events']) await connection.run(`DELETE FROM ${table} WHERE t < ${ms(cutoff)}`);
+  await connection.run(`DELETE FROM num_10s WHERE c < ${Math.floor(cutoff / ROLLUP_MS) * ROLLUP_MS}`);
   // The TD in force at the cutoff stays: titles and units of what is kept remain known.
   await connection.run(
     `DELETE FROM tds WHERE t < ${ms(cutoff)} AND (thing, t) NOT IN (SELECT thing, max(t) FROM tds WHERE t < ${ms(cutoff)} GROUP BY thing)`,

@@ -29,7 +29,7 @@ import {
 } from '../../../shared/model';
 import { toIso } from '../../core/clock';
 import { Message } from '../../core/message';
-import type { MessageSendStream } from '../../core/streams';
+import { DELIVERY_TARGET, type MessageSendStream } from '../../core/streams';
 import type { HistoryProvider, HistoryService, ServiceContext } from '../service';
 import { RECORDINGS_FOLDER, RECORDING_FILE } from './database';
 import type { AppendBatch, EventRow, FromWorker, QueryOp, QueryOps, SeriesRow, TdRow, ToWorker } from './protocol';
@@ -142,12 +142,10 @@ export class Recorder implements HistoryService {
     this.options = options;
     this.file = options.file ?? (context.dataDir === undefined ? undefined : join(context.dataDir, RECORDINGS_FOLDER, RECORDING_FILE));
     if (this.file === undefined) this.reason = 'no data folder: nothing is recorded';
-    const self = this;
-    this.sink = {
-      sendNowait(message: Message) {
-        self.receive(message);
-      },
-    };
+    // The broker calls the target without a WeakRef.deref() per update; it holds the recorder,
+    // never the sink, so the sink's lifetime stays the recorder's.
+    const target: MessageSendStream = { sendNowait: (message: Message) => this.receive(message) };
+    this.sink = { sendNowait: target.sendNowait, [DELIVERY_TARGET]: target };
     this.history = {
       series: (request) => this.series(request),
       events: (request) => this.queryEvents(request),
@@ -268,6 +266,12 @@ export class Recorder implements HistoryService {
     this.post({ type: 'inject-fault', message });
   }
 
+  /** Rolls the recording up to `now` at once (tests and benchmarks; it runs every 10 s by itself). */
+  async rollUpNow(now = Date.now()): Promise<number> {
+    await this.settled();
+    return this.ask('rollup', { now });
+  }
+
   /** Sends what is buffered now (tests and benchmarks; normally every batchMs). */
   flush(): void {
     this.flushBatch();
@@ -276,7 +280,7 @@ export class Recorder implements HistoryService {
   /** Resolves once everything sent so far is written (or failed). */
   async settled(): Promise<void> {
     this.flushBatch();
-    while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.inFlight > 0 && this.worker) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -565,6 +569,7 @@ export class Recorder implements HistoryService {
   private lost(reason: string): void {
     this.state = 'paused';
     this.reason = reason;
+    this.inFlight = 0;
     for (const { reject } of this.pending.values()) reject(new LabError('INTERNAL', reason));
     this.pending.clear();
   }

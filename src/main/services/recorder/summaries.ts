@@ -14,8 +14,12 @@ export function formatShort(value: unknown): string {
   return Array.isArray(value) ? `[${value.length} values]` : '{…}';
 }
 
+/** TD unit spellings an operator reads differently (the CSV keeps the TD's own). */
+const SYMBOLS: Record<string, string> = { degc: '°C', degreecelsius: '°C', celsius: '°C', 'degc/min': '°C/min', degf: '°F', percent: '%' };
+const symbol = (unit: string): string => SYMBOLS[unit.replace(/^(qudt:|unit:|om:)/i, '').toLowerCase()] ?? unit;
+
 const withUnit = (value: unknown, unit: string | undefined): string =>
-  `${formatShort(value)}${unit && typeof value === 'number' ? ` ${unit}` : ''}`;
+  `${formatShort(value)}${unit && typeof value === 'number' ? ` ${symbol(unit)}` : ''}`;
 
 export function propertySummary(property: string, value: unknown, unit?: string): string {
   return clip(`${property} = ${withUnit(value, unit)}`);

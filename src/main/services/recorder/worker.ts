@@ -4,7 +4,7 @@ import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type 
 import { LabError, toErrorData } from '../../../shared/errors';
 import { RecordingLockedError, openRecording } from './database';
 import type { AppendBatch, FromWorker, QueryOps, SeriesRow, ToWorker } from './protocol';
-import { applyRetention, exportRecording, loadSeriesIds, queryEvents, querySeries, storageFigures } from './queries';
+import { applyRetention, exportRecording, loadSeriesIds, queryEvents, querySeries, rollUp, storageFigures } from './queries';
 
 /**
  * The recorder's database thread: owns the DuckDB file, appends each batch the main thread
@@ -21,6 +21,10 @@ let instance: DuckDBInstance | undefined;
 let file = '';
 let writer: DuckDBConnection | undefined;
 let reader: DuckDBConnection | undefined;
+/** Rolls num up into num_10s, in turn with the appends. */
+let roller: DuckDBConnection | undefined;
+let lastRollup = 0;
+const ROLLUP_EVERY_MS = 10_000;
 let appenders: { num: DuckDBAppender; val: DuckDBAppender; events: DuckDBAppender; tds: DuckDBAppender } | undefined;
 let broken = false;
 let injected: string | null = null;
@@ -58,6 +62,7 @@ async function open(path: string): Promise<void> {
     instance = opened.instance;
     writer = opened.connection;
     reader = await instance.connect();
+    roller = await instance.connect();
     const series = await loadSeriesIds(writer);
     for (const row of series) sids.set(seriesKey(row.thing, row.property), row.sid);
     const last = (await writer.runAndReadAll('SELECT coalesce(max(id), 0)::DOUBLE FROM events')).getRowsJS()[0]?.[0];
@@ -125,6 +130,10 @@ async function append(batch: AppendBatch): Promise<void> {
   try {
     await insertSeries(batch.series);
     send({ type: 'appended', rows: appendRows(batch) });
+    if (roller && Date.now() - lastRollup >= ROLLUP_EVERY_MS) {
+      lastRollup = Date.now();
+      await rollUp(roller, Date.now());
+    }
   } catch (error) {
     broken = true;
     dropAppenders();
@@ -146,7 +155,7 @@ async function resume(): Promise<void> {
 }
 
 async function answer(message: Extract<ToWorker, { type: 'query' }>): Promise<void> {
-  const connection = message.op === 'retention' ? writer : reader;
+  const connection = message.op === 'retention' || message.op === 'rollup' ? roller : reader;
   if (!connection) throw new LabError('INTERNAL', 'the recording is not open');
   switch (message.op) {
     case 'series': {
@@ -164,6 +173,8 @@ async function answer(message: Extract<ToWorker, { type: 'query' }>): Promise<vo
       const fileBytes = [file, `${file}.wal`].reduce((sum, path) => sum + (existsSync(path) ? statSync(path).size : 0), 0);
       return reply(message.id, { ...figures, fileBytes });
     }
+    case 'rollup':
+      return reply(message.id, await rollUp(connection, (message.args as QueryOps['rollup']['args']).now));
     case 'retention': {
       const { now, ...settings } = message.args as QueryOps['retention']['args'];
       return reply(message.id, await applyRetention(connection, settings, now));
@@ -186,6 +197,7 @@ async function close(): Promise<void> {
     // closing regardless: the write-ahead log keeps what was flushed
   }
   reader?.closeSync();
+  roller?.closeSync();
   writer?.closeSync();
   instance?.closeSync();
   send({ type: 'closed' });
@@ -204,7 +216,7 @@ port.on('message', (message: ToWorker) => {
       const run = (): Promise<void> =>
         answer(message).catch((error: unknown) => send({ type: 'reply', id: message.id, ok: false, error: toErrorData(error) }));
       // Retention deletes and checkpoints: in turn with the appends, on the writing connection.
-      if (message.op === 'retention') queue = queue.then(run);
+      if (message.op === 'retention' || message.op === 'rollup') queue = queue.then(run);
       else void run();
       break;
     }

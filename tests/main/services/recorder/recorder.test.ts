@@ -66,7 +66,7 @@ describe('schema and file', () => {
       await rig.recorder.settled();
     }, dir);
     const tables = await readAll(dir, "SELECT table_name FROM information_schema.tables ORDER BY table_name");
-    expect(tables.map((row) => row['table_name'])).toEqual(['events', 'meta', 'num', 'series', 'tds', 'val']);
+    expect(tables.map((row) => row['table_name'])).toEqual(['events', 'meta', 'num', 'num_10s', 'series', 'tds', 'val']);
     expect(await readAll(dir, "SELECT value FROM meta WHERE key = 'schema'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
     const settings = JSON.parse(readFileSync(recorderSettingsPath(dir), 'utf8')) as unknown;
     expect(settings).toEqual({ version: 1, retention: DEFAULT_RETENTION });
@@ -230,6 +230,49 @@ describe('series', () => {
       const raw = await rig.recorder.history.series({ series: [{ thing: 'thermo', property: 'temperature' }], from: iso(from), to: iso(from + 2000), maxPoints });
       const inRaw = points.filter(({ t }) => t >= from && t <= from + 2000);
       expect(raw.series[0]).toMatchObject({ decimated: false, bucketMs: null, t: inRaw.map((p) => p.t), first: inRaw.map((p) => p.v), count: inRaw.map(() => 1) });
+    });
+  });
+
+  it('buckets long ranges from the 10 s rollup and the samples at its edges, exactly as brute force does', async () => {
+    await withRig(async (rig) => {
+      let seed = 11;
+      const random = (): number => {
+        seed = (seed * 16807) % 2147483647;
+        return seed / 2147483647;
+      };
+      const points: { t: number; v: number }[] = [];
+      for (let i = 0; i < 7200; i++) {
+        rig.clock.set(T0 + i * 1000 + Math.floor(random() * 900));
+        const v = Math.round(random() * 1e6) / 1e3;
+        points.push({ t: rig.clock.now(), v });
+        rig.publish('stage', 'x', v);
+      }
+      // Rolled up to the middle: the rest is read from the samples.
+      await rig.recorder.rollUpNow(T0 + 3_600_000 + 2000);
+      const from = T0 + 1234;
+      const to = T0 + 7_000_321;
+      const maxPoints = 100;
+      const { series } = await rig.recorder.history.series({ series: [{ thing: 'stage', property: 'x' }], from: iso(from), to: iso(to), maxPoints });
+      const origin = Math.floor(from / 10_000) * 10_000;
+      const width = Math.ceil((to - origin + 1) / maxPoints / 10_000) * 10_000;
+      const buckets = new Map<number, { t: number; first: number; min: number; max: number; last: number; count: number }>();
+      for (const { t, v } of points) {
+        if (t < from || t > to) continue;
+        const b = Math.floor((t - origin) / width);
+        const bucket = buckets.get(b);
+        if (!bucket) buckets.set(b, { t, first: v, min: v, max: v, last: v, count: 1 });
+        else Object.assign(bucket, { min: Math.min(bucket.min, v), max: Math.max(bucket.max, v), last: v, count: bucket.count + 1 });
+      }
+      const expected = [...buckets.entries()].sort(([a], [b]) => a - b).map(([, bucket]) => bucket);
+      const data = series[0];
+      expect(data).toMatchObject({ decimated: true, bucketMs: width });
+      expect(data?.t.length).toBeLessThanOrEqual(maxPoints);
+      expect(data?.t).toEqual(expected.map((b) => b.t));
+      expect(data?.first).toEqual(expected.map((b) => b.first));
+      expect(data?.min).toEqual(expected.map((b) => b.min));
+      expect(data?.max).toEqual(expected.map((b) => b.max));
+      expect(data?.last).toEqual(expected.map((b) => b.last));
+      expect(data?.count).toEqual(expected.map((b) => b.count));
     });
   });
 

@@ -1,0 +1,109 @@
+import { useMemo, type ReactNode } from 'react';
+import ReactGridLayout, { useContainerWidth, verticalCompactor, type Layout as GridItems } from 'react-grid-layout';
+import 'react-grid-layout/css/styles.css';
+import 'react-resizable/css/styles.css';
+import { LAYOUT_COLUMNS, type LayoutBody, type LayoutPanel } from '../../shared/layout';
+
+/** Grid row height in px: a value tile is two rows. */
+export const ROW_HEIGHT = 44;
+
+/**
+ * Panels on a 12-column grid (react-grid-layout): in edit mode they move by their title bar and
+ * resize from the corner; every move ends in one `onChange` with the new body.
+ */
+export function LayoutGrid({
+  body,
+  editing,
+  onChange,
+  renderPanel,
+  onRemove,
+}: {
+  body: LayoutBody;
+  editing: boolean;
+  onChange(body: LayoutBody): void;
+  renderPanel(panel: LayoutPanel): ReactNode;
+  onRemove(panel: LayoutPanel): void;
+}) {
+  const { width, containerRef, mounted } = useContainerWidth();
+  const items: GridItems = useMemo(
+    () => body.panels.map((panel) => ({ i: panel.id, x: panel.x, y: panel.y, w: panel.w, h: panel.h, minW: 2, minH: 2 })),
+    [body.panels],
+  );
+  const moved = (next: GridItems): void => {
+    let changed = false;
+    const panels = body.panels.map((panel) => {
+      const item = next.find((candidate) => candidate.i === panel.id);
+      if (!item || (item.x === panel.x && item.y === panel.y && item.w === panel.w && item.h === panel.h)) return panel;
+      changed = true;
+      return { ...panel, x: item.x, y: item.y, w: item.w, h: item.h };
+    });
+    if (changed) onChange({ ...body, panels });
+  };
+  return (
+    <div ref={containerRef} className={editing ? 'layout-grid editing' : 'layout-grid'} data-testid="layout-grid">
+      {mounted && (
+        <ReactGridLayout
+          width={width}
+          layout={items}
+          gridConfig={{ cols: LAYOUT_COLUMNS, rowHeight: ROW_HEIGHT, margin: [10, 10], containerPadding: [0, 0] }}
+          dragConfig={{ enabled: editing, handle: '.panel-head' }}
+          resizeConfig={{ enabled: editing, handles: ['se'] }}
+          compactor={verticalCompactor}
+          onDragStop={(layout) => moved(layout)}
+          onResizeStop={(layout) => moved(layout)}
+        >
+          {body.panels.map((panel) => (
+            <section key={panel.id} className={`panel panel-${panel.kind}`} data-testid={`panel-${panel.id}`} data-kind={panel.kind}>
+              <header className="panel-head">
+                <span className="panel-title">{panel.title ?? panelTitle(panel)}</span>
+                {editing && (
+                  <button type="button" className="small link" data-testid={`panel-remove-${panel.id}`} aria-label={`Remove ${panel.title ?? panelTitle(panel)}`} onClick={() => onRemove(panel)}>
+                    ✕
+                  </button>
+                )}
+              </header>
+              <div className="panel-body">{renderPanel(panel)}</div>
+            </section>
+          ))}
+        </ReactGridLayout>
+      )}
+    </div>
+  );
+}
+
+const thingLabel = (ref: { self: true } | { name: string }): string => ('self' in ref ? '' : `${ref.name} · `);
+
+/** A panel's title when the operator gave none. */
+export function panelTitle(panel: LayoutPanel): string {
+  switch (panel.kind) {
+    case 'value':
+    case 'spectrum':
+      return `${thingLabel(panel.thing)}${panel.property}`;
+    case 'chart':
+      return panel.series.length === 0 ? 'Chart' : panel.series.map((series) => `${thingLabel(series.thing)}${series.property}`).join(', ');
+    case 'action':
+      return `${thingLabel(panel.thing)}${panel.action}`;
+    case 'properties':
+      return `${thingLabel(panel.thing)}properties`;
+    case 'alarms':
+      return 'Alarms';
+    case 'timeline':
+      return 'Timeline';
+  }
+}
+
+/** Where a new panel goes: below everything, full width for wide kinds. */
+export function placeNewPanel(body: LayoutBody, kind: LayoutPanel['kind']): Pick<LayoutPanel, 'x' | 'y' | 'w' | 'h'> {
+  const bottom = body.panels.reduce((lowest, panel) => Math.max(lowest, panel.y + panel.h), 0);
+  const size: Record<LayoutPanel['kind'], [number, number]> = {
+    value: [3, 2],
+    chart: [12, 6],
+    spectrum: [12, 6],
+    action: [4, 5],
+    properties: [12, 8],
+    alarms: [6, 6],
+    timeline: [6, 8],
+  };
+  const [w, h] = size[kind];
+  return { x: 0, y: bottom, w, h };
+}

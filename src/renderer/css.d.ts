@@ -1,0 +1,2 @@
+// Stylesheets imported by components are bundled by Vite.
+declare module '*.css';
