@@ -97,7 +97,7 @@ test('a strip chart of thermo temperature and setpoint: one °C axis, a time axi
   await expect(page.getByTestId('chart-1-history')).toHaveAttribute('data-state', 'ok', { timeout: LIVE_TIMEOUT });
   await expect
     .poll(async () => Number((await chart(page).getAttribute('data-earliest')) || Number.NaN), { timeout: LIVE_TIMEOUT, message: 'history from before the reload' })
-    .toBeLessThan(reloadedAt - 20_000);
+    .toBeLessThan(reloadedAt - 10_000);
   await expect(markers.and(page.locator('[data-kind="action-end"]'))).toHaveCount(1, { timeout: LIVE_TIMEOUT });
   // The setpoint holds its last value (it has not changed since the ramp).
   await expect(page.getByTestId('chart-1-readout')).toContainText(/thermo\.setpoint\s\d+(\.\d+)?\s°C/);

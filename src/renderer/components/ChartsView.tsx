@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ALARM_AFFORDANCE } from '../../shared/model';
-import { ChartSession, WINDOWS, type ChartSeriesInfo } from '../charts/chart-session';
+import { ChartModel, WINDOWS, type ChartSeriesInfo } from '../charts/chart-model';
 import { alarmLabel, markersFromInvocations, mergeMarkers, type ChartMarker } from '../charts/markers';
 import { isNumeric, isReadable } from '../lab/watch';
 import { liveKey } from '../store/keys';
@@ -23,33 +23,33 @@ const spanLabel = (ms: number): string => WINDOWS.find((each) => each.ms === ms)
 const bucketLabel = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 /** What the toolbar shows; it re-renders only when this changes (never per sample). */
-function toolbarSnapshot(session: ChartSession): string {
-  const decimated = session.seriesInfo.map((_, index) => (session.buckets(index)?.decimated ? 1 : 0)).join('');
-  return JSON.stringify([session.view, session.history, decimated, Math.round(session.bucketMs)]);
+function toolbarSnapshot(model: ChartModel): string {
+  const decimated = model.seriesInfo.map((_, index) => (model.buckets(index)?.decimated ? 1 : 0)).join('');
+  return JSON.stringify([model.view, model.history, decimated, Math.round(model.bucketMs)]);
 }
 
-/** One session per chart card, listening while the card is mounted. */
-function useSession(): ChartSession {
+/** One model per chart card, listening while the card is mounted. */
+function useChartModel(): ChartModel {
   const { client, series } = useLabContext();
-  const [session] = useState(
+  const [model] = useState(
     () =>
-      new ChartSession({
+      new ChartModel({
         series,
         fetchSeries: (request) => client.call('lab:history:series', request),
         fetchEvents: (request) => client.call('lab:history:events', request),
       }),
   );
   useEffect(() => {
-    session.start();
-    return () => session.stop();
-  }, [session]);
-  return session;
+    model.start();
+    return () => model.stop();
+  }, [model]);
+  return model;
 }
 
 /** One chart with its toolbar, series and status; also shown on the overview (the active chart). */
 export function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
   const { store, series } = useLabContext();
-  const session = useSession();
+  const model = useChartModel();
   const removeChart = useLab((state) => state.removeChart);
   const removeFromChart = useLab((state) => state.removeFromChart);
   const addToChart = useLab((state) => state.addToChart);
@@ -79,8 +79,8 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
     const writes: ChartMarker[] = events
       .filter((event) => event.kind === 'write' && event.level === 'info' && things.has(event.thing))
       .map((event) => ({ id: `local-write:${event.id}`, time: series.hostTime(event.time), kind: 'write', thing: event.thing, label: event.text }));
-    return mergeMarkers([session.historyMarkers, markersFromInvocations(Object.values(invocations), things), session.liveMarkers, writes]);
-  }, [session, invocations, events, things, series]);
+    return mergeMarkers([model.historyMarkers, markersFromInvocations(Object.values(invocations), things), model.liveMarkers, writes]);
+  }, [model, invocations, events, things, series]);
 
   // Alarm transitions as they happen (the recorder has them too, for the past).
   useEffect(() => {
@@ -88,31 +88,31 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
       const key = liveKey(thing, ALARM_AFFORDANCE);
       return bindToFrames(store, (state) => state.live[key], () => {
         const live = store.getState().live[key];
-        if (live) session.addLiveMarker({ id: `alarm-live:${thing}:${live.time}`, time: live.time, kind: 'alarm', thing, label: alarmLabel(live.value, 'alarm') });
+        if (live) model.addLiveMarker({ id: `alarm-live:${thing}:${live.time}`, time: live.time, kind: 'alarm', thing, label: alarmLabel(live.value, 'alarm') });
       });
     });
     return () => disposers.forEach((dispose) => dispose());
-  }, [session, store, things]);
+  }, [model, store, things]);
 
   const snapshot = useSyncExternalStore(
-    useCallback((listener: () => void) => session.onChange(listener), [session]),
-    () => toolbarSnapshot(session),
+    useCallback((listener: () => void) => model.onChange(listener), [model]),
+    () => toolbarSnapshot(model),
   );
   const arrivalsRef = useRef<HTMLSpanElement>(null);
   useEffect(() => {
     const update = () => {
-      if (arrivalsRef.current) arrivalsRef.current.textContent = session.view.follow ? '' : ` · ${session.arrivedWhilePaused.toLocaleString('en-US')} new samples since`;
+      if (arrivalsRef.current) arrivalsRef.current.textContent = model.view.follow ? '' : ` · ${model.arrivedWhilePaused.toLocaleString('en-US')} new samples since`;
     };
     update();
-    return session.onChange(update);
-  }, [session]);
+    return model.onChange(update);
+  }, [model]);
 
   const [custom, setCustom] = useState<{ from: string; to: string } | null>(null);
   const [dropping, setDropping] = useState(false);
   void snapshot;
-  const view = session.view;
-  const { from, to } = session.range();
-  const history = session.history;
+  const view = model.view;
+  const { from, to } = model.range();
+  const history = model.history;
   const testId = `chart-${index + 1}`;
 
   const status =
@@ -157,7 +157,7 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
               data-testid={`${testId}-window-${each.label.replace(' ', '')}`}
               onClick={() => {
                 setCustom(null);
-                session.setSpan(each.ms);
+                model.setSpan(each.ms);
               }}
             >
               {each.label}
@@ -174,16 +174,16 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
           </button>
         </div>
         <div className="segmented" role="group" aria-label="Follow or pause">
-          <button type="button" className="small" title="Earlier (or scroll the wheel over the chart)" data-testid={`${testId}-back`} onClick={() => session.pan(-0.5)}>
+          <button type="button" className="small" title="Earlier (or scroll the wheel over the chart)" data-testid={`${testId}-back`} onClick={() => model.pan(-0.5)}>
             ◀
           </button>
-          <button type="button" className="small" title="Later" data-testid={`${testId}-forward`} disabled={view.follow} onClick={() => session.pan(0.5)}>
+          <button type="button" className="small" title="Later" data-testid={`${testId}-forward`} disabled={view.follow} onClick={() => model.pan(0.5)}>
             ▶
           </button>
-          <button type="button" className={view.follow ? 'small primary' : 'small'} aria-pressed={view.follow} data-testid={`${testId}-follow`} onClick={() => session.follow()}>
+          <button type="button" className={view.follow ? 'small primary' : 'small'} aria-pressed={view.follow} data-testid={`${testId}-follow`} onClick={() => model.follow()}>
             Follow
           </button>
-          <button type="button" className="small" aria-pressed={view.mode === 'paused'} disabled={!view.follow} data-testid={`${testId}-pause`} onClick={() => session.pause()}>
+          <button type="button" className="small" aria-pressed={view.mode === 'paused'} disabled={!view.follow} data-testid={`${testId}-pause`} onClick={() => model.pause()}>
             Pause
           </button>
         </div>
@@ -200,7 +200,7 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
             const start = new Date(custom.from).getTime();
             const end = new Date(custom.to).getTime();
             if (Number.isFinite(start) && Number.isFinite(end) && end > start) {
-              session.showRange(start, end, 'custom');
+              model.showRange(start, end, 'custom');
               setCustom(null);
             }
           }}
@@ -233,7 +233,7 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
       </div>
       <ul className="chart-series">
         {infos.map((info, seriesIndex) => {
-          const decimated = session.buckets(seriesIndex)?.decimated ?? false;
+          const decimated = model.buckets(seriesIndex)?.decimated ?? false;
           const unit = unitSymbol(info.unit ?? undefined);
           return (
             <li key={`${info.thing}/${info.property}`} className="chip series-chip" data-testid={`${testId}-series`} data-series={`${info.thing}.${info.property}`}>
@@ -244,9 +244,9 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
                 <span
                   className="tag decimated-tag"
                   data-testid={`${testId}-decimated`}
-                  title={`Decimated: each pixel column shows the first, lowest, highest and last value of ${bucketLabel(session.bucketMs)}, so no spike is lost`}
+                  title={`Decimated: each pixel column shows the first, lowest, highest and last value of ${bucketLabel(model.bucketMs)}, so no spike is lost`}
                 >
-                  min/max per {bucketLabel(session.bucketMs)}
+                  min/max per {bucketLabel(model.bucketMs)}
                 </span>
               )}
               <button
@@ -266,7 +266,7 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
         })}
         {infos.length === 0 && <li className="muted">Drop a property here, or add one from the list above, the overview or a Thing's table.</li>}
       </ul>
-      {infos.length > 0 && <StripChart session={session} infos={infos} markers={markers} testId={testId} />}
+      {infos.length > 0 && <StripChart model={model} infos={infos} markers={markers} testId={testId} />}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { assignAxes } from '../charts/axes';
 import { valueAt, type PlotPoints } from '../charts/buckets';
-import type { ChartSeriesInfo, ChartSession } from '../charts/chart-session';
+import type { ChartSeriesInfo, ChartModel } from '../charts/chart-model';
 import { queueDraw } from '../charts/draw-queue';
 import { placeMarkers, type ChartMarker } from '../charts/markers';
 import { formatClock, formatNumber } from '../ui/format';
@@ -15,15 +15,15 @@ const cssVar = (name: string, fallback: string): string => getComputedStyle(docu
 const HEIGHT = 230;
 
 interface StripChartProps {
-  session: ChartSession;
+  model: ChartModel;
   infos: readonly ChartSeriesInfo[];
   /** Every marker to draw (recorder, live invocations, writes, alarms), on the host's clock. */
   markers: () => ChartMarker[];
   testId: string;
 }
 
-/** One uPlot time chart over a ChartSession: redrawn on animation frames at most once per pixel column's time. */
-export function StripChart({ session, infos, markers, testId }: StripChartProps) {
+/** One uPlot time chart over a ChartModel: redrawn on animation frames at most once per pixel column's time. */
+export function StripChart({ model, infos, markers, testId }: StripChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLDivElement>(null);
   const markersRef = useRef(markers);
@@ -37,7 +37,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    session.setSeries(infos);
+    model.setSeries(infos);
     const { axes, axisOf } = assignAxes(infos);
     const muted = cssVar('--muted', '#6b7385');
     const grid = cssVar('--border', '#dde1e8');
@@ -62,7 +62,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       if (!element) return;
       const left = u.cursor.left ?? -1;
       const hovering = left >= 0;
-      const time = hovering ? u.posToVal(left, 'x') : session.range().to;
+      const time = hovering ? u.posToVal(left, 'x') : model.range().to;
       const parts = infos.map((info, index) => {
         const value = points[index] ? valueAt(points[index], time) : null;
         const unit = axes[axisOf[index] ?? 0]?.unit ?? '';
@@ -74,7 +74,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     };
 
     const drawMarkers = (u: uPlot) => {
-      const { from, to } = session.range();
+      const { from, to } = model.range();
       placed = placeMarkers(markersRef.current(), from, to, (time) => u.valToPos(time, 'x'));
       while (markerLayer.children.length > placed.length) markerLayer.lastElementChild?.remove();
       placed.forEach((marker, index) => {
@@ -157,7 +157,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
             if (u.select.width > 4) {
               const from = u.posToVal(u.select.left, 'x');
               const to = u.posToVal(u.select.left + u.select.width, 'x');
-              session.showRange(from, to, 'zoomed');
+              model.showRange(from, to, 'zoomed');
             }
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
@@ -176,12 +176,12 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
     let lastDraw = 0;
     let drawnVersion = -1;
     // At most one redraw per pixel column's time (a 1 h window moves one pixel in ~6 s), within 33 ms … 1 s.
-    const interval = () => Math.min(1000, Math.max(33, session.bucketMs));
+    const interval = () => Math.min(1000, Math.max(33, model.bucketMs));
     const draw = () => {
       queued = undefined;
       lastDraw = performance.now();
-      drawnVersion = session.version;
-      const built = session.frame();
+      drawnVersion = model.version;
+      const built = model.frame();
       points = built.points;
       gapSpans = built.points.map(gapsOf);
       chart.batch(() => {
@@ -229,16 +229,16 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       drawnVersion = -1;
       schedule();
     };
-    const offChange = session.onChange(schedule);
+    const offChange = model.onChange(schedule);
     // Following, the time axis moves even when nothing arrives.
     const follow = setInterval(() => {
-      if (session.view.follow || session.version !== drawnVersion) schedule();
+      if (model.view.follow || model.version !== drawnVersion) schedule();
     }, 250);
 
     const resize = new ResizeObserver(() => {
       const width = Math.max(200, host.clientWidth);
       if (Math.abs(width - chart.width) >= 2) chart.setSize({ width, height: HEIGHT });
-      session.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
+      model.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
     });
     resize.observe(host);
     const seen = new IntersectionObserver((entries) => {
@@ -246,17 +246,17 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       if (visible) schedule();
     });
     seen.observe(host);
-    session.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
+    model.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
 
     // Wheel: back and forth in time; with Ctrl (or a pinch), zoom around the pointer.
     const onWheel = (event: WheelEvent) => {
       event.preventDefault();
       if (event.ctrlKey) {
-        const { from, to } = session.range();
+        const { from, to } = model.range();
         const at = chart.posToVal(event.offsetX, 'x');
         const factor = event.deltaY > 0 ? 1.25 : 0.8;
-        session.showRange(at - (at - from) * factor, at + (to - at) * factor, 'zoomed');
-      } else session.pan((event.deltaY || event.deltaX) > 0 ? 0.1 : -0.1);
+        model.showRange(at - (at - from) * factor, at + (to - at) * factor, 'zoomed');
+      } else model.pan((event.deltaY || event.deltaX) > 0 ? 0.1 : -0.1);
     };
     chart.over.addEventListener('wheel', onWheel, { passive: false });
     draw();
@@ -272,7 +272,7 @@ export function StripChart({ session, infos, markers, testId }: StripChartProps)
       chart.destroy();
       redrawRef.current = () => {};
     };
-  }, [session, infos]);
+  }, [model, infos]);
 
   return (
     <div className="strip-chart" data-testid={testId}>

@@ -87,7 +87,7 @@ function typicalSpacing(buckets: BucketSeries): number | undefined {
  * recorder at one bucket per pixel column, live samples merged in), the window (follow, pause,
  * zoom, scroll), gaps, markers from the recorder, and what arrived while paused.
  */
-export class ChartSession {
+export class ChartModel {
   view: ChartView = { follow: true, spanMs: 600_000, to: 0, mode: 'follow' };
   history: HistoryState = { state: 'loading' };
   historyMarkers: ChartMarker[] = [];
