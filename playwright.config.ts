@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
+import type { TransportOptions } from './tests/e2e/fixtures';
 
-// The end-to-end tests drive the built renderer in Debian's Chromium through browser mode:
-// the same main-process core, served over HTTP + WebSocket on 127.0.0.1.
+// The end-to-end tests run every spec on each transport (tests/e2e/fixtures.ts): `browser`
+// drives the built renderer in Debian's Chromium through browser mode (the same main-process
+// core, served over HTTP + WebSocket on 127.0.0.1); `desktop` runs the real built main,
+// preload and renderer through the Electron stand-in (tests/electron-stand-in) over the same
+// Chromium; `electron` (only with LAB_E2E_ELECTRON, see `npm run test:electron`) runs them
+// against the real Electron binary.
 const port = Number(process.env.LAB_E2E_PORT ?? 5199);
 export const E2E_TOKEN = 'e2e-test-token-0123456789abcdef';
 export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
@@ -13,7 +18,9 @@ export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
 process.env['LAB_E2E_DATA'] ??= mkdtempSync(join(tmpdir(), 'lab-monitor-e2e-'));
 export const E2E_DATA = process.env['LAB_E2E_DATA'];
 
-export default defineConfig({
+const electronBinary = process.env.LAB_E2E_ELECTRON;
+
+export default defineConfig<TransportOptions>({
   testDir: 'tests/e2e',
   outputDir: 'test-results/e2e',
   timeout: 60_000,
@@ -32,6 +39,11 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
   },
+  projects: [
+    { name: 'browser', use: { transport: 'browser' } },
+    { name: 'desktop', use: { transport: 'desktop' } },
+    ...(electronBinary ? [{ name: 'electron', use: { transport: 'electron' as const } }] : []),
+  ],
   webServer: {
     command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json --data "${E2E_DATA}"`,
     url: E2E_URL,

@@ -1,5 +1,6 @@
-// Verifies a packaged Lab Monitor: electron-builder.yml is valid, and app.asar holds the built
-// app and its production dependencies, nothing else, within the size budget.
+// Verifies a packaged Lab Monitor: electron-builder.yml is valid, app.asar holds the built app
+// and its production dependencies, nothing else, within the size budget, and the packed Electron
+// binary has the fuses electron-builder.yml sets.
 //
 //   node scripts/check-package.mjs                  check dist/*/resources/app.asar (after `npm run pack`)
 //   node scripts/check-package.mjs path/to/app.asar  check one archive
@@ -9,9 +10,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
-  PROJECT_DIR, createStandInElectron, electronVersion, ensureBuilt, findAsars, formatMB, loadBuilderConfig,
-  packWithStandIn, validateBuilderConfig, verifyAsar,
+  PROJECT_DIR, createStandInElectron, electronVersion, ensureBuilt, executableForAsar, findAsars, formatMB, loadBuilderConfig,
+  packWithStandIn, validateBuilderConfig, verifyAsar, verifyFuses,
 } from './package-check.mjs';
+
+/** The Electron fuses of the packed binary, when it can be found next to the archive. */
+function reportFuses(executablePath) {
+  if (!executablePath) {
+    console.log('  fuses: no Electron executable next to this app.asar, not checked');
+    return true;
+  }
+  const { fuses, problems } = verifyFuses(executablePath);
+  const shown = Object.entries(fuses).map(([name, state]) => `${name}=${String(state)}`).join(', ');
+  console.log(`  fuses: ${shown || 'unreadable'}`);
+  for (const problem of problems) console.error(`  ✗ ${problem}`);
+  return problems.length === 0;
+}
 
 function report(asarPath) {
   const result = verifyAsar(asarPath);
@@ -36,8 +50,8 @@ async function main() {
     const tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
     try {
       const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
-      const { asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist });
-      return report(asarPath);
+      const { asarPath, executablePath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist });
+      return report(asarPath) && reportFuses(executablePath);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -49,8 +63,10 @@ async function main() {
     console.error('no app.asar found under dist/: run `npm run pack` first, or pass --stand-in');
     return false;
   }
+  const config = await loadBuilderConfig();
+  const names = [config.linux?.executableName, config.productName, 'electron'].filter(Boolean);
   let ok = true;
-  for (const asar of asars) ok = report(asar) && ok;
+  for (const asar of asars) ok = report(asar) && reportFuses(executableForAsar(asar, names)) && ok;
   return ok;
 }
 

@@ -29,7 +29,14 @@ export declare function packWithStandIn(options: {
   projectDir?: string;
   outDir: string;
   electronDist: string;
-}): Promise<{ asarPath: string; log: string }>;
+}): Promise<{ asarPath: string; executablePath: string; log: string }>;
+
+export declare const FUSE_NAMES: readonly string[];
+export declare const REQUIRED_FUSES: Readonly<Record<string, boolean>>;
+export type FuseStates = Record<string, boolean | string>;
+export declare function readFuses(executablePath: string): FuseStates;
+export declare function verifyFuses(executablePath: string, required?: Readonly<Record<string, boolean>>): { fuses: FuseStates; problems: string[] };
+export declare function executableForAsar(asarPath: string, executableNames: readonly string[]): string | undefined;
 export declare function findAsars(distDir: string): string[];
 
 export declare function listAsar(asarPath: string): string[];

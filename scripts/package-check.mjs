@@ -3,6 +3,7 @@
 //  - createStandInElectron + packWithStandIn: an unpacked (--dir) Linux build that needs no
 //    Electron download (the stand-in only has to look like an Electron distribution)
 //  - verifyAsar: what app.asar must and must not contain, and the size budget
+//  - readFuses + verifyFuses: the Electron fuses electron-builder flipped in the packed binary
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -104,7 +105,16 @@ export async function resolveBuilderIcons(projectDir = PROJECT_DIR, outDir) {
  */
 export async function createStandInElectron(dir, version) {
   await mkdir(join(dir, 'resources'), { recursive: true });
-  await writeFile(join(dir, 'electron'), '#!/bin/sh\necho "stand-in Electron: inspect resources/app.asar only"\nexit 1\n');
+  // Like a real Electron binary it carries a fuse wire (sentinel, version 1, length, one byte
+  // per fuse) with Electron's defaults, so electron-builder flips the fuses in it as it would
+  // in the real one, and the check can read them back.
+  const wire = Buffer.concat([
+    Buffer.from(`#!/bin/sh\necho "stand-in Electron: inspect resources/app.asar only"\nexit 1\n# ${FUSE_SENTINEL}`, 'latin1'),
+    Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+    Buffer.from(ELECTRON_DEFAULT_FUSES.map((enabled) => (enabled ? FUSE_ENABLED : FUSE_DISABLED))),
+    Buffer.from('\n', 'latin1'),
+  ]);
+  await writeFile(join(dir, 'electron'), wire);
   await chmod(join(dir, 'electron'), 0o755);
   await writeFile(join(dir, 'LICENSE'), 'Stand-in for the Electron LICENSE file.\n');
   await writeFile(join(dir, 'LICENSES.chromium.html'), '<!doctype html><title>stand-in</title>\n');
@@ -146,7 +156,85 @@ export async function packWithStandIn({ projectDir = PROJECT_DIR, outDir, electr
   });
   const asarPath = join(outDir, 'linux-unpacked', 'resources', 'app.asar');
   if (!existsSync(asarPath)) throw new Error(`electron-builder finished but ${asarPath} is missing:\n${log}`);
-  return { asarPath, log };
+  const config = await loadBuilderConfig(projectDir);
+  const executablePath = join(outDir, 'linux-unpacked', config.linux?.executableName ?? config.executableName ?? 'electron');
+  return { asarPath, executablePath, log };
+}
+
+// ---------------------------------------------------------------- Electron fuses
+
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const FUSE_DISABLED = 0x30;
+const FUSE_ENABLED = 0x31;
+const FUSE_REMOVED = 0x72;
+
+/** Fuse names in wire order (Electron's FuseV1Options). */
+export const FUSE_NAMES = [
+  'runAsNode', 'enableCookieEncryption', 'enableNodeOptionsEnvironmentVariable', 'enableNodeCliInspectArguments',
+  'enableEmbeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot',
+  'grantFileProtocolExtraPrivileges',
+];
+
+/** How an unflipped Electron binary ships its fuses (in FUSE_NAMES order). */
+const ELECTRON_DEFAULT_FUSES = [true, false, true, true, false, false, false, true];
+
+/** What Lab Monitor's packaged binary must have (electron-builder.yml `electronFuses`). */
+export const REQUIRED_FUSES = {
+  runAsNode: false,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableCookieEncryption: true,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+};
+
+/** The Electron binary's file that holds the fuse wire (the framework inside a macOS .app). */
+function fuseFile(executablePath) {
+  if (executablePath.endsWith('.app')) return join(executablePath, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
+  return executablePath;
+}
+
+/** Reads the fuse wire of an Electron binary: { name: true | false | 'removed' }; throws without one. */
+export function readFuses(executablePath) {
+  const binary = readFileSync(fuseFile(executablePath));
+  const at = binary.indexOf(FUSE_SENTINEL, 0, 'latin1');
+  if (at === -1) throw new Error(`${executablePath} has no Electron fuse wire`);
+  const wire = at + FUSE_SENTINEL.length;
+  if (binary[wire] !== 1) throw new Error(`${executablePath}: fuse wire version ${binary[wire]}, expected 1`);
+  const length = binary[wire + 1] ?? 0;
+  const fuses = {};
+  for (let i = 0; i < length && i < FUSE_NAMES.length; i += 1) {
+    const state = binary[wire + 2 + i];
+    fuses[FUSE_NAMES[i]] = state === FUSE_ENABLED ? true : state === FUSE_DISABLED ? false : state === FUSE_REMOVED ? 'removed' : `unknown (${state})`;
+  }
+  return fuses;
+}
+
+/** Problems with the fuses of a packaged binary against REQUIRED_FUSES (empty when it passes). */
+export function verifyFuses(executablePath, required = REQUIRED_FUSES) {
+  let fuses;
+  try {
+    fuses = readFuses(executablePath);
+  } catch (error) {
+    return { fuses: {}, problems: [`fuses could not be read: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+  const problems = [];
+  for (const [name, wanted] of Object.entries(required)) {
+    if (!(name in fuses)) problems.push(`fuse ${name} is missing from the binary`);
+    else if (fuses[name] !== wanted) problems.push(`fuse ${name} is ${String(fuses[name])}, expected ${String(wanted)}`);
+  }
+  return { fuses, problems };
+}
+
+/** The Electron executable next to a packaged app.asar (…/resources/app.asar), if it can be told. */
+export function executableForAsar(asarPath, executableNames) {
+  const resources = dirname(asarPath);
+  if (/[\\/]Contents[\\/]Resources$/.test(resources)) return dirname(dirname(resources)); // the .app
+  const appDir = dirname(resources);
+  for (const name of executableNames) {
+    for (const candidate of [join(appDir, name), join(appDir, `${name}.exe`)]) if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** Finds app.asar files under a dist folder (linux-unpacked, win-unpacked, mac*.app). */

@@ -1,18 +1,36 @@
 // The one test command (README, .ci/run): unit and integration tests in Node with Vitest,
-// then the end-to-end tests in Chromium with Playwright against the built app in browser
-// mode. Both always run; each writes a JSON report under test-results/, summarised last.
+// then the end-to-end tests in Chromium with Playwright against the built app, in browser
+// mode and as the desktop app through the Electron stand-in. Both always run; each writes a
+// report under test-results/ (old ones are removed first, so a runner that writes nothing
+// cannot be counted from a previous run), and how each runner exited goes to
+// test-results/runners.json. The count line comes last.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CHROMIUM_PATH } from './chromium.mjs';
-import { summarise } from './test-summary.mjs';
+import { ELECTRON_SKIP_REASON, electronBinary } from './electron-binary.mjs';
+import { summarise, summaryLines } from './test-summary.mjs';
 
+for (const report of ['vitest.json', 'vitest-counts.json', 'playwright.json', 'runners.json']) {
+  rmSync(`test-results/${report}`, { force: true });
+}
 mkdirSync('test-results', { recursive: true });
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: process.platform === 'win32' }).status ?? 1;
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const runners = {};
+const record = () => writeFileSync('test-results/runners.json', `${JSON.stringify(runners, null, 1)}\n`);
 
-const vitest = run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
-const build = run(npx, ['electron-vite', 'build']);
+runners.vitest = run(npx, [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest.json',
+  '--reporter=./scripts/vitest-count-reporter.mjs',
+]);
+record();
+runners.build = run(npx, ['electron-vite', 'build']);
+record();
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium) {
   console.error(`The end-to-end tests need Chromium at ${CHROMIUM_PATH}: install Debian's (sudo apt-get install chromium) or set CHROMIUM_PATH.`);
@@ -28,10 +46,16 @@ const freePort = () =>
     });
   });
 process.env.LAB_E2E_PORT ??= String(await freePort());
-const playwright = build === 0 && haveChromium ? run(npx, ['playwright', 'test']) : 1;
+// Every spec runs twice: in browser mode and in the desktop app through the Electron stand-in.
+if (runners.build === 0 && haveChromium) {
+  runners.playwright = run(npx, ['playwright', 'test']);
+} else {
+  runners.playwright = null;
+  runners.reason = runners.build !== 0 ? 'the build failed' : `no Chromium at ${CHROMIUM_PATH}`;
+}
+record();
+console.log(electronBinary() ? 'The Electron binary is installed: `npm run test:electron` runs the same specs against it.' : ELECTRON_SKIP_REASON);
 
-const { passed, failed } = summarise();
-// A build that failed or end-to-end tests that could not start count as a failure too.
-const unexplained = (build !== 0 || !haveChromium) && failed === 0 ? 1 : 0;
-console.log(`${passed} passed, ${failed + unexplained} failed`);
-process.exit(vitest === 0 && build === 0 && playwright === 0 && failed === 0 ? 0 : 1);
+const summary = summarise('test-results');
+for (const line of summaryLines(summary)) console.log(line);
+process.exit(summary.failed === 0 ? 0 : 1);

@@ -6,7 +6,15 @@ import { createWsLabApi, wsUrlFromLocation } from '../../src/renderer/lab/ws-lab
 import { liveKey } from '../../src/renderer/store/keys';
 import { createLabStore } from '../../src/renderer/store/lab-store';
 import { ANY_AFFORDANCE } from '../../src/shared/model';
-import { BENCH_ACTION, BENCH_THING, LATENCY_BINS, type PageActionReport, type PageProbe, type PageWindowReport } from './protocol';
+import {
+  BENCH_ACTION,
+  BENCH_THING,
+  LATENCY_BINS,
+  type PageActionReport,
+  type PageLatencyReport,
+  type PageProbe,
+  type PageWindowReport,
+} from './protocol';
 
 const store = createLabStore();
 let resolveOpen: (open: boolean) => void = () => {};
@@ -22,8 +30,34 @@ const client = new LabClient(api, (error) => console.error(`subscribe failed: ${
 // Measuring window.
 let measuring = false;
 let window0: PageWindowReport = emptyWindow();
-let histogram = new Uint32Array(LATENCY_BINS);
 let propertyBatches = 0;
+
+// Landings since start(): per landed item, the ticks it made visible (those after the key's
+// previous landing, up to its own) and when. Typed arrays, grown by doubling: cheap to write.
+let logging = false;
+let landedFrom = new Int32Array(1 << 16);
+let landedTo = new Int32Array(1 << 16);
+let landedAt = new Float64Array(1 << 16);
+let landings = 0;
+/** Per key: the tick of the value that landed last (−1: none yet). */
+const lastTick = new Map<string, number>();
+
+function logLanding(from: number, to: number, at: number): void {
+  if (landings === landedAt.length) {
+    const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(old.length * 2);
+      next.set(old);
+      return next;
+    };
+    landedFrom = grow(landedFrom, (n) => new Int32Array(n));
+    landedTo = grow(landedTo, (n) => new Int32Array(n));
+    landedAt = grow(landedAt, (n) => new Float64Array(n));
+  }
+  landedFrom[landings] = from;
+  landedTo[landings] = to;
+  landedAt[landings] = at;
+  landings += 1;
+}
 
 // Action sequence numbers, from the start.
 const seen = new Set<number>();
@@ -39,10 +73,8 @@ function emptyWindow(): PageWindowReport {
     applied: 0,
     conflated: 0,
     dropped: 0,
-    latencyHistogram: [],
-    maxLatencyMs: 0,
-    minLatencyMs: Number.POSITIVE_INFINITY,
     applyMs: 0,
+    misaligned: 0,
   };
 }
 
@@ -71,15 +103,15 @@ client.onLiveBatch((batch) => {
       continue;
     }
     hasProperty = true;
-    if (!measuring) continue;
     // Landed: the store holds this very update (not an older or a newer one).
-    if (live[liveKey(item.thing, item.affordance)]?.seq !== item.seq || typeof item.payload !== 'number') continue;
-    window0.applied += 1;
-    const latency = Math.max(0, appliedAt - item.payload);
-    const bin = Math.min(LATENCY_BINS - 1, Math.floor(latency));
-    histogram[bin] = (histogram[bin] ?? 0) + 1;
-    if (latency > window0.maxLatencyMs) window0.maxLatencyMs = latency;
-    if (latency < window0.minLatencyMs) window0.minLatencyMs = latency;
+    const key = liveKey(item.thing, item.affordance);
+    if (live[key]?.seq !== item.seq || typeof item.payload !== 'number') continue;
+    const tick = item.payload;
+    if (tick !== item.seq - 1 && measuring) window0.misaligned += 1;
+    const previous = lastTick.get(key) ?? -1;
+    lastTick.set(key, tick);
+    if (logging) logLanding(previous + 1, tick, appliedAt);
+    if (measuring) window0.applied += 1;
   }
   if (hasProperty) propertyBatches += 1;
   if (!measuring) return;
@@ -106,14 +138,34 @@ const probe: PageProbe = {
   propertyBatches: () => propertyBatches,
   start() {
     window0 = emptyWindow();
-    histogram = new Uint32Array(LATENCY_BINS);
     window0.startedAt = Date.now();
     measuring = true;
+    logging = true;
+    landings = 0;
   },
   stop() {
     measuring = false;
     window0.stoppedAt = Date.now();
-    return { ...window0, latencyHistogram: Array.from(histogram) };
+    return { ...window0 };
+  },
+  latency(tickTimes, firstTick, endTick): PageLatencyReport {
+    logging = false;
+    const histogram = new Uint32Array(LATENCY_BINS);
+    let updates = 0;
+    let maxLatencyMs = 0;
+    for (let i = 0; i < landings; i += 1) {
+      const at = landedAt[i] as number;
+      const from = Math.max(landedFrom[i] as number, firstTick);
+      const to = Math.min(landedTo[i] as number, endTick - 1);
+      for (let tick = from; tick <= to; tick += 1) {
+        const latency = Math.max(0, at - (tickTimes[tick] ?? at));
+        const bin = Math.min(LATENCY_BINS - 1, Math.floor(latency));
+        histogram[bin] = (histogram[bin] ?? 0) + 1;
+        if (latency > maxLatencyMs) maxLatencyMs = latency;
+        updates += 1;
+      }
+    }
+    return { updates, latencyHistogram: Array.from(histogram), maxLatencyMs };
   },
   actions(): PageActionReport {
     const invocations = Object.values(store.getState().invocations).filter((invocation) => invocation.thing === BENCH_THING);

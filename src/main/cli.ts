@@ -11,6 +11,10 @@ export interface CliOptions {
   settings?: string;
   /** `--data DIR`: the folder for settings and recordings (the user's data folder otherwise). */
   data?: string;
+  /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
+  publish?: string;
+  /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
+  publishWritable: boolean;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -20,20 +24,25 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish']);
 
 /**
- * Parses `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
  * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [] };
+  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [], publishWritable: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) continue;
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (name === '--publish-writable') {
+      if (eq >= 0) throw new CliError('--publish-writable takes no value');
+      options.publishWritable = true;
+      continue;
+    }
     if (!VALUE_OPTIONS.has(name)) {
       // Chromium and Electron switches (--inspect, --no-sandbox...) pass through untouched.
       continue;
@@ -76,6 +85,17 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--data':
         options.data = value;
         break;
+      case '--publish': {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          throw new CliError(`--publish needs an mqtt:// URL, got "${value}"`);
+        }
+        if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw new CliError(`--publish needs an mqtt:// or mqtts:// URL, got "${value}"`);
+        options.publish = value;
+        break;
+      }
     }
   }
   return options;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
@@ -32,6 +33,15 @@ async function openWindow(): Promise<void> {
   await loadApp(window, location);
 }
 
+/** Where exports are offered first: the Documents folder, else home (not every desktop has one). */
+function documentsFolder(): string {
+  try {
+    return app.getPath('documents');
+  } catch {
+    return app.getPath('home');
+  }
+}
+
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
@@ -49,12 +59,12 @@ async function start(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings ?? join(dataDir, 'instruments.json'),
     dataDir,
-    services: (context) => [createRecorder(context)],
+    services: (context) => [createRecorder(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     chooseExportFile: async (suggestedName) => {
       const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
       const options = {
         title: 'Export recording',
-        defaultPath: join(app.getPath('documents'), suggestedName),
+        defaultPath: join(documentsFolder(), suggestedName),
         filters: suggestedName.endsWith('.parquet')
           ? [{ name: 'Parquet', extensions: ['parquet'] }]
           : [{ name: 'CSV', extensions: ['csv'] }],

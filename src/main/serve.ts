@@ -12,6 +12,7 @@ import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token'
 import { consoleLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
+import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
       process.exit(2);
     }
     throw error;
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(cli.data, 'instruments.json')),
     dataDir,
-    services: (context) => [createRecorder(context)],
+    services: (context) => [createRecorder(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

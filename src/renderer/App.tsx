@@ -4,6 +4,8 @@
  *   instruments: instruments-panel, instruments-close, instrument-url, instrument-scheme,
  *               instrument-username, instrument-password, instrument-token, instrument-submit,
  *               instrument-error, instrument-list, instrument-<id> (data-status), remove-instrument-<id>
+ *   share:      share, share-panel, share-close, share-url, share-writable, share-username, share-password,
+ *               share-submit, share-stop, share-error, share-status (data-status)
  *   things:     thing-list, thing-<name> (data-status, aria-current), thing-reason-<name>
  *   thing view: thing-view-<thing>, thing-status, thing-disconnected-banner, properties-<thing>
  *   properties: prop-<thing>-<name> (data-stale), value-<thing>-<name>, stale-<thing>-<name>,

@@ -38,6 +38,34 @@ export const Credentials = z.discriminatedUnion('scheme', [
 ]);
 export type Credentials = z.infer<typeof Credentials>;
 
+/** The MQTT publisher: which broker it shares Lab Monitor's Things through, and how it is doing. */
+export const PublisherStatus = z.object({
+  /** `mqtt(s)://broker[:port]/prefix` without credentials; null when not publishing. */
+  url: z.string().nullable(),
+  /** The topic prefix everything is published under. */
+  prefix: z.string().nullable(),
+  /** Whether peers on the broker may write properties and invoke actions. */
+  writable: z.boolean(),
+  /** Where the setting comes from: the command line (this run only) or the saved settings. */
+  source: z.enum(['command-line', 'settings', 'none']),
+  connection: ConnectionState,
+  /** MQTT version of the broker connection (5 or 4 = 3.1.1), once connected. */
+  protocolVersion: z.number().int().nullable(),
+  things: z.array(z.string()),
+  /** Messages handed to the broker, and property updates replaced by a newer one before they left. */
+  published: z.number().int().nonnegative(),
+  conflated: z.number().int().nonnegative(),
+});
+export type PublisherStatus = z.infer<typeof PublisherStatus>;
+
+export const PublisherSettings = z.object({
+  /** `mqtt(s)://broker[:port][/prefix]`, or null to stop publishing. */
+  url: z.string().max(2000).nullable(),
+  writable: z.boolean(),
+  credentials: Credentials.optional(),
+});
+export type PublisherSettings = z.infer<typeof PublisherSettings>;
+
 export const calls = {
   'lab:things:list': { request: z.object({}), response: z.array(ThingSummary) },
   'lab:things:describe': { request: thingRef, response: ThingDescription },
@@ -74,6 +102,9 @@ export const calls = {
   'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
   'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport },
   'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
+  /** Sharing Lab Monitor's Things through an MQTT broker. */
+  'lab:publisher:status': { request: z.object({}), response: PublisherStatus },
+  'lab:publisher:configure': { request: PublisherSettings, response: PublisherStatus },
 } as const;
 
 export type CallChannel = keyof typeof calls;

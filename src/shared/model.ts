@@ -28,7 +28,11 @@ export const ANY_AFFORDANCE = '*';
 /** As a Thing name in a subscription (with ANY_AFFORDANCE): every Thing, present and future. */
 export const ANY_THING = '*';
 
-export const ConnectionStatus = z.enum(['connecting', 'connected', 'disconnected']);
+/**
+ * `stale`: all that is known comes from what a broker kept (a retained Thing Description) and
+ * nothing shows its publisher is still there; it may work, or may be long gone.
+ */
+export const ConnectionStatus = z.enum(['connecting', 'connected', 'disconnected', 'stale']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
 /** Published as a `property` message on `(thing, '$connection')` whenever it changes. */

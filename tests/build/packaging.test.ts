@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ASAR_BUDGET_BYTES, BINDING_BUDGET_BYTES, PROJECT_DIR, bindingDir, loadDuckDbFromAsar, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
-  listAsar, loadBuilderConfig, loadRequiredPackages, packWithStandIn, packageNameOf, readAsarText, requiredPackages, resolveBuilderIcons,
-  validateBuilderConfig, verifyAsar,
+  ASAR_BUDGET_BYTES, BINDING_BUDGET_BYTES, PROJECT_DIR, REQUIRED_FUSES, bindingDir, loadDuckDbFromAsar, createAsar, createStandInElectron, electronVersion, ensureBuilt, formatMB,
+  listAsar, loadBuilderConfig, loadRequiredPackages, packWithStandIn, packageNameOf, readAsarText, readFuses, requiredPackages, resolveBuilderIcons,
+  validateBuilderConfig, verifyAsar, verifyFuses,
 } from '../../scripts/package-check.mjs';
 
 const PACK_TIMEOUT = 180_000;
@@ -81,6 +81,18 @@ describe('electron-builder configuration', () => {
       expect(typeof pattern).toBe('string');
       expect(String(pattern)).not.toMatch(/^(src|tests|scripts|build|docs)\b/);
     }
+  });
+
+  it('hardens the packaged binary with Electron fuses', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect(config.electronFuses).toEqual(REQUIRED_FUSES);
   });
 
   it('has the macOS entitlements it points to: JIT only', () => {
@@ -189,25 +201,44 @@ describe('the checker itself', () => {
     expect(text).toMatch(/node_modules\/react is a development package/);
     expect(text).toMatch(/over the budget/);
   });
+
+  it('reads fuse wires and reports fuses that are not as required', async () => {
+    const dist = await createStandInElectron(join(tmp, 'unflipped'), '1.0.0');
+    const unflipped = verifyFuses(join(dist, 'electron'));
+    expect(unflipped.fuses).toMatchObject({ runAsNode: true, enableCookieEncryption: false, onlyLoadAppFromAsar: false });
+    expect(unflipped.problems).toEqual(expect.arrayContaining(['fuse runAsNode is true, expected false', 'fuse onlyLoadAppFromAsar is false, expected true']));
+    await writeFile(join(tmp, 'not-electron'), '#!/bin/sh\n');
+    expect(verifyFuses(join(tmp, 'not-electron')).problems).toEqual([expect.stringMatching(/fuses could not be read: .*no Electron fuse wire/)]);
+  });
 });
 
 describe('unpacked Linux build with a stand-in Electron', () => {
   let tmp: string;
   let asarPath: string;
+  let executablePath: string;
+  let electronDist: string;
 
   beforeAll(async () => {
     ensureBuilt(); // out/ as `npm run build` makes it, unless it is there already
     tmp = await mkdtemp(join(tmpdir(), 'lab-monitor-pack-'));
-    const electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
+    electronDist = await createStandInElectron(join(tmp, 'electron'), electronVersion());
     try {
-      ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist }));
+      ({ asarPath, executablePath } = await packWithStandIn({ outDir: join(tmp, 'dist'), electronDist }));
     } catch {
       // out/ may have been rebuilt underneath the packer (a parallel `electron-vite build`): once more
       await new Promise((r) => setTimeout(r, 3000));
       ensureBuilt();
-      ({ asarPath } = await packWithStandIn({ outDir: join(tmp, 'dist-retry'), electronDist }));
+      ({ asarPath, executablePath } = await packWithStandIn({ outDir: join(tmp, 'dist-retry'), electronDist }));
     }
   }, PACK_TIMEOUT);
+
+  it('has the fuses of electron-builder.yml flipped in the packed binary', () => {
+    // Electron's defaults before packing, so the flip is the packager's doing.
+    expect(readFuses(join(electronDist, 'electron'))).toMatchObject({ runAsNode: true, enableNodeOptionsEnvironmentVariable: true, onlyLoadAppFromAsar: false });
+    const { fuses, problems } = verifyFuses(executablePath);
+    expect(problems).toEqual([]);
+    expect(fuses).toMatchObject(REQUIRED_FUSES);
+  });
 
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import {
   LIVE_TIMEOUT,
   cancelActiveStageMoves,
@@ -104,6 +104,9 @@ test('a long moveTo cancelled from the UI ends cancelled where the stage stopped
   expect(stoppedAt).not.toBeNaN();
   expect(direction * (stoppedAt - start)).toBeGreaterThan(300);
   expect(direction * (target - stoppedAt)).toBeGreaterThan(1000);
+  // `moving` turns false at once; the readback follows at its next tick (10 Hz), so the value
+  // shown a moment ago may still be the last one before the stop.
+  await expect.poll(async () => Math.abs(parseShown(await x.textContent()) - stoppedAt), { timeout: LIVE_TIMEOUT }).toBeLessThan(1);
   const readings: number[] = [];
   await expect
     .poll(

@@ -1,16 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { E2E_URL } from '../../playwright.config';
+import { isDesktop } from './fixtures';
 
 export const THINGS = ['thermo', 'stage', 'spectrometer', 'psu', 'vacuum'] as const;
 
 /** Live values at 2–10 Hz on a busy 2-core box: allow for slow first paints, not for wrong values. */
 export const LIVE_TIMEOUT = 20_000;
 
-/** Opens the app and waits until the WebSocket link and the Thing list are up. */
+/**
+ * Opens the app and waits until the link (WebSocket or IPC) and the Thing list are up. On the
+ * desktop transports the window is the app's own: it is reloaded, a fresh page as in a browser.
+ */
 export async function openApp(page: Page, timeout = LIVE_TIMEOUT): Promise<void> {
-  await page.goto(E2E_URL);
+  if (isDesktop(test.info())) {
+    await expect.poll(() => page.url(), { timeout, message: 'the window loads the app' }).toMatch(/^file:/);
+    await page.reload();
+  } else {
+    await page.goto(E2E_URL);
+  }
   await waitForApp(page, timeout);
 }
 
@@ -108,14 +117,19 @@ export interface StatusSample {
  * Records every status, progress and log change of the invocation rows under an action card,
  * from a MutationObserver in the page, so short-lived states (pending) are not missed by polling.
  */
+let recorders = 0;
+
 export async function recordInvocationRows(page: Page, thing: string, action: string): Promise<StatusSample[]> {
   const samples: StatusSample[] = [];
-  await page.exposeFunction('e2eRecordInvocation', (sample: StatusSample) => {
+  // A new name each time: a desktop window outlives a test, and a name can be exposed only once.
+  recorders += 1;
+  const name = `e2eRecordInvocation${recorders}`;
+  await page.exposeFunction(name, (sample: StatusSample) => {
     samples.push(sample);
   });
-  await page.evaluate((cardTestId) => {
-    const exposed: unknown = Reflect.get(window, 'e2eRecordInvocation');
-    if (typeof exposed !== 'function') throw new Error('e2eRecordInvocation was not exposed');
+  await page.evaluate(({ cardTestId, name }) => {
+    const exposed: unknown = Reflect.get(window, name);
+    if (typeof exposed !== 'function') throw new Error(`${name} was not exposed`);
     const record = (sample: StatusSample): void => void Reflect.apply(exposed, window, [sample]);
     const last = new Map<string, string>();
     const scan = () => {
@@ -134,7 +148,7 @@ export async function recordInvocationRows(page: Page, thing: string, action: st
     };
     new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
     scan();
-  }, `action-${thing}-${action}`);
+  }, { cardTestId: `action-${thing}-${action}`, name });
   return samples;
 }
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { LIVE_TIMEOUT, THINGS, openApp, parseShown, readNumber, saveScreenshot, selectThing, timelineSince } from './helpers';
 
 test.beforeEach(async ({ page }) => {
@@ -96,7 +96,8 @@ test('an out-of-range setpoint shows the limit next to the field and is not writ
   await expect(error).toHaveText('required');
 });
 
-test('a write the host refuses shows the host message next to the field', async ({ page }) => {
+test('a write the host refuses shows the host message next to the field', async ({ page, transport }) => {
+  test.skip(transport !== 'browser', "it alters browser mode's WebSocket frames in flight; the desktop app speaks IPC, which a test cannot alter on its way");
   const since = Date.now() - 1000;
   // Every value the form accepts is valid for the simulated host too, so the request is
   // altered on its way to make the real host refuse it with its own message.

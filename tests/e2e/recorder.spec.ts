@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test, type Page } from './fixtures';
 import { LIVE_TIMEOUT, openApp, readNumber, runAction, saveScreenshot, selectThing, waitForApp } from './helpers';
+import { answerNextSaveDialog, savedDialogOptions } from './support/desktop';
 
-async function shownSince(page: import('@playwright/test').Page, since: number) {
+async function shownSince(page: Page, since: number) {
   const all = await page.getByTestId('timeline-entry').evaluateAll((elements) =>
     elements.map((element) => ({
       kind: element.getAttribute('data-kind') ?? '',
@@ -14,7 +15,7 @@ async function shownSince(page: import('@playwright/test').Page, since: number) 
   return all.filter((entry) => entry.time >= since);
 }
 
-test('after a reload, and in another window, the timeline still shows the earlier writes and action transitions', async ({ page, context }, testInfo) => {
+test('after a reload, and in another window, the timeline still shows the earlier writes and action transitions', async ({ page, context, transport }, testInfo) => {
   const since = Date.now() - 1000;
   await openApp(page);
   await expect(page.getByTestId('recorder-status')).toHaveAttribute('data-state', 'recording', { timeout: LIVE_TIMEOUT });
@@ -46,23 +47,37 @@ test('after a reload, and in another window, the timeline still shows the earlie
   await expect.poll(async () => (await shownSince(page, 0)).every((entry) => /voltageSetpoint/i.test(entry.text) || entry.thing === '')).toBe(true);
   await expect.poll(async () => expected(await shownSince(page, since)).write).toBe(true);
 
+  // Another window: a second browser page on the same server (the desktop app has one window).
+  if (transport !== 'browser') return;
   const other = await context.newPage();
   await openApp(other);
   await expect.poll(async () => expected(await shownSince(other, since)), { timeout: LIVE_TIMEOUT }).toEqual({ write: true, actions: true });
   await other.close();
 });
 
-test('an export from the UI downloads a CSV holding values from before the page was opened', async ({ page }, testInfo) => {
+test('an export from the UI downloads a CSV holding values from before the page was opened', async ({ page, transport, desktopApp }, testInfo) => {
+  // The desktop app records from its start, before its window is reloaded here.
   const openedAt = Date.now();
   await openApp(page);
   await expect(page.getByTestId('timeline-export')).toBeVisible({ timeout: LIVE_TIMEOUT });
   await page.getByTestId('timeline-filter-thing').selectOption('thermo');
   await page.getByTestId('timeline-export-range').selectOption({ label: 'last hour' });
   await page.getByTestId('timeline-export-format').selectOption('csv');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('timeline-export').click()]);
-  expect(download.suggestedFilename()).toMatch(/^lab-monitor-.*\.csv$/);
   const path = testInfo.outputPath('export.csv');
-  await download.saveAs(path);
+  if (transport === 'browser' || !desktopApp) {
+    // Browser mode: a download from the server.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('timeline-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^lab-monitor-.*\.csv$/);
+    await download.saveAs(path);
+  } else {
+    // Desktop: the save dialog in main, answered with a file of this test.
+    await answerNextSaveDialog(desktopApp.app, path);
+    await page.getByTestId('timeline-export').click();
+    await expect(page.getByTestId('timeline-export-status')).toContainText(`to ${path}`, { timeout: LIVE_TIMEOUT });
+    expect(existsSync(path)).toBe(true);
+    const [options] = (await savedDialogOptions(desktopApp.app)) as { defaultPath?: string }[];
+    expect(options?.defaultPath).toMatch(/lab-monitor-.*\.csv$/);
+  }
   const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
   expect(header).toBe('time,thing,property,value,unit');
   const temperatures = rows.map((row) => row.split(',')).filter(([, thing, property]) => thing === 'thermo' && property === 'temperature');

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from './fixtures';
 import { openApp, parseShown, runAction } from './helpers';
 import {
   REMOTE_TIMEOUT,
@@ -25,7 +25,7 @@ test.beforeAll(async () => {
 
 /** The browser-mode server is shared by all tests: take away whatever remote instrument a failed test left behind. */
 test.afterEach(async ({ page }) => {
-  if (!page.url().startsWith('http')) return;
+  if (!/^(https?|file):/.test(page.url())) return;
   await openInstrumentsPanel(page);
   const removes = page.getByTestId('instrument-list').locator('button[data-testid^="remove-instrument-"]');
   for (let left = await removes.count(); left > 0; left -= 1) {

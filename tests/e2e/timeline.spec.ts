@@ -1,4 +1,4 @@
-import { expect, test, type Locator } from '@playwright/test';
+import { expect, test, type Locator } from './fixtures';
 import { LIVE_TIMEOUT, cancelActiveStageMoves, openApp, readNumber, runAction, saveScreenshot, selectThing } from './helpers';
 
 const KINDS = ['property', 'action', 'write', 'connection', 'alarm'] as const;

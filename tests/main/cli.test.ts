@@ -4,13 +4,21 @@ import { CliError, defaultDataDir, isLoopbackHost, parseCliArgs } from '../../sr
 
 describe('parseCliArgs', () => {
   it('has safe defaults', () => {
-    expect(parseCliArgs([])).toEqual({ port: 5190, host: '127.0.0.1', connect: [] });
+    expect(parseCliArgs([])).toEqual({ port: 5190, host: '127.0.0.1', connect: [], publishWritable: false });
   });
 
   it('reads every option, in both spellings, and repeats --connect', () => {
     expect(
       parseCliArgs(['--port', '0', '--host=::1', '--config', 'lab.json', '--connect', 'http://a:5000/', '--connect=mqtt://b/', '--token', 'x'.repeat(32), '--no-sandbox']),
-    ).toEqual({ port: 0, host: '::1', config: 'lab.json', connect: ['http://a:5000/', 'mqtt://b/'], token: 'x'.repeat(32) });
+    ).toEqual({ port: 0, host: '::1', config: 'lab.json', connect: ['http://a:5000/', 'mqtt://b/'], token: 'x'.repeat(32), publishWritable: false });
+  });
+
+  it('shares through a broker with --publish, writable only with --publish-writable', () => {
+    expect(parseCliArgs(['--publish', 'mqtt://broker:1884/lab1'])).toMatchObject({ publish: 'mqtt://broker:1884/lab1', publishWritable: false });
+    expect(parseCliArgs(['--publish-writable', '--publish=mqtts://broker'])).toMatchObject({ publish: 'mqtts://broker', publishWritable: true });
+    expect(() => parseCliArgs(['--publish', 'http://broker'])).toThrow(/mqtt/);
+    expect(() => parseCliArgs(['--publish', 'broker'])).toThrow(/mqtt/);
+    expect(() => parseCliArgs(['--publish-writable=yes'])).toThrow(/no value/);
   });
 
   it('refuses bad values with a clear message', () => {

@@ -19,6 +19,7 @@ import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import { hasHistory, type HistoryProvider, type Service, type ServiceContext } from '../services/service';
+import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
 import { defaultInstruments, simulatedThings, type InstrumentsApi, type InstrumentsContext } from './instrument-setup';
@@ -153,7 +154,15 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   });
 
   // Services start before the remote instruments connect, so they see every first value.
-  const serviceContext: ServiceContext = { broker, registry, logger, clock: systemClock, dataDir: options.dataDir };
+  const serviceContext: ServiceContext = {
+    broker,
+    registry,
+    logger,
+    clock: systemClock,
+    dataDir: options.dataDir,
+    // Calls made for peers (an MQTT write) go through the same router as every client's.
+    call: (channel, request, { role, label }) => route(channel, request, { live: undefined, role, label }),
+  };
   const layouts = new LayoutStore(serviceContext);
   const services = [layouts, ...(options.services ? await options.services(serviceContext) : [])];
   const runningServices: Service[] = [];
@@ -266,7 +275,18 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:layouts:export': ({ id }) => layouts.export(id),
     'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
+    'lab:publisher:status': () => publisher().status(),
+    'lab:publisher:configure': (settings, { role }) => {
+      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
+      return publisher().configure(settings);
+    },
   };
+
+  function publisher() {
+    const found = runningServices.find(isMqttPublisher);
+    if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
+    return found;
+  }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {

@@ -74,9 +74,23 @@ interface Subscription {
   readonly ref: WeakRef<MessageSendStream>;
   /** Its DELIVERY_TARGET if it has one, held strongly: what the hot path calls. */
   readonly target: MessageSendStream | undefined;
+  /** Whether what deliver calls offers `trySendNowait` (a drop without an exception). */
+  readonly offers: boolean;
+  /**
+   * What deliver calls: the target, always; else the plain sink, dereferenced once and held
+   * until the current job ends (as `deref()` itself keeps its target alive until then), so a
+   * burst of publishes dereferences it once.
+   */
+  callee: MessageSendStream | undefined;
   readonly entry: Entry;
   active: boolean;
-  delivered: number;
+  /**
+   * `entry.routed` when this subscription began: what it was delivered is what was routed
+   * since, less what it dropped, threw on or skipped (kept so, the hot path writes nothing).
+   */
+  readonly routedBefore: number;
+  /** Messages it got through another subscription of the same Thing instead (see `'*'`). */
+  skipped: number;
   dropped: number;
   errors: number;
   dropReport: ReportState | undefined;
@@ -89,6 +103,8 @@ interface Subscription {
  */
 interface Entry {
   subs: readonly Subscription[];
+  /** Messages handed to this entry's subscribers so far. */
+  routed: number;
   /** Keyed by what `deliver` calls: the delivery target, else the sink itself. */
   readonly byKey: WeakMap<MessageSendStream, Subscription>;
 }
@@ -101,6 +117,9 @@ interface ThingRoutes {
   readonly entries: Map<string, Entry>;
   any: Entry | undefined;
 }
+
+/** Messages published from inside deliveries during one outer publish, at most. */
+const MAX_REENTRANT_MESSAGES = 100_000;
 
 type Listener<K extends keyof BrokerEvents> = (event: BrokerEvents[K]) => void;
 
@@ -145,7 +164,9 @@ function targetOf(stream: MessageSendStream): MessageSendStream | undefined {
  *   the specific subscription.
  * The broker does not check that Things or affordances exist: that is up to its callers.
  * Sinks that offer a DELIVERY_TARGET (the memory streams do) are delivered to without a
- * `WeakRef.deref()`; others are dereferenced on every delivery.
+ * `WeakRef.deref()`; others are dereferenced at their first delivery in a job and held until
+ * it ends (what `deref()` does anyway), so a burst of publishes costs one `deref()` each.
+ * A drop costs about what a delivery does when the sink offers `trySendNowait`.
  */
 export class MessageBroker implements Publisher {
   private readonly routes = new Map<string, ThingRoutes>();
@@ -160,6 +181,14 @@ export class MessageBroker implements Publisher {
   /** Subscriptions with occurrences still to log, and the timer that will log them. */
   private readonly pendingReports = new Set<Subscription>();
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages published from inside a delivery, waiting for the current fan-out to end. */
+  private readonly queued: Message[] = [];
+  private publishing = false;
+  private reentrantDropped = 0;
+  /** Subscriptions whose plain sink is held until the current job ends. */
+  private heldSubs: Subscription[] = [];
+  /** The ('*', '*') entry, kept at hand: every publish looks at it. */
+  private everything: Entry | undefined;
 
   constructor(options: MessageBrokerOptions = {}) {
     this.logger = options.logger ?? console;
@@ -188,9 +217,12 @@ export class MessageBroker implements Publisher {
     }
     let entry = routes.entries.get(affordance);
     if (entry === undefined) {
-      entry = { subs: [], byKey: new WeakMap() };
+      entry = { subs: [], routed: 0, byKey: new WeakMap() };
       routes.entries.set(affordance, entry);
-      if (affordance === ANY_AFFORDANCE) routes.any = entry;
+      if (affordance === ANY_AFFORDANCE) {
+        routes.any = entry;
+        if (thing === ANY_THING) this.everything = entry;
+      }
     }
     const existing = entry.byKey.get(key);
     if (existing !== undefined) return () => this.remove(existing, undefined);
@@ -199,9 +231,12 @@ export class MessageBroker implements Publisher {
       affordance,
       ref: new WeakRef(stream),
       target,
+      offers: typeof key.trySendNowait === 'function',
+      callee: target,
       entry,
       active: true,
-      delivered: 0,
+      routedBefore: entry.routed,
+      skipped: 0,
       dropped: 0,
       errors: 0,
       dropReport: undefined,
@@ -242,9 +277,30 @@ export class MessageBroker implements Publisher {
 
   /**
    * Hands the message to every stream subscribed to its exact (thing, affordance) and to its
-   * Thing's `'*'`. Synchronous; never throws because of a subscriber.
+   * Thing's `'*'`. Synchronous; never throws because of a subscriber. A message published
+   * from inside a delivery (a subscriber that publishes) is delivered once the current one
+   * has reached every subscriber, before the outer `publish` returns: every subscriber sees
+   * messages in the order they were published.
    */
   publish(message: Message): void {
+    if (this.publishing) {
+      if (this.queued.length >= MAX_REENTRANT_MESSAGES) {
+        this.reentrantDropped++;
+        return;
+      }
+      this.queued.push(message);
+      return;
+    }
+    this.publishing = true;
+    try {
+      this.route(message);
+      if (this.queued.length !== 0) this.drain();
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  private route(message: Message): void {
     const routes = this.routes.get(message.thing);
     if (routes !== undefined) {
       const exact = routes.entries.get(message.affordance);
@@ -258,10 +314,27 @@ export class MessageBroker implements Publisher {
     if (everything !== undefined) this.deliver(everything, message, undefined);
   }
 
-  /** The ('*', '*') entry, kept at hand: every publish looks at it. */
-  private get everything(): Entry | undefined {
-    return this.routes.get(ANY_THING)?.any;
+  /** Delivers what was published from inside deliveries, in order; off the hot path. */
+  private drain(): void {
+    const queued = this.queued;
+    try {
+      for (let i = 0; i < queued.length; i++) this.route(queued[i] as Message);
+    } finally {
+      queued.length = 0;
+      if (this.reentrantDropped > 0) this.reportReentrantDrops();
+    }
   }
+
+  /** Subscribers that publish for every message they get would otherwise never let publish return. */
+  private reportReentrantDrops(): void {
+    const count = this.reentrantDropped;
+    this.reentrantDropped = 0;
+    this.logger.warn(
+      `message broker: dropped ${count} message(s) published from inside deliveries ` +
+        `(more than ${MAX_REENTRANT_MESSAGES} during one publish: a subscriber publishing in a loop?)`,
+    );
+  }
+
 
   /** Closes every subscribed stream (their receivers end) and forgets all subscriptions. */
   closeStreams(): void {
@@ -272,12 +345,14 @@ export class MessageBroker implements Publisher {
         for (const sub of entry.subs) {
           sub.active = false;
           this.finalizer.unregister(sub);
-          const stream = sub.target ?? sub.ref.deref();
+          const stream = sub.target ?? sub.callee ?? sub.ref.deref();
+          sub.callee = undefined;
           if (stream !== undefined) streams.add(stream);
         }
       }
     }
     this.routes.clear();
+    this.everything = undefined;
     if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
     this.flushReports(true);
     for (const stream of streams) {
@@ -332,7 +407,8 @@ export class MessageBroker implements Publisher {
     const out: SubscriptionStats[] = [];
     for (const { entries } of this.routes.values()) {
       for (const entry of entries.values()) {
-        for (const { thing, affordance, delivered, dropped, errors } of entry.subs) {
+        for (const { thing, affordance, routedBefore, skipped, dropped, errors } of entry.subs) {
+          const delivered = entry.routed - routedBefore - skipped - dropped - errors;
           out.push({ thing, affordance, delivered, dropped, errors });
         }
       }
@@ -340,36 +416,68 @@ export class MessageBroker implements Publisher {
     return out;
   }
 
-  // The hot path: no allocation unless something goes wrong.
+  // The hot path: no allocation unless something goes wrong. Everything a subscriber does,
+  // its `closed` getter included, runs inside the try: whatever throws is that subscriber's.
   private deliver(entry: Entry, message: Message, skip: Entry | undefined): void {
     const subs = entry.subs;
+    entry.routed++;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
       if (!sub.active) continue; // removed re-entrantly during this publish
-      const sink = sub.target ?? sub.ref.deref();
-      if (sink === undefined || sink.closed === true) {
-        this.remove(sub, sink);
-        continue;
+      let sink = sub.callee;
+      if (sink === undefined) {
+        sink = sub.ref.deref();
+        if (sink === undefined) {
+          this.remove(sub, undefined);
+          continue;
+        }
+        this.hold(sub, sink);
       }
-      if (skip !== undefined && skip.byKey.has(sink)) continue;
       try {
-        sink.sendNowait(message);
-        sub.delivered++;
+        if (skip !== undefined && skip.byKey.has(sink)) {
+          sub.skipped++;
+          continue;
+        }
+        if (sub.offers) {
+          // trySendNowait throws ClosedResourceError once closed: no need to ask first.
+          if (sink.trySendNowait?.(message) === false) this.dropped(sub, message);
+        } else if (sink.closed === true) {
+          this.remove(sub, sink);
+        } else {
+          sink.sendNowait(message);
+        }
       } catch (error) {
         this.failed(sub, sink, message, error);
       }
     }
   }
 
+  /** Keeps a dereferenced plain sink until the current job ends; see `Subscription.callee`. */
+  private hold(sub: Subscription, sink: MessageSendStream): void {
+    sub.callee = sink;
+    this.heldSubs.push(sub);
+    if (this.heldSubs.length === 1) queueMicrotask(this.release);
+  }
+
+  private readonly release = (): void => {
+    const subs = this.heldSubs;
+    this.heldSubs = [];
+    for (const sub of subs) if (sub.target === undefined) sub.callee = undefined;
+  };
+
+  private dropped(sub: Subscription, message: Message): void {
+    sub.dropped++;
+    this.report(sub, 'drop');
+    const listeners = this.dropListeners;
+    if (listeners.length > 0) {
+      const event: DropEvent = { thing: sub.thing, affordance: sub.affordance, message, dropped: sub.dropped };
+      for (const listener of listeners) this.call(listener, event);
+    }
+  }
+
   private failed(sub: Subscription, sink: MessageSendStream, message: Message, error: unknown): void {
     if (error instanceof WouldBlock) {
-      sub.dropped++;
-      this.report(sub, 'drop');
-      const listeners = this.dropListeners;
-      if (listeners.length > 0) {
-        const event: DropEvent = { thing: sub.thing, affordance: sub.affordance, message, dropped: sub.dropped };
-        for (const listener of listeners) this.call(listener, event);
-      }
+      this.dropped(sub, message);
     } else if (error instanceof ClosedResourceError || error instanceof BrokenResourceError) {
       this.remove(sub, sink);
     } else {
@@ -399,9 +507,14 @@ export class MessageBroker implements Publisher {
 
   /** Logs at once if this subscription has not logged this kind within the interval. */
   private report(sub: Subscription, kind: 'drop' | 'error', error?: unknown): void {
-    const now = this.now();
     const key = kind === 'drop' ? 'dropReport' : 'errorReport';
     const state = sub[key];
+    // A summary is already due (its timer runs): while overloaded, a drop costs a count.
+    if (state !== undefined && state.pending > 0) {
+      state.pending++;
+      return;
+    }
+    const now = this.now();
     if (state === undefined || now - state.lastAt >= this.reportIntervalMs) {
       const pending = (state?.pending ?? 0) + 1;
       sub[key] = { lastAt: now, pending: 0 };
@@ -459,6 +572,7 @@ export class MessageBroker implements Publisher {
   private remove(sub: Subscription, sink: MessageSendStream | undefined): void {
     if (!sub.active) return;
     sub.active = false;
+    sub.callee = undefined;
     this.finalizer.unregister(sub);
     const entry = sub.entry;
     const key = sub.target ?? sink ?? sub.ref.deref();
@@ -470,6 +584,7 @@ export class MessageBroker implements Publisher {
       if (routes !== undefined && routes.entries.get(sub.affordance) === entry) {
         routes.entries.delete(sub.affordance);
         if (routes.any === entry) routes.any = undefined;
+        if (this.everything === entry) this.everything = undefined;
         if (routes.entries.size === 0) this.routes.delete(sub.thing);
       }
     }

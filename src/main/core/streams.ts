@@ -57,12 +57,18 @@ export const DELIVERY_TARGET: unique symbol = Symbol('lab.deliveryTarget');
  *   (the broker counts a drop and keeps the subscription), `ClosedResourceError` or
  *   `BrokenResourceError` when it will never take one again (the broker prunes it). Any other
  *   exception is reported as a subscriber error and the subscription stays.
+ * - `trySendNowait`, if present, is what the broker calls instead: the same, except that it
+ *   returns false where `sendNowait` would throw `WouldBlock`, so a drop costs about what a
+ *   delivery costs (no exception, no stack trace) exactly when a subscriber is overloaded.
+ *   Such a sink tells it is closed by throwing `ClosedResourceError` from `trySendNowait`
+ *   (the memory streams do): the broker then does not read `closed` before each delivery.
  * - `closed`, if present and true, makes the broker prune the sink before the next delivery.
  * - `close`, if present, is called by `MessageBroker.closeStreams()`.
  * The broker holds sinks weakly: the owner must keep a reference for as long as it listens.
  */
 export interface MessageSendStream {
   sendNowait(message: Message): void;
+  trySendNowait?(message: Message): boolean;
   readonly closed?: boolean;
   close?(): void;
   readonly [DELIVERY_TARGET]?: MessageSendStream;
@@ -209,14 +215,19 @@ class StreamState<T> {
   }
 
   sendNowait(item: T): void {
+    if (!this.trySendNowait(item)) throw new WouldBlock();
+  }
+
+  /** `sendNowait` that answers false instead of throwing WouldBlock. */
+  trySendNowait(item: T): boolean {
     if (this.sendClosed) throw new ClosedResourceError();
     if (this.receiveClosed) throw new BrokenResourceError();
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
       waiter.resolve(item);
-      return;
+      return true;
     }
-    if (!this.queue.offer(item, this.maxBufferSize)) throw new WouldBlock();
+    return this.queue.offer(item, this.maxBufferSize);
   }
 
   close(): void {
@@ -258,13 +269,27 @@ export class MemoryObjectSendStream<T> {
     this.state.sendNowait(item);
   }
 
+  /**
+   * As `sendNowait`, but returns false when the buffer is full instead of throwing WouldBlock.
+   * @throws ClosedResourceError if this side is closed
+   * @throws BrokenResourceError if the receive side is closed
+   */
+  trySendNowait(item: T): boolean {
+    return this.state.trySendNowait(item);
+  }
+
   /** Closes the send side: the receiver reads what is buffered, then ends. Idempotent. */
   close(): void {
     this.state.close();
   }
 
   /** The broker's fast path (see DELIVERY_TARGET): the shared state, which never points back here. */
-  get [DELIVERY_TARGET](): { sendNowait(item: T): void; readonly closed: boolean; close(): void } {
+  get [DELIVERY_TARGET](): {
+    sendNowait(item: T): void;
+    trySendNowait(item: T): boolean;
+    readonly closed: boolean;
+    close(): void;
+  } {
     return this.state;
   }
 

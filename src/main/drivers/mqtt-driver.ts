@@ -1,197 +1,520 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { Credentials } from '../../shared/contract';
-import { LabError } from '../../shared/errors';
-import { ThingDescription, type ConnectionState, type Form, type Invocation } from '../../shared/model';
+import { LabError, LabErrorData } from '../../shared/errors';
+import {
+  ActionEventPayload,
+  ConnectionState,
+  Invocation,
+  ThingDescription,
+  TERMINAL_STATUSES,
+  type ConnectionStatus,
+} from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { Backoff, type BackoffOptions } from './backoff';
-import { systemClock, type Clock } from '../core/clock';
+import { systemClock, toIso, type Clock } from '../core/clock';
 import { completedInvocation } from './completed-invocation';
 import type { DriverKind } from './driver-kind';
 import { ConnectionTracker } from './connection';
 import { redactUrl } from './http';
 import { silentLogger, type Logger } from '../core/logger';
-import { findForm, matchesSchemaType } from './td-forms';
-import { toIso } from '../core/clock';
+import { matchesSchemaType } from './td-forms';
+import {
+  hasWildcard,
+  linkTopic,
+  LM_CONNECTION_REL,
+  LM_PUBLISHER_REL,
+  LM_REPLIES,
+  mqttForm,
+  qosOf,
+  retainOf,
+  topicMatches,
+  type TopicForm,
+} from './mqtt-forms';
 
-const DEFAULT_TD_PREFIX = 'wot/td';
+export { topicMatches } from './mqtt-forms';
+
+/** Bounds on what a broker (and every client publishing to it) can make Lab Monitor hold. */
+export interface MqttLimits {
+  /** Largest MQTT packet accepted (MQTT 5 tells the broker; larger ones are dropped on 3.1.1). */
+  maxPacketBytes: number;
+  /** Largest Thing Description parsed. */
+  maxTdBytes: number;
+  /** Largest property value or action message parsed. */
+  maxValueBytes: number;
+  /** Things kept per broker; TDs beyond are ignored. */
+  maxThings: number;
+  /** Topics one Thing may make Lab Monitor subscribe to. */
+  maxTopicsPerThing: number;
+  /** Invocations kept per Thing (oldest finished ones go first). */
+  maxInvocations: number;
+  /** Requests waiting for an MQTT 5 reply at once. */
+  maxPendingReplies: number;
+  /** How long a request waits for its reply. */
+  replyTimeoutMs: number;
+  /**
+   * A Thing with no Last Will to follow (node-wot's) that has sent nothing for this long is
+   * shown stale again: its publisher may be gone, and nothing else would say so.
+   */
+  silentAfterMs: number;
+}
+
+export const DEFAULT_MQTT_LIMITS: MqttLimits = {
+  maxPacketBytes: 2 * 1024 * 1024,
+  // A TD with MQTT forms takes about 500 bytes per property: 1 MiB is some 2,000 properties.
+  maxTdBytes: 1024 * 1024,
+  maxValueBytes: 256 * 1024,
+  maxThings: 500,
+  maxTopicsPerThing: 2000,
+  maxInvocations: 200,
+  maxPendingReplies: 64,
+  replyTimeoutMs: 10_000,
+  silentAfterMs: 60_000,
+};
+
+export type MqttProtocolVersion = 4 | 5;
+
+export interface MqttTlsOptions {
+  /** Extra CA certificates (PEM) for `mqtts://` brokers with a private CA. */
+  ca?: string | Buffer;
+}
 
 export interface MqttInstrumentOptions {
-  /** mqtt(s)://host:port/<td topic prefix>; the path defaults to `wot/td`. */
+  /**
+   * mqtt(s)://host:port[/prefix]: Things are discovered from Thing Descriptions published
+   * anywhere under the prefix (the whole broker when there is none).
+   */
   url: string;
   credentials?: Credentials;
   publisher: Publisher;
   logger?: Logger;
   clock?: Clock;
   backoff?: BackoffOptions;
+  /** 5 (MQTT 5, the default: falls back to 3.1.1 when the broker refuses it) or 4 (MQTT 3.1.1 only). */
+  protocolVersion?: MqttProtocolVersion;
+  tls?: MqttTlsOptions;
+  limits?: Partial<MqttLimits>;
   uniqueName(key: string): string;
   onThing(driver: MqttThingDriver): void;
 }
 
-const topicOf = (form: Form): string | undefined => {
-  const explicit = z.string().safeParse(form['mqv:filter'] ?? form['mqv:topic']);
-  if (explicit.success) return explicit.data;
-  try {
-    return decodeURIComponent(new URL(form.href).pathname.replace(/^\//, '')) || undefined;
-  } catch {
-    return form.href.replace(/^\//, '') || undefined;
-  }
-};
-/** The form for an operation that names a topic (forms without `op` serve every operation). */
-const formFor = (forms: readonly Form[], op: string): Form | undefined => findForm(forms, op, (form) => topicOf(form) !== undefined);
+/** The topic filter under which Thing Descriptions are looked for. */
+export function discoveryFilter(url: string): string {
+  const path = new URL(url).pathname.replace(/^\/+|\/+$/g, '');
+  const prefix = path === '' ? '' : decodeURIComponent(path);
+  return prefix === '' ? '#' : hasWildcard(prefix) && prefix.endsWith('#') ? prefix : `${prefix}/#`;
+}
 
-/** MQTT topic filter match (+ and #). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i += 1) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+const slug = (text: string): string =>
+  text.trim().toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+
+/** The Thing's name from its TD: the title, else the last part of its id. */
+export function nameFromTd(td: ThingDescription): string {
+  return slug(td.title) || slug(td.id?.split(/[:/]/).filter(Boolean).pop() ?? '') || 'thing';
+}
+
+const OPEN_BRACE = 0x7b;
+const CONTEXT_KEY = Buffer.from('"@context"');
+
+/** Cheap test before parsing: a TD is a JSON object that has an `@context`. */
+function mayBeTd(payload: Buffer): boolean {
+  let i = 0;
+  while (i < payload.length && (payload[i] === 0x20 || payload[i] === 0x0a || payload[i] === 0x0d || payload[i] === 0x09)) i += 1;
+  return payload[i] === OPEN_BRACE && payload.includes(CONTEXT_KEY);
+}
+
+function parseTd(payload: Buffer): ThingDescription | undefined {
+  try {
+    const parsed = ThingDescription.safeParse(JSON.parse(payload.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
-  return f.length === t.length;
+}
+
+/** The reply a Lab Monitor publisher sends on the response topic of a write or an invocation. */
+export const MqttReply = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: LabErrorData }),
+]);
+export type MqttReply = z.infer<typeof MqttReply>;
+
+interface PendingReply {
+  resolve(reply: MqttReply): void;
+  reject(error: LabError): void;
+  timer: unknown;
+}
+
+/** Where one message goes: the drivers that asked for its topic. */
+interface Route {
+  exact: Map<string, Set<MqttThingDriver>>;
+  wildcard: { filter: string; driver: MqttThingDriver }[];
 }
 
 /**
- * One broker: discovers Things from retained TDs on `<prefix>/<thing>` and feeds their
- * drivers. Reconnects with our backoff (MQTT.js's own reconnect is off, so there is one
- * policy); subscriptions are renewed on reconnect and retained values arrive again.
+ * One broker: discovers Things from Thing Descriptions published on it (a message is a TD
+ * when it parses as one; anything else is a value and says nothing), at the root or under
+ * the prefix of the URL, and feeds their drivers. Reconnects with our backoff (MQTT.js's own
+ * reconnect is off, so there is one policy); subscriptions are renewed on reconnect and
+ * retained messages arrive again.
  */
 export class MqttInstrument {
   private client?: MqttClient;
   private readonly tracker: ConnectionTracker;
+  /** Drivers by the topic their TD came on. */
   private readonly things = new Map<string, MqttThingDriver>();
+  private readonly route: Route = { exact: new Map(), wildcard: [] };
+  private readonly pending = new Map<string, PendingReply>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly backoff: Backoff;
-  private readonly prefix: string;
+  private readonly filter: string;
+  private readonly clientId = `lab-monitor-${randomBytes(6).toString('hex')}`;
+  readonly replyTopic = `lab-monitor/replies/${this.clientId}`;
+  readonly limits: MqttLimits;
+  private protocolVersion: MqttProtocolVersion;
   private timer: unknown;
   private stopped = false;
+  private ignoredThings = 0;
+  /** Messages dropped because they were larger than the limits allow. */
+  dropped = 0;
 
   constructor(private readonly options: MqttInstrumentOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.backoff = new Backoff(options.backoff);
+    this.limits = { ...DEFAULT_MQTT_LIMITS, ...options.limits };
+    this.protocolVersion = options.protocolVersion ?? 5;
     this.tracker = new ConnectionTracker(`mqtt ${redactUrl(options.url)}`, undefined, this.clock);
-    const path = new URL(options.url).pathname.replace(/^\/+|\/+$/g, '');
-    this.prefix = path === '' ? DEFAULT_TD_PREFIX : decodeURIComponent(path);
+    this.filter = discoveryFilter(options.url);
+  }
+
+  get label(): string {
+    return `mqtt ${redactUrl(this.options.url)}`;
   }
 
   connection(): ConnectionState {
     return this.tracker.current;
   }
 
+  /** The MQTT version of the current (or last) connection. */
+  get version(): MqttProtocolVersion {
+    return this.protocolVersion;
+  }
+
   /** Starts connecting; resolves at once (the broker may be down: it keeps trying). */
   async start(): Promise<void> {
     if (this.client) return;
-    const url = new URL(this.options.url);
-    const credentials = this.options.credentials;
     this.tracker.set('connecting');
-    const client = mqtt.connect(`${url.protocol}//${url.host}`, {
+    this.connect();
+    this.watchSilence();
+  }
+
+  private silenceTimer: unknown;
+
+  /** Looks for Things gone silent, a few times per `silentAfterMs`. */
+  private watchSilence(): void {
+    const every = Math.max(50, Math.floor(this.limits.silentAfterMs / 4));
+    this.silenceTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      const now = this.clock.now();
+      for (const driver of this.things.values()) driver.checkSilence(now, this.limits.silentAfterMs);
+      this.watchSilence();
+    }, every);
+  }
+
+  private clientOptions(): IClientOptions {
+    const credentials = this.options.credentials;
+    return {
+      clientId: this.clientId,
+      protocolVersion: this.protocolVersion,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
-      resubscribe: true,
+      resubscribe: false,
+      clean: true,
+      ...(this.protocolVersion === 5 ? { properties: { maximumPacketSize: this.limits.maxPacketBytes } } : {}),
       ...(credentials?.scheme === 'basic' ? { username: credentials.username, password: credentials.password } : {}),
       ...(credentials?.scheme === 'bearer' ? { username: 'token', password: credentials.token } : {}),
-    });
+      ...(this.options.tls?.ca ? { ca: this.options.tls.ca } : {}),
+    };
+  }
+
+  private connect(): void {
+    const url = new URL(this.options.url);
+    const client = mqtt.connect(`${url.protocol}//${url.host}`, this.clientOptions());
     this.client = client;
     client.on('connect', () => {
       this.backoff.reset();
       this.setState('connected');
-      client.subscribe([`${this.prefix}/#`, ...this.filters()], { qos: 1 }, (error) => {
-        if (error) this.logger.warn(`mqtt ${redactUrl(this.options.url)}: subscribe failed: ${error.message}`);
+      const filters = [this.filter, ...this.extraFilters()];
+      if (this.protocolVersion === 5) filters.push(this.replyTopic);
+      client.subscribe(filters, { qos: 1 }, (error) => {
+        if (error) this.logger.warn(`${this.label}: subscribe failed: ${error.message}`);
       });
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString()));
-    client.on('error', (error) => this.lost(error.message));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    client.on('error', (error) => {
+      // A broker that only speaks 3.1.1 refuses MQTT 5 (CONNACK 1 on 3.1.1, 132 on 5): ask again in 3.1.1.
+      const code = (error as { code?: unknown }).code;
+      if (this.protocolVersion === 5 && this.options.protocolVersion !== 5 && (code === 1 || code === 132)) {
+        this.logger.info(`${this.label}: the broker refuses MQTT 5; using MQTT 3.1.1`);
+        this.protocolVersion = 4;
+      }
+      this.lost(error.message);
+    });
     client.on('close', () => this.lost('connection closed'));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.silenceTimer);
     const client = this.client;
     this.client = undefined;
-    for (const driver of this.things.values()) driver.setConnection('disconnected', 'stopped');
+    for (const driver of this.things.values()) driver.setBroker('disconnected', 'stopped');
+    for (const [id, pending] of this.pending) {
+      this.clock.clearTimeout(pending.timer);
+      pending.reject(new LabError('DISCONNECTED', `${this.label}: stopped`));
+      this.pending.delete(id);
+    }
     if (client) await client.endAsync(true).catch(() => {});
   }
 
-  publish(topic: string, payload: unknown): Promise<void> {
+  /** Publishes a JSON payload; resolves once the broker has it (QoS 1 and 2). */
+  async publish(topic: string, payload: unknown, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}): Promise<void> {
+    const client = this.connected();
+    await client.publishAsync(topic, JSON.stringify(payload ?? null), { qos: options.qos ?? 1, retain: options.retain ?? false });
+  }
+
+  /**
+   * Publishes a request with an MQTT 5 response topic and correlation data and waits for the
+   * reply (a Lab Monitor publisher answers `{ok, value | error}`). Needs MQTT 5.
+   */
+  async request(topic: string, payload: unknown, qos: 0 | 1 | 2 = 1): Promise<MqttReply> {
+    const client = this.connected();
+    if (this.protocolVersion !== 5) throw new LabError('DRIVER_FAULT', `${this.label}: replies need MQTT 5, the broker speaks 3.1.1`);
+    if (this.pending.size >= this.limits.maxPendingReplies) throw new LabError('DRIVER_FAULT', `${this.label}: too many requests waiting for replies`);
+    const id = randomBytes(12).toString('hex');
+    const reply = new Promise<MqttReply>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LabError('TIMEOUT', `${this.label}: no reply on ${topic} within ${this.limits.replyTimeoutMs} ms`));
+      }, this.limits.replyTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+    try {
+      await client.publishAsync(topic, JSON.stringify(payload ?? null), {
+        qos,
+        properties: { responseTopic: this.replyTopic, correlationData: Buffer.from(id) },
+      });
+    } catch (error) {
+      const pending = this.pending.get(id);
+      this.clock.clearTimeout(pending?.timer);
+      this.pending.delete(id);
+      throw new LabError('DISCONNECTED', `${this.label}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return reply;
+  }
+
+  private connected(): MqttClient {
     const client = this.client;
-    if (!client?.connected) return Promise.reject(new LabError('DISCONNECTED', `mqtt ${redactUrl(this.options.url)}: not connected`));
-    return client.publishAsync(topic, JSON.stringify(payload), { qos: 1 }).then(() => undefined);
+    if (!client?.connected) throw new LabError('DISCONNECTED', `${this.label}: not connected`);
+    return client;
   }
 
   private lost(reason: string): void {
     if (this.stopped || this.timer !== undefined) return;
     const delay = this.backoff.next();
     this.setState('disconnected', reason, delay);
+    const client = this.client;
+    this.client = undefined;
+    client?.removeAllListeners();
+    client?.on('error', () => {});
+    client?.end(true);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped || !this.client) return;
+      if (this.stopped) return;
       this.setState('connecting', reason);
-      this.client.reconnect();
+      this.connect();
     }, delay);
   }
 
-  private setState(status: ConnectionState['status'], reason?: string, delay?: number): void {
+  private setState(status: ConnectionStatus, reason?: string, delay?: number): void {
     this.tracker.set(status, reason, delay);
-    for (const driver of this.things.values()) driver.setConnection(status, reason, delay);
+    for (const driver of this.things.values()) driver.setBroker(status, reason, delay);
   }
 
-  private filters(): string[] {
-    return [...this.things.values()].flatMap((driver) => driver.filters());
+  /** Filters the Things need that the discovery filter does not cover. */
+  private extraFilters(): string[] {
+    const filters = new Set<string>();
+    for (const driver of this.things.values()) for (const filter of driver.filters()) if (!topicMatches(this.filter, filter)) filters.add(filter);
+    return [...filters];
   }
 
-  private onMessage(topic: string, text: string): void {
-    if (topicMatches(`${this.prefix}/#`, topic)) return this.onTd(topic.slice(this.prefix.length + 1), text);
-    for (const driver of this.things.values()) driver.onMessage(topic, text);
+  private rebuildRoutes(): void {
+    this.route.exact.clear();
+    this.route.wildcard = [];
+    for (const driver of this.things.values()) {
+      for (const filter of driver.filters()) {
+        if (hasWildcard(filter)) this.route.wildcard.push({ filter, driver });
+        else {
+          let set = this.route.exact.get(filter);
+          if (!set) this.route.exact.set(filter, (set = new Set()));
+          set.add(driver);
+        }
+      }
+    }
   }
 
-  private onTd(key: string, text: string): void {
-    if (this.things.has(key) || text === '') return;
-    let td: ThingDescription;
-    try {
-      const parsed = ThingDescription.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(z.prettifyError(parsed.error).slice(0, 200));
-      td = parsed.data;
-    } catch (error) {
-      this.logger.warn(`mqtt ${redactUrl(this.options.url)}: TD on ${this.prefix}/${key} ignored: ${error instanceof Error ? error.message : String(error)}`);
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.stopped) return;
+    if (payload.length > this.limits.maxPacketBytes) {
+      this.dropped += 1;
       return;
     }
-    const driver = new MqttThingDriver(this.options.uniqueName(key), td, this, this.options.publisher, this.clock, this.options.url);
-    this.things.set(key, driver);
-    driver.setConnection(this.tracker.current.status, this.tracker.current.reason);
+    if (topic === this.replyTopic) return this.onReply(payload, packet);
+    const retained = packet.retain === true;
+    const known = this.things.get(topic);
+    if (known && payload.length === 0) return known.setWithdrawn();
+    if (payload.length <= this.limits.maxTdBytes && topicMatches(this.filter, topic) && mayBeTd(payload)) {
+      const td = parseTd(payload);
+      if (td) return this.onTd(topic, td, payload, retained);
+    }
+    let delivered = false;
+    for (const driver of this.route.exact.get(topic) ?? []) {
+      driver.onMessage(topic, payload, retained);
+      delivered = true;
+    }
+    for (const { filter, driver } of this.route.wildcard) {
+      if (topicMatches(filter, topic)) {
+        driver.onMessage(topic, payload, retained);
+        delivered = true;
+      }
+    }
+    if (!delivered) return;
+  }
+
+  private onReply(payload: Buffer, packet: IPublishPacket): void {
+    const id = packet.properties?.correlationData?.toString();
+    const pending = id === undefined ? undefined : this.pending.get(id);
+    if (!pending || id === undefined) return;
+    this.pending.delete(id);
+    this.clock.clearTimeout(pending.timer);
+    let reply: MqttReply;
+    try {
+      const parsed = MqttReply.safeParse(JSON.parse(payload.toString('utf8')));
+      reply = parsed.success ? parsed.data : { ok: false, error: { code: 'DRIVER_FAULT', message: 'the reply does not parse' } };
+    } catch {
+      reply = { ok: false, error: { code: 'DRIVER_FAULT', message: 'the reply is not JSON' } };
+    }
+    pending.resolve(reply);
+  }
+
+  private onTd(topic: string, td: ThingDescription, payload: Buffer, retained: boolean): void {
+    const text = payload.toString('utf8');
+    const known = this.things.get(topic);
+    if (known) {
+      known.update(td, text, retained);
+      this.rebuildRoutes();
+      this.subscribeExtra();
+      return;
+    }
+    // The same Thing announced on a second topic is the same Thing.
+    if (td.id !== undefined && [...this.things.values()].some((driver) => driver.describe().id === td.id)) return;
+    if (this.things.size >= this.limits.maxThings) {
+      if (this.ignoredThings++ === 0) this.logger.warn(`${this.label}: more than ${this.limits.maxThings} Things; the others are ignored`);
+      return;
+    }
+    const driver = new MqttThingDriver({
+      name: this.options.uniqueName(nameFromTd(td)),
+      td,
+      text,
+      retained,
+      broker: this,
+      publisher: this.options.publisher,
+      clock: this.clock,
+      origin: redactUrl(this.options.url),
+      limits: this.limits,
+    });
+    this.things.set(topic, driver);
+    driver.setBroker(this.tracker.current.status, this.tracker.current.reason);
     this.options.onThing(driver);
-    const filters = driver.filters();
+    this.rebuildRoutes();
+    this.subscribeExtra();
+  }
+
+  private subscribeExtra(): void {
+    const filters = this.extraFilters();
     if (filters.length > 0) this.client?.subscribe(filters, { qos: 1 });
   }
 }
 
+interface ThingDriverInit {
+  name: string;
+  td: ThingDescription;
+  text: string;
+  retained: boolean;
+  broker: MqttInstrument;
+  publisher: Publisher;
+  clock: Clock;
+  origin: string;
+  limits: MqttLimits;
+}
+
+interface TopicTarget {
+  kind: 'property' | 'action' | 'publisher' | 'connection';
+  name: string;
+}
+
+const PublisherState = z.object({ status: z.enum(['connected', 'disconnected']), reason: z.string().optional() }).loose();
+
 /**
  * A Thing behind an MQTT broker (WoT MQTT binding): observes the topics its TD names
- * (`mqv:filter`, or the href path), writes JSON to `mqv:topic` with QoS 1. Reads return
- * the last value seen (brokers keep retained ones). Actions publish their input and
- * complete at once: the binding has no way to report an outcome.
+ * (`mqv:filter`, or the href path), writes JSON to `mqv:topic`. Reads return the last value
+ * seen (brokers keep retained ones).
+ *
+ * Liveness: a TD from a Lab Monitor publisher links the publisher's state (kept by its Last
+ * Will) and the Thing's own connection; the Thing follows them. A TD without such links that
+ * the broker kept (retained) may outlive its publisher, as node-wot's do: the Thing is
+ * `stale` until something live arrives from it.
+ *
+ * Actions with an `lm:replies` form get their outcome on an MQTT 5 response topic and their
+ * progress on the `queryaction` topic; others complete when published (the binding has no
+ * way to report an outcome).
  */
 export class MqttThingDriver implements ThingDriver {
   readonly source = 'mqtt' as const;
+  readonly name: string;
   readonly origin: string;
+  private td: ThingDescription;
+  private text: string;
   private readonly tracker: ConnectionTracker;
   private readonly values = new Map<string, unknown>();
   private readonly invocations = new Map<string, Invocation>();
+  private readonly topics = new Map<string, TopicTarget[]>();
+  private readonly wildcards: { filter: string; target: TopicTarget }[] = [];
+  private broker: { status: ConnectionStatus; reason?: string; delay?: number } = { status: 'connecting' };
+  private retainedOnly: boolean;
+  private live = false;
+  /** When something live last came from it (clock ms). */
+  private lastLive = 0;
+  private silent = false;
+  private withdrawn = false;
+  private publisherState?: z.infer<typeof PublisherState>;
+  private thingState?: ConnectionState;
   private stopped = false;
+  private count = 0;
 
-  constructor(
-    readonly name: string,
-    private readonly td: ThingDescription,
-    private readonly broker: MqttInstrument,
-    private readonly publisher: Publisher,
-    private readonly clock: Clock,
-    url: string,
-  ) {
-    this.origin = redactUrl(url);
-    this.tracker = new ConnectionTracker(name, publisher, clock);
+  constructor(private readonly init: ThingDriverInit) {
+    this.name = init.name;
+    this.origin = init.origin;
+    this.td = init.td;
+    this.text = init.text;
+    this.retainedOnly = init.retained;
+    this.tracker = new ConnectionTracker(init.name, init.publisher, init.clock);
+    this.index();
   }
 
   describe(): ThingDescription {
@@ -200,34 +523,172 @@ export class MqttThingDriver implements ThingDriver {
   connection(): ConnectionState {
     return this.tracker.current;
   }
-  setConnection(status: ConnectionState['status'], reason?: string, delay?: number): void {
-    if (!this.stopped) this.tracker.set(status, reason, delay);
+
+  /** A new TD on the same topic: a changed one replaces the old; the same one again is a sign of life. */
+  update(td: ThingDescription, text: string, retained: boolean): void {
+    this.withdrawn = false;
+    if (!retained) this.markLive();
+    if (text !== this.text) {
+      this.td = td;
+      this.text = text;
+      this.index();
+    }
+    this.refresh();
+  }
+
+  private markLive(): void {
+    this.live = true;
+    this.silent = false;
+    this.lastLive = this.init.clock.now();
+  }
+
+  /** A Thing with no publisher state to follow that has said nothing for too long is stale again. */
+  checkSilence(now: number, silentAfterMs: number): void {
+    if (this.hasPublisherLink || !this.live || this.silent || now - this.lastLive < silentAfterMs) return;
+    this.silent = true;
+    this.refresh();
+  }
+
+  setWithdrawn(): void {
+    this.withdrawn = true;
+    this.refresh();
+  }
+
+  setBroker(status: ConnectionStatus, reason?: string, delay?: number): void {
+    this.broker = { status, reason, delay };
+    if (status !== 'connected') {
+      // Everything is learnt again from the retained messages after a reconnect.
+      this.live = false;
+      this.silent = false;
+      this.retainedOnly = true;
+      this.publisherState = undefined;
+      this.thingState = undefined;
+    }
+    this.refresh();
+  }
+
+  private refresh(): void {
+    if (this.stopped) return;
+    const { status, reason, delay } = this.broker;
+    if (status !== 'connected') return this.tracker.set(status, reason, delay);
+    if (this.withdrawn) return this.tracker.set('disconnected', 'its Thing Description was withdrawn from the broker');
+    if (this.hasPublisherLink) {
+      if (!this.publisherState) return this.tracker.set('connecting', "waiting for its publisher's state");
+      if (this.publisherState.status === 'disconnected') {
+        return this.tracker.set('disconnected', `its publisher is gone${this.publisherState.reason ? `: ${this.publisherState.reason}` : ''}`);
+      }
+      if (this.thingState && this.thingState.status !== 'connected') return this.tracker.set(this.thingState.status, this.thingState.reason);
+      return this.tracker.set('connected');
+    }
+    if (this.retainedOnly && !this.live) {
+      return this.tracker.set('stale', 'only its retained Thing Description is on the broker; nothing live from it yet');
+    }
+    if (this.silent) {
+      return this.tracker.set('stale', `nothing from it for ${Math.round((this.init.clock.now() - this.lastLive) / 1000)} s; it sets no Last Will, so it may be gone`);
+    }
+    this.tracker.set('connected');
+  }
+
+  private get hasPublisherLink(): boolean {
+    return linkTopic(this.td, LM_PUBLISHER_REL) !== undefined;
+  }
+
+  /** Topic → what it carries, from the TD's forms and links (bounded). */
+  private index(): void {
+    this.topics.clear();
+    this.wildcards.length = 0;
+    const add = (topic: string | undefined, target: TopicTarget): void => {
+      if (topic === undefined || this.topics.size + this.wildcards.length >= this.init.limits.maxTopicsPerThing) return;
+      if (hasWildcard(topic)) this.wildcards.push({ filter: topic, target });
+      else {
+        const list = this.topics.get(topic) ?? [];
+        list.push(target);
+        this.topics.set(topic, list);
+      }
+    };
+    add(linkTopic(this.td, LM_PUBLISHER_REL), { kind: 'publisher', name: '' });
+    add(linkTopic(this.td, LM_CONNECTION_REL), { kind: 'connection', name: '' });
+    for (const [name, affordance] of Object.entries(this.td.properties)) {
+      if (affordance.writeOnly === true) continue;
+      add(this.form(name, 'property', ['observeproperty', 'readproperty'], 'subscribe')?.topic, { kind: 'property', name });
+    }
+    for (const name of Object.keys(this.td.actions)) {
+      add(this.form(name, 'action', ['queryaction'], 'subscribe')?.topic, { kind: 'action', name });
+    }
   }
 
   filters(): string[] {
-    return Object.values(this.td.properties).flatMap((affordance) => {
-      const form = formFor(affordance.forms, 'observeproperty') ?? formFor(affordance.forms, 'readproperty');
-      const topic = form && topicOf(form);
-      return topic ? [topic] : [];
-    });
+    return [...this.topics.keys(), ...this.wildcards.map((each) => each.filter)];
   }
 
-  onMessage(topic: string, text: string): void {
+  private form(name: string, kind: 'property' | 'action', ops: readonly string[], use: 'subscribe' | 'publish'): TopicForm | undefined {
+    const affordance = kind === 'property' ? this.td.properties[name] : this.td.actions[name];
+    return affordance ? mqttForm(this.td, affordance.forms, ops, use, kind) : undefined;
+  }
+
+  onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (this.stopped) return;
-    for (const [property, affordance] of Object.entries(this.td.properties)) {
-      const form = formFor(affordance.forms, 'observeproperty') ?? formFor(affordance.forms, 'readproperty');
-      const filter = form && topicOf(form);
-      if (!filter || !topicMatches(filter, topic)) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      if (!matchesSchemaType(affordance, value)) continue;
-      this.values.set(property, value);
-      this.publisher.publish(new Message({ thing: this.name, affordance: property, messageType: 'property', payload: value }));
+    const targets = [...(this.topics.get(topic) ?? []), ...this.wildcards.filter((each) => topicMatches(each.filter, topic)).map((each) => each.target)];
+    if (targets.length === 0) return;
+    if (payload.length > this.init.limits.maxValueBytes) {
+      this.init.broker.dropped += 1;
+      return;
     }
+    const text = payload.toString('utf8');
+    let value: unknown;
+    let json = true;
+    try {
+      value = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = false;
+    }
+    for (const target of targets) {
+      if (target.kind === 'publisher') {
+        const parsed = PublisherState.safeParse(value);
+        this.publisherState = parsed.success ? parsed.data : undefined;
+        this.refresh();
+      } else if (target.kind === 'connection') {
+        const parsed = ConnectionState.safeParse(value);
+        this.thingState = parsed.success ? parsed.data : undefined;
+        this.refresh();
+      } else if (target.kind === 'property') {
+        const affordance = this.td.properties[target.name];
+        // Plain text is a string value (some publishers do not quote).
+        const shown = json ? value : affordance?.type === 'string' ? text : undefined;
+        if (shown === undefined || !matchesSchemaType(affordance, shown)) continue;
+        if (!retained) {
+          const wasLive = this.live && !this.silent;
+          this.markLive();
+          if (!wasLive) this.refresh();
+        }
+        this.values.set(target.name, shown);
+        this.init.publisher.publish(new Message({ thing: this.name, affordance: target.name, messageType: 'property', payload: shown }));
+      } else {
+        const parsed = ActionEventPayload.safeParse(value);
+        if (parsed.success) this.onActionEvent(target.name, parsed.data);
+      }
+    }
+  }
+
+  /** An invocation's progress from the Thing's `queryaction` topic, under this Thing's name. */
+  private onActionEvent(action: string, event: ActionEventPayload): void {
+    const previous = this.invocations.get(event.invocation.id);
+    const log = [...(previous?.log ?? []), ...event.newLog].slice(-200);
+    const invocation: Invocation = { ...event.invocation, thing: this.name, action, log };
+    this.remember(invocation);
+    const { log: _log, ...rest } = invocation;
+    this.init.publisher.publish(
+      new Message({ thing: this.name, affordance: action, messageType: 'action', payload: { invocation: rest, newLog: event.newLog } }),
+    );
+  }
+
+  private remember(invocation: Invocation): void {
+    this.invocations.delete(invocation.id);
+    this.invocations.set(invocation.id, invocation);
+    if (this.invocations.size <= this.init.limits.maxInvocations) return;
+    const oldest =
+      [...this.invocations.values()].find((each) => TERMINAL_STATUSES.includes(each.status)) ?? this.invocations.values().next().value;
+    if (oldest) this.invocations.delete(oldest.id);
   }
 
   async readProperty(property: string): Promise<unknown> {
@@ -239,37 +700,65 @@ export class MqttThingDriver implements ThingDriver {
   async writeProperty(property: string, value: unknown): Promise<void> {
     const affordance = this.td.properties[property];
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no property "${property}"`);
-    const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
-    const topic = form && topicOf(form);
-    if (!topic || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
-    await this.broker.publish(topic, value);
+    const found = affordance.readOnly === true ? undefined : this.form(property, 'property', ['writeproperty'], 'publish');
+    if (!found) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
+    if (found.form[LM_REPLIES] === true && this.init.broker.version === 5) {
+      const reply = await this.init.broker.request(found.topic, value, qosOf(found.form));
+      if (!reply.ok) throw new LabError(reply.error.code, reply.error.message);
+      return;
+    }
+    await this.init.broker.publish(found.topic, value, { qos: qosOf(found.form), retain: retainOf(found.form) });
   }
 
   async invokeAction(action: string, input: unknown): Promise<Invocation> {
-    const affordance = this.td.actions[action];
-    if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
-    const form = formFor(affordance.forms, 'invokeaction');
-    const topic = form && topicOf(form);
-    if (!topic) throw new LabError('NOT_FOUND', `${this.name}.${action} has no invokeaction topic`);
-    await this.broker.publish(topic, input ?? null);
-    const now = toIso(this.clock.now());
+    if (!this.td.actions[action]) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
+    const found = this.form(action, 'action', ['invokeaction'], 'publish');
+    if (!found) throw new LabError('READ_ONLY', `${this.name}.${action} cannot be invoked over MQTT (its publisher takes no invocations)`);
+    if (found.form[LM_REPLIES] === true && this.init.broker.version === 5) {
+      const reply = await this.init.broker.request(found.topic, input ?? null, qosOf(found.form));
+      if (!reply.ok) throw new LabError(reply.error.code, reply.error.message);
+      const parsed = Invocation.safeParse(reply.value);
+      if (!parsed.success) throw new LabError('DRIVER_FAULT', `${this.name}.${action}: the reply is not an invocation`);
+      const invocation: Invocation = { ...parsed.data, thing: this.name, action };
+      const known = this.invocations.get(invocation.id);
+      // Progress may have arrived on the queryaction topic before the reply.
+      if (known && TERMINAL_STATUSES.includes(known.status)) return known;
+      this.remember(invocation);
+      return invocation;
+    }
+    await this.init.broker.publish(found.topic, input ?? null, { qos: qosOf(found.form), retain: retainOf(found.form) });
+    const now = toIso(this.init.clock.now());
+    this.count += 1;
     const invocation = completedInvocation({
-      id: `${this.name}-${this.clock.now().toString(36)}-${this.invocations.size + 1}`,
+      id: `${this.name}-${this.init.clock.now().toString(36)}-${this.count}`,
       thing: this.name,
       action,
       input,
       output: null,
       at: now,
     });
-    this.invocations.set(invocation.id, invocation);
+    this.remember(invocation);
     const { log: _log, ...rest } = invocation;
-    this.publisher.publish(new Message({ thing: this.name, affordance: action, messageType: 'action', payload: { invocation: rest, newLog: [] } }));
+    this.init.publisher.publish(new Message({ thing: this.name, affordance: action, messageType: 'action', payload: { invocation: rest, newLog: [] } }));
     return invocation;
   }
 
   async cancelInvocation(id: string): Promise<Invocation> {
     const invocation = await this.getInvocation(id);
-    throw new LabError('CONFLICT', `invocation "${invocation.id}" is ${invocation.status} and cannot be cancelled`);
+    if (TERMINAL_STATUSES.includes(invocation.status)) {
+      throw new LabError('CONFLICT', `invocation "${invocation.id}" is ${invocation.status} and cannot be cancelled`);
+    }
+    const found = this.form(invocation.action, 'action', ['cancelaction'], 'publish');
+    if (!found || found.form[LM_REPLIES] !== true || this.init.broker.version !== 5) {
+      throw new LabError('CONFLICT', `${this.name}.${invocation.action} cannot be cancelled over MQTT`);
+    }
+    const reply = await this.init.broker.request(found.topic, { id }, qosOf(found.form));
+    if (!reply.ok) throw new LabError(reply.error.code, reply.error.message);
+    const parsed = Invocation.safeParse(reply.value);
+    if (!parsed.success) throw new LabError('DRIVER_FAULT', `${this.name}: the cancel reply is not an invocation`);
+    const cancelled: Invocation = { ...parsed.data, thing: this.name };
+    this.remember(cancelled);
+    return cancelled;
   }
   async getInvocation(id: string): Promise<Invocation> {
     const invocation = this.invocations.get(id);
@@ -287,7 +776,10 @@ export class MqttThingDriver implements ThingDriver {
   }
 }
 
-/** An MQTT broker: Things from the retained Thing Descriptions published on it. */
+/**
+ * An MQTT broker: Things from the Thing Descriptions published on it, at its root or under the
+ * prefix the URL names (`mqtt://broker:1883/lab1`).
+ */
 export const mqttKind = {
   id: 'mqtt',
   title: 'MQTT broker',

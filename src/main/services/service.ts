@@ -3,6 +3,14 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { BrokerPort } from '../core/ports';
 import type { ThingRegistry } from '../things/registry';
+import type { Result } from '../../shared/errors';
+import type { Role } from '../../shared/contract';
+
+/** Who a call made by a service is made for (a peer on a broker, a rule...). */
+export interface ServiceCaller {
+  role: Role;
+  label: string;
+}
 
 /** What every main-side service gets from the composition root. */
 export interface ServiceContext {
@@ -15,6 +23,11 @@ export interface ServiceContext {
    * folder in tests); undefined when nothing may be written to disk.
    */
   dataDir: string | undefined;
+  /**
+   * Routes a call as any client's (validation, roles, what the recorder sees), for services
+   * that act on peers' behalf (a publisher taking writes from a broker). Never throws.
+   */
+  call?(channel: string, request: unknown, caller: ServiceCaller): Promise<Result<unknown>>;
 }
 
 /**

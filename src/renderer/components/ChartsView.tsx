@@ -1,13 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ALARM_AFFORDANCE } from '../../shared/model';
 import { ChartModel, WINDOWS, type ChartSeriesInfo } from '../charts/chart-model';
-import { alarmLabel, markersFromInvocations, mergeMarkers, type ChartMarker } from '../charts/markers';
+import { markersFromInvocations, mergeMarkers, type ChartMarker } from '../charts/markers';
 import { isNumeric, isReadable } from '../lab/watch';
-import { liveKey } from '../store/keys';
 import type { ChartSpec } from '../store/watch-slice';
 import { formatClock, isLogScale, unitSymbol } from '../ui/format';
-import { bindToFrames } from '../ui/frame-binding';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { SERIES_DRAG_TYPE, parseSeriesDrag } from './drag';
 import { SERIES_COLOURS, StripChart } from './StripChart';
@@ -48,7 +45,7 @@ function useChartModel(): ChartModel {
 
 /** One chart with its toolbar, series and status; also shown on the overview (the active chart). */
 export function ChartCard({ chart, index }: { chart: ChartSpec; index: number }) {
-  const { store, series } = useLabContext();
+  const { series } = useLabContext();
   const model = useChartModel();
   const removeChart = useLab((state) => state.removeChart);
   const removeFromChart = useLab((state) => state.removeFromChart);
@@ -76,23 +73,18 @@ export function ChartCard({ chart, index }: { chart: ChartSpec; index: number })
   const invocations = useLab((state) => state.invocations);
   const events = useLab((state) => state.events);
   const markers = useCallback((): ChartMarker[] => {
-    const writes: ChartMarker[] = events
-      .filter((event) => event.kind === 'write' && event.level === 'info' && things.has(event.thing))
-      .map((event) => ({ id: `local-write:${event.id}`, time: series.hostTime(event.time), kind: 'write', thing: event.thing, label: event.text }));
-    return mergeMarkers([model.historyMarkers, markersFromInvocations(Object.values(invocations), things), model.liveMarkers, writes]);
+    // Writes and alarm transitions in the timeline (the recorder's, or this window's own).
+    const timeline: ChartMarker[] = events
+      .filter((event) => (event.kind === 'write' || event.kind === 'alarm') && event.level !== 'error' && things.has(event.thing))
+      .map((event) => ({
+        id: event.recordedId !== undefined ? `recorded:${event.recordedId}` : `local:${event.id}`,
+        time: event.recordedId !== undefined ? event.time : series.hostTime(event.time),
+        kind: event.kind === 'alarm' ? 'alarm' : 'write',
+        thing: event.thing,
+        label: event.text,
+      }));
+    return mergeMarkers([model.historyMarkers, markersFromInvocations(Object.values(invocations), things), model.liveMarkers, timeline]);
   }, [model, invocations, events, things, series]);
-
-  // Alarm transitions as they happen (the recorder has them too, for the past).
-  useEffect(() => {
-    const disposers = [...things].map((thing) => {
-      const key = liveKey(thing, ALARM_AFFORDANCE);
-      return bindToFrames(store, (state) => state.live[key], () => {
-        const live = store.getState().live[key];
-        if (live) model.addLiveMarker({ id: `alarm-live:${thing}:${live.time}`, time: live.time, kind: 'alarm', thing, label: alarmLabel(live.value, 'alarm') });
-      });
-    });
-    return () => disposers.forEach((dispose) => dispose());
-  }, [model, store, things]);
 
   const snapshot = useSyncExternalStore(
     useCallback((listener: () => void) => model.onChange(listener), [model]),

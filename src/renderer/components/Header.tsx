@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
 import { RecorderBadge } from './RecorderBadge';
+import { SharePanel } from './SharePanel';
 
 export function Header() {
   const host = useLab((state) => state.link.host);
@@ -12,6 +13,7 @@ export function Header() {
   const wrongThings = useLab((state) => Object.keys(state.problems).join(', '));
   const setView = useLab((state) => state.setView);
   const [open, setOpen] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
     <header className="app-header">
@@ -41,11 +43,26 @@ export function Header() {
         type="button"
         data-testid="add-instrument"
         aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          setOpen(!open);
+          setSharing(false);
+        }}
       >
         Add instrument
       </button>
       {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+      <button
+        type="button"
+        data-testid="share"
+        aria-expanded={sharing}
+        onClick={() => {
+          setSharing(!sharing);
+          setOpen(false);
+        }}
+      >
+        Share
+      </button>
+      {sharing && <SharePanel onClose={() => setSharing(false)} />}
     </header>
   );
 }

@@ -8,7 +8,8 @@ export function ThingView({ thing }: { thing: string }) {
   const { status, reason } = useThingStatus(thing);
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
   const disconnected = status === 'disconnected';
-  const usable = status === 'connected';
+  // A stale Thing (known only from what a broker kept) may still answer: it stays usable, with a warning.
+  const usable = status === 'connected' || status === 'stale';
 
   if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
   const properties = Object.keys(td.properties);
@@ -25,7 +26,7 @@ export function ThingView({ thing }: { thing: string }) {
       </header>
       {status !== 'connected' && (
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
-          {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : `${td.title} is connecting`}
+          {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : status === 'stale' ? `${td.title} may be stale` : `${td.title} is connecting`}
           {reason ? ` — ${reason}` : ''}. Values shown are the last received.
         </div>
       )}

@@ -1,3 +1,4 @@
+import type { LiveBatch } from '../../shared/contract';
 import type { SliceCreator } from './types';
 
 /** State of the link between this window and the Lab Monitor host (IPC or WebSocket). */
@@ -33,6 +34,16 @@ export interface ConnectionSlice {
 }
 
 export const emptyStats = (): LiveStats => ({ batches: 0, lastBatchSeq: 0, missedBatches: 0, skipped: 0, conflated: 0, dropped: 0 });
+
+/** The stats after one batch: its own counts, and the batches missed before it. */
+export function reduceStats(stats: LiveStats, batch: Pick<LiveBatch, 'seq' | 'conflated' | 'dropped'>): LiveStats {
+  const next: LiveStats = { ...stats, batches: stats.batches + 1 };
+  if (next.lastBatchSeq > 0 && batch.seq > next.lastBatchSeq + 1) next.missedBatches += batch.seq - next.lastBatchSeq - 1;
+  next.lastBatchSeq = batch.seq;
+  next.conflated += batch.conflated;
+  next.dropped += batch.dropped;
+  return next;
+}
 
 export const createConnectionSlice: SliceCreator<ConnectionSlice> = (set) => ({
   link: { host: 'browser', status: 'connecting', since: Date.now(), attempt: 0 },

@@ -1,5 +1,6 @@
 import { compareIso } from '../../shared/time';
-import { TERMINAL_STATUSES, type ActionEventPayload, type Invocation, type LogRecord } from '../../shared/model';
+import { ActionEventPayload, TERMINAL_STATUSES, type Invocation, type LogRecord } from '../../shared/model';
+import type { NewTimelineEvent } from './events-slice';
 import type { SliceCreator } from './types';
 
 /** Invocations kept; the oldest finished ones go first. */
@@ -7,14 +8,24 @@ export const MAX_INVOCATIONS = 200;
 /** Log records kept per invocation (the newest). */
 export const MAX_LOG = 500;
 
+/** Unfinished invocations whose last live status is remembered, at most. */
+export const MAX_TRACKED_INVOCATIONS = 500;
+
 export interface InvocationsSlice {
   invocations: Record<string, Invocation>;
+  /**
+   * Last status the live stream reported per unfinished invocation (bookkeeping nobody
+   * renders). The timeline follows the stream, not the store: the invoke and cancel results
+   * often update the store first.
+   */
+  liveStatus: Map<string, Invocation['status']>;
   /** Full invocations from a list or get call (after a reload, after a gap). */
   putInvocations(list: readonly Invocation[]): void;
 }
 
 export const createInvocationsSlice: SliceCreator<InvocationsSlice> = (set) => ({
   invocations: {},
+  liveStatus: new Map(),
   putInvocations: (list) =>
     set((state) => {
       let next = state.invocations;
@@ -69,4 +80,52 @@ export function boundInvocations(map: Record<string, Invocation>, max = MAX_INVO
   const finished = all.filter(isTerminal).sort((a, b) => compareIso(a.timeRequested, b.timeRequested));
   const drop = new Set(finished.slice(0, all.length - max).map((invocation) => invocation.id));
   return Object.fromEntries(all.filter((invocation) => !drop.has(invocation.id)).map((invocation) => [invocation.id, invocation]));
+}
+
+export interface ActionChange {
+  invocations: Record<string, Invocation>;
+  /** Which invocation the item was about. */
+  ref: { thing: string; id: string };
+  event: NewTimelineEvent | undefined;
+}
+
+/**
+ * A live `action` item. `liveStatus` is mutated (the caller owns it); undefined if the
+ * payload does not parse.
+ */
+export function reduceAction(
+  invocations: Record<string, Invocation>,
+  liveStatus: Map<string, Invocation['status']>,
+  payload: unknown,
+  thing: string,
+  time: number,
+): ActionChange | undefined {
+  const parsed = ActionEventPayload.safeParse(payload);
+  if (!parsed.success) return undefined;
+  const inv = parsed.data.invocation;
+  const before = invocations[inv.id];
+  const next = applyActionPayload(invocations, parsed.data);
+  const liveBefore = liveStatus.get(inv.id);
+  if (TERMINAL_STATUSES.includes(inv.status)) liveStatus.delete(inv.id);
+  else {
+    liveStatus.set(inv.id, inv.status);
+    const oldest = liveStatus.keys().next().value;
+    if (liveStatus.size > MAX_TRACKED_INVOCATIONS && oldest !== undefined) liveStatus.delete(oldest);
+  }
+  // First message seen for an invocation: new unless the store already had that status
+  // (a reload lists running ones); `pending` is only ever published for a fresh request.
+  const announce = liveBefore !== undefined ? liveBefore !== inv.status : before?.status !== inv.status || inv.status === 'pending';
+  return {
+    invocations: next,
+    ref: { thing: inv.thing, id: inv.id },
+    event: announce
+      ? {
+          time,
+          thing,
+          kind: 'action',
+          text: `${inv.action} ${inv.status}${inv.status === 'error' && inv.error ? `: ${inv.error.title}` : ''}`,
+          level: inv.status === 'error' ? 'error' : inv.status === 'cancelled' ? 'warn' : 'info',
+        }
+      : undefined,
+  };
 }

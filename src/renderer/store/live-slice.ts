@@ -23,7 +23,14 @@ export interface BatchOutcome {
 }
 
 export interface LiveSlice {
+  /**
+   * The latest value per live key (`liveKey(thing, affordance)`). Each update is a new
+   * `LiveValue`, but the record itself is updated in place (a batch costs its items, not the
+   * properties known): select an entry (`state.live[key]`), never the record as a whole.
+   */
   live: Record<string, LiveValue>;
+  /** Last live-channel sequence number per key (bookkeeping nobody renders). */
+  liveSeq: Map<string, number>;
   /** Applies a whole batch with exactly one setState. */
   applyBatch(batch: LiveBatch, receivedAt?: number): BatchOutcome;
   /** A value read once (lab:property:read); ignored if a live value arrived meanwhile. */
@@ -33,6 +40,32 @@ export interface LiveSlice {
 }
 
 /** The slice's actions are wired in lab-store.ts, where all slices are reachable. */
-export const createLiveSliceState = (): Pick<LiveSlice, 'live'> => ({ live: {} });
+export const createLiveSliceState = (): Pick<LiveSlice, 'live' | 'liveSeq'> => ({ live: {}, liveSeq: new Map() });
+
+/**
+ * Where an item stands against the sequence held for its key (and records it): `stale` if
+ * it is older than or equal to what we hold (a replay after a reconnect race: never go back),
+ * else the number of sequence numbers skipped since the previous one (0 for none).
+ */
+export function advanceSeq(seqs: Map<string, number>, key: string, seq: number): number | 'stale' {
+  const previous = seqs.get(key) ?? 0;
+  if (seq <= previous) return 'stale';
+  seqs.set(key, seq);
+  return previous > 0 ? seq - previous - 1 : 0;
+}
+
+/** Writes one value into a live record the caller owns; returns the one it replaced. */
+export function putLiveValue(
+  live: Record<string, LiveValue>,
+  key: string,
+  value: unknown,
+  time: number,
+  receivedAt: number,
+  seq: number,
+): LiveValue | undefined {
+  const previous = live[key];
+  live[key] = { value, time, receivedAt, seq };
+  return previous;
+}
 
 export type { SliceCreator };

@@ -1,5 +1,7 @@
 import type { Instrument } from '../../shared/contract';
-import type { ConnectionState, ThingDescription, ThingSummary } from '../../shared/model';
+import { z } from 'zod';
+import { ConnectionState, ThingSummary, type ThingDescription } from '../../shared/model';
+import type { NewTimelineEvent } from './events-slice';
 import type { SliceCreator } from './types';
 
 export interface ThingsSlice {
@@ -33,4 +35,41 @@ export function keepSelection(selected: string | null, things: readonly ThingSum
 
 export function withConnection(things: ThingSummary[], name: string, connection: ConnectionState): ThingSummary[] {
   return things.map((thing) => (thing.name === name ? { ...thing, connection } : thing));
+}
+
+const ThingList = z.array(ThingSummary);
+
+/** A `($lab, things)` payload: the new list, or the current one if it does not parse. */
+export function reduceThingList(things: ThingSummary[], payload: unknown): ThingSummary[] {
+  const parsed = ThingList.safeParse(payload);
+  return parsed.success ? parsed.data : things;
+}
+
+export interface ConnectionChange {
+  things: ThingSummary[];
+  /** The Thing was connected and is not any more: its plots break here. */
+  lost: boolean;
+  event: NewTimelineEvent | undefined;
+}
+
+/** A `(thing, $connection)` payload; undefined if it does not parse. */
+export function reduceConnection(things: ThingSummary[], thing: string, payload: unknown, time: number): ConnectionChange | undefined {
+  const parsed = ConnectionState.safeParse(payload);
+  if (!parsed.success) return undefined;
+  const state = parsed.data;
+  const previous = things.find((summary) => summary.name === thing)?.connection;
+  const changed = previous?.status !== state.status;
+  return {
+    things: withConnection(things, thing, state),
+    lost: previous?.status === 'connected' && state.status !== 'connected',
+    event: changed
+      ? {
+          time,
+          thing,
+          kind: 'connection',
+          text: `${state.status}${state.reason ? ` — ${state.reason}` : ''}`,
+          level: state.status === 'disconnected' ? 'error' : state.status === 'connecting' ? 'warn' : 'info',
+        }
+      : undefined,
+  };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WRITE_AFFORDANCE } from '../../../src/shared/model';
-import { EXPORT_PATH } from '../../../src/shared/history';
+import { EXPORT_PATH, EventsResponse, RecorderStatus, SeriesResponse } from '../../../src/shared/history';
+import type { Result } from '../../../src/shared/errors';
 import { silentLogger } from '../../../src/main/core/logger';
 import type { Message } from '../../../src/main/core/message';
 import { createLabCore, exportFileName, type LabCore } from '../../../src/main/app/lab-core';
@@ -35,6 +36,12 @@ async function recordingCore(extra: Parameters<typeof createLabCore>[0] = {}): P
   return { core, thermo: thermo as FakeThing, dataDir };
 }
 
+/** The value of a successful call, checked against its schema. */
+function value<T>(result: Result<unknown>, schema: { parse(input: unknown): T }): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return schema.parse(result.value);
+}
+
 describe('the composition root with a recorder', () => {
   it('publishes every operator write on $write with its outcome, client and role, and records it', async () => {
     const { core } = await recordingCore();
@@ -49,12 +56,12 @@ describe('the composition root with a recorder', () => {
       { property: 'level', value: 'high', ok: false, error: 'level must be a number', by: 'window-1', role: 'operator' },
     ]);
     const events = await core.handleCall('lab:history:events', { kinds: ['write'] });
-    expect(events.ok && events.value.events.map((event) => event.summary)).toEqual([
+    expect(value(events, EventsResponse).events.map((event) => event.summary)).toEqual([
       'level ← "high" by window-1 (operator) refused: level must be a number',
       'level ← 42 by window-1 (operator)',
     ]);
     const status = await core.handleCall('lab:recorder:status', {});
-    expect(status.ok && status.value.state).toBe('recording');
+    expect(value(status, RecorderStatus).state).toBe('recording');
   });
 
   it('answers series to a viewer too, and checks requests', async () => {
@@ -64,7 +71,7 @@ describe('the composition root with a recorder', () => {
     const viewer = core.openClient({ send: () => undefined, role: 'viewer' });
     const to = new Date(Date.now() + 1000).toISOString();
     const series = await viewer.call('lab:history:series', { series: [{ thing: 'thermo', property: 'level' }], from, to, maxPoints: 100 });
-    expect(series.ok && series.value.series[0]?.first).toEqual([0, 1, 2, 3, 4]);
+    expect(value(series, SeriesResponse).series[0]?.first).toEqual([0, 1, 2, 3, 4]);
     expect((await viewer.call('lab:history:series', { series: [], from, to, maxPoints: 100 })).ok).toBe(false);
   });
 

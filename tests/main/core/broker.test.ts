@@ -343,19 +343,38 @@ describe('MessageBroker: full streams', () => {
     expect(logger.lines[3]).toMatch(/dropped 1 message\(s\).*\(51 in total\)/);
   });
 
-  it('a later drop past the interval logs the held-back count with it', () => {
+  it('held-back drops are summarised when the interval ends, without reading the clock per drop', () => {
+    vi.useFakeTimers();
     let now = 0;
+    let clockReads = 0;
     const logger = recordingLogger();
-    const broker = new MessageBroker({ logger, reportIntervalMs: 1000, now: () => now });
+    const broker = new MessageBroker({
+      logger,
+      reportIntervalMs: 1000,
+      now: () => {
+        clockReads++;
+        return now;
+      },
+    });
     const [full] = createMemoryObjectStream<Message>(0);
     broker.subscribe('t', 'a', full);
     broker.publish(msg('t', 'a'));
     broker.publish(msg('t', 'a'));
-    broker.publish(msg('t', 'a'));
+    const readsAfterTwo = clockReads;
+    for (let i = 0; i < 100; i++) broker.publish(msg('t', 'a'));
+    expect(clockReads).toBe(readsAfterTwo); // a drop while a summary is due only counts
+    expect(logger.lines).toHaveLength(1);
+    now = 1000;
+    vi.advanceTimersByTime(1000);
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines[1]).toMatch(/dropped 101 message\(s\).*\(102 in total\)/);
     now = 1500;
     broker.publish(msg('t', 'a'));
-    expect(logger.lines).toHaveLength(2);
-    expect(logger.lines[1]).toMatch(/dropped 3 message\(s\).*\(4 in total\)/);
+    expect(logger.lines).toHaveLength(2); // within the interval of the summary: held back
+    now = 2500;
+    vi.advanceTimersByTime(1000);
+    expect(logger.lines).toHaveLength(3);
+    expect(logger.lines[2]).toMatch(/dropped 1 message\(s\).*\(103 in total\)/);
     broker.closeStreams();
   });
 
@@ -767,5 +786,166 @@ describe('MessageBroker: every Thing and disposers', () => {
     broker.publish(new Message({ thing: 't', affordance: 'p', messageType: 'property', payload: 2 }));
     expect(a).toEqual([1]);
     expect(b).toEqual([1, 2]);
+  });
+});
+
+describe('MessageBroker: conformance details', () => {
+  it('isolates a subscriber whose closed getter throws, like any other subscriber failure', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const before = new RecordingSink();
+    const after = new RecordingSink();
+    const broken: MessageSendStream & { calls: number } = {
+      calls: 0,
+      sendNowait() {
+        this.calls++;
+      },
+      get closed(): boolean {
+        throw new Error('closed getter exploded');
+      },
+    };
+    const errors: SubscriberErrorEvent[] = [];
+    broker.on('error', (event) => errors.push(event));
+    broker.subscribe('t', 'a', before);
+    broker.subscribe('t', 'a', broken);
+    broker.subscribe('t', 'a', after);
+    expect(() => broker.publish(msg('t', 'a', 1))).not.toThrow();
+    broker.publish(msg('t', 'a', 2));
+    expect(before.payloads).toEqual([1, 2]);
+    expect(after.payloads).toEqual([1, 2]);
+    expect(broken.calls).toBe(0);
+    expect(errors.map((event) => (event.error as Error).message)).toEqual(['closed getter exploded', 'closed getter exploded']);
+    expect(broker.stats().map((stat) => stat.errors)).toEqual([0, 2, 0]);
+    expect(broker.subscriptionCount()).toBe(3); // reported, kept, as a throwing sendNowait is
+    expect(logger.lines[0]).toMatch(/threw 1 time/);
+  });
+
+  it('keeps per-subscriber order when a subscriber publishes from inside a delivery', () => {
+    const broker = quietBroker();
+    const first: MessageSendStream = {
+      sendNowait(message) {
+        if (message.payload === 'outer') broker.publish(msg('t', 'a', 'inner'));
+      },
+    };
+    const second = new RecordingSink();
+    const third = new RecordingSink();
+    broker.subscribe('t', 'a', first);
+    broker.subscribe('t', 'a', second);
+    broker.subscribe('t', ANY_AFFORDANCE, third);
+    broker.publish(msg('t', 'a', 'outer'));
+    // Both arrive before the outer publish returns, the outer one first for everyone.
+    expect(second.payloads).toEqual(['outer', 'inner']);
+    expect(third.payloads).toEqual(['outer', 'inner']);
+  });
+
+  it('delivers nested publishes in publish order, however deep', () => {
+    const broker = quietBroker();
+    const seen: unknown[] = [];
+    const republisher: MessageSendStream = {
+      sendNowait(message) {
+        const n = message.payload as number;
+        if (n < 3) {
+          broker.publish(msg('t', 'a', n * 10 + 1));
+          broker.publish(msg('t', 'a', n * 10 + 2));
+        }
+      },
+    };
+    broker.subscribe('t', 'a', republisher);
+    broker.subscribe('t', 'a', { sendNowait: (message) => seen.push(message.payload) });
+    broker.publish(msg('t', 'a', 0));
+    expect(seen).toEqual([0, 1, 2, 11, 12, 21, 22]);
+  });
+
+  it('a subscriber that publishes for every message cannot hang publish: the excess is dropped and logged', () => {
+    const logger = recordingLogger();
+    const broker = new MessageBroker({ logger });
+    const echo: MessageSendStream = { sendNowait: (message) => broker.publish(msg('t', 'a', message.payload)) };
+    const counter = new RecordingSink();
+    broker.subscribe('t', 'a', echo);
+    broker.subscribe('t', 'a', counter);
+    broker.publish(msg('t', 'a', 0));
+    expect(counter.got.length).toBeGreaterThan(1000);
+    expect(logger.lines.some((line) => /published from inside deliveries/.test(line))).toBe(true);
+    // The broker still works afterwards.
+    broker.unsubscribe('t', 'a', echo);
+    counter.got.length = 0;
+    broker.publish(msg('t', 'a', 'later'));
+    expect(counter.payloads).toEqual(['later']);
+  });
+
+  it('drops through trySendNowait when a sink offers it: no WouldBlock thrown, the drop counted', () => {
+    const broker = quietBroker();
+    let sends = 0;
+    let offers = 0;
+    let room = 1;
+    const sink: MessageSendStream = {
+      sendNowait() {
+        sends++;
+      },
+      trySendNowait() {
+        offers++;
+        if (room === 0) return false;
+        room--;
+        return true;
+      },
+    };
+    const drops: DropEvent[] = [];
+    broker.on('drop', (event) => drops.push(event));
+    broker.subscribe('t', 'a', sink);
+    broker.publish(msg('t', 'a', 1));
+    broker.publish(msg('t', 'a', 2));
+    expect({ sends, offers }).toEqual({ sends: 0, offers: 2 });
+    expect(drops.map((event) => event.message.payload)).toEqual([2]);
+    expect(broker.stats()).toEqual([{ thing: 't', affordance: 'a', delivered: 1, dropped: 1, errors: 0 }]);
+  });
+
+  it('memory streams answer trySendNowait with false when full, and throw once closed', () => {
+    const [send, receive] = createMemoryObjectStream<number>(1);
+    expect(send.trySendNowait(1)).toBe(true);
+    expect(send.trySendNowait(2)).toBe(false);
+    expect(() => send.sendNowait(2)).toThrow(WouldBlock);
+    expect(receive.receiveNowait()).toBe(1);
+    receive.close();
+    expect(() => send.trySendNowait(3)).toThrow(BrokenResourceError);
+    send.close();
+    expect(() => send.trySendNowait(3)).toThrow(ClosedResourceError);
+  });
+
+  it('counts deliveries, skips and drops per subscription without touching the hot path', () => {
+    const broker = quietBroker();
+    const both = new RecordingSink();
+    const [full] = createMemoryObjectStream<Message>(0);
+    broker.subscribe('t', 'a', both);
+    broker.subscribe('t', ANY_AFFORDANCE, both);
+    broker.subscribe('t', 'a', full);
+    broker.publish(msg('t', 'a', 1)); // to both once, through its exact subscription
+    broker.publish(msg('t', 'b', 2)); // through '*'
+    const late = new RecordingSink();
+    broker.subscribe('t', 'a', late);
+    broker.publish(msg('t', 'a', 3));
+    expect(both.payloads).toEqual([1, 2, 3]);
+    expect(late.payloads).toEqual([3]);
+    expect(broker.stats()).toEqual([
+      { thing: 't', affordance: 'a', delivered: 2, dropped: 0, errors: 0 },
+      { thing: 't', affordance: 'a', delivered: 0, dropped: 2, errors: 0 },
+      { thing: 't', affordance: 'a', delivered: 1, dropped: 0, errors: 0 },
+      { thing: 't', affordance: ANY_AFFORDANCE, delivered: 1, dropped: 0, errors: 0 },
+    ]);
+  });
+
+  it('holds a plain sink only until the current job ends, so a dropped one is still collected', async () => {
+    const gc = globalThis.gc as () => void;
+    const broker = quietBroker();
+    (() => {
+      const plain = new RecordingSink();
+      broker.subscribe('t', 'a', plain);
+      for (let i = 0; i < 100; i++) broker.publish(msg('t', 'a', i));
+      expect(plain.got).toHaveLength(100);
+    })();
+    for (let i = 0; i < 50 && broker.subscriptionCount() > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(broker.subscriptionCount()).toBe(0);
   });
 });

@@ -293,3 +293,31 @@ describe('live channel: isolation and disposal', () => {
     expect(batches.flatMap((batch) => batch.items.map((item) => item.payload))).toEqual([7]);
   });
 });
+
+describe('live channel: per-client key limit', () => {
+  it('refuses a key beyond maxKeys, counts references to a held key as none, and frees a slot on the last release', () => {
+    const { broker, channel } = setup({ maxKeys: 3 });
+    for (const affordance of ['a', 'b', 'c']) channel.subscribe({ thing: 't', affordance });
+    channel.subscribe({ thing: 't', affordance: 'a' }); // a second reference: no new key
+    let refused: unknown;
+    try {
+      channel.subscribe({ thing: 't', affordance: 'd' });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/at most 3 keys/) as unknown });
+    expect(broker.subscriptionCount()).toBe(3); // the refused key never reached the broker
+    channel.unsubscribe({ thing: 't', affordance: 'a' });
+    expect(() => channel.subscribe({ thing: 't', affordance: 'd' })).toThrow(/at most 3 keys/); // 'a' still has a reference
+    channel.unsubscribe({ thing: 't', affordance: 'a' });
+    channel.subscribe({ thing: 't', affordance: 'd' });
+    expect(channel.subscriptions().map((sub) => sub.affordance).sort()).toEqual(['b', 'c', 'd']);
+    expect(broker.subscriptionCount()).toBe(3);
+  });
+
+  it('defaults to 10,000 keys per client', () => {
+    const { channel } = setup();
+    for (let i = 0; i < 10_000; i++) channel.subscribe({ thing: 't', affordance: `p${i}` });
+    expect(() => channel.subscribe({ thing: 't', affordance: 'one-more' })).toThrow(/at most 10000 keys/);
+  });
+});

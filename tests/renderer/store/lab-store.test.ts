@@ -183,3 +183,72 @@ describe('lab store: events timeline', () => {
     expect(texts()).toEqual(['voltageSetpoint = 6', 'temperature = 25', 'voltageSetpoint = 5']);
   });
 });
+
+describe('lab store: state and cost', () => {
+  it('keeps all of its bookkeeping in the state: getInitialState() starts afresh', () => {
+    const store = createLabStore({ numericEventSpacingMs: 10_000 });
+    const initial = store.getInitialState();
+    const run = () => {
+      store.getState().applyBatch(batch(1, [item({ thing: 'psu', affordance: 'voltage', seq: 1, payload: 1 })]), 1000);
+      store.getState().applyBatch(batch(2, [item({ thing: 'psu', affordance: 'voltage', seq: 2, payload: 2 })]), 1500); // held back
+      store.getState().applyBatch(batch(3, [actionItem(1, invocation({ status: 'running' }), [])]), 1600);
+      return store.getState();
+    };
+    const first = run();
+    expect(first.events.map((event) => event.text)).toEqual(['voltage = 1', 'rampTo running']);
+    // The initial state was never written to: what it holds is still empty.
+    expect(initial.live).toEqual({});
+    expect(initial.liveSeq.size).toBe(0);
+    expect(initial.sampler.held.size).toBe(0);
+    expect(initial.liveStatus.size).toBe(0);
+
+    store.setState(store.getInitialState(), true);
+    const second = run();
+    // Same sequence numbers accepted again, the same timeline logged again, same counts.
+    expect(second.live[liveKey('psu', 'voltage')]?.value).toBe(2);
+    expect(second.events.map((event) => event.text)).toEqual(['voltage = 1', 'rampTo running']);
+    expect(second.stats).toMatchObject({ batches: 3, lastBatchSeq: 3, missedBatches: 0, skipped: 0 });
+    expect(second.sampler.held.size).toBe(1);
+  });
+
+  it('applies a batch without copying what it already holds', () => {
+    const store = createLabStore();
+    const many = Array.from({ length: 10_000 }, (_, index) => item({ thing: 'bench', affordance: `p${index}`, seq: 1, payload: index }));
+    store.getState().applyBatch(batch(1, many), 1000);
+    const before = store.getState();
+    const untouched = before.live[liveKey('bench', 'p5')];
+    store.getState().applyBatch(batch(2, [item({ thing: 'bench', affordance: 'p7', seq: 2, payload: -1 })]), 1100);
+    const after = store.getState();
+    expect(after).not.toBe(before); // one notification, as always
+    expect(after.live[liveKey('bench', 'p7')]).toMatchObject({ value: -1, seq: 2 });
+    expect(after.live[liveKey('bench', 'p5')]).toBe(untouched); // other entries keep their identity
+    expect(after.live).toBe(before.live); // updated in place: no copy of the 10,000 entries
+    expect(after.liveSeq).toBe(before.liveSeq);
+  });
+
+  it('releases held-back changes in due order, from many keys, each once', () => {
+    const store = createLabStore({ numericEventSpacingMs: 1000 });
+    const texts = () => store.getState().events.filter((event) => event.kind === 'property').map((event) => event.text);
+    // Keys logged at 0, 100, 200; each changed again at once (held back).
+    for (let k = 0; k < 3; k += 1) store.getState().applyBatch(batch(k * 2 + 1, [item({ thing: 't', affordance: `k${k}`, seq: 1, payload: 1 })]), k * 100);
+    for (let k = 0; k < 3; k += 1) store.getState().applyBatch(batch(k * 2 + 2, [item({ thing: 't', affordance: `k${k}`, seq: 2, payload: 2 })]), 300);
+    expect(texts()).toEqual(['k0 = 1', 'k1 = 1', 'k2 = 1']);
+    store.getState().applyBatch(batch(7, []), 1150); // k0 and k1 are due
+    expect(texts()).toEqual(['k0 = 1', 'k1 = 1', 'k2 = 1', 'k0 = 2', 'k1 = 2']);
+    store.getState().applyBatch(batch(8, []), 5000);
+    store.getState().applyBatch(batch(9, []), 9000);
+    expect(texts()).toEqual(['k0 = 1', 'k1 = 1', 'k2 = 1', 'k0 = 2', 'k1 = 2', 'k2 = 2']);
+    expect(store.getState().sampler.held.size).toBe(0);
+    expect(store.getState().sampler.due).toHaveLength(0);
+  });
+
+  it('a read-once value set after a reset does not touch the initial state', () => {
+    const store = createLabStore();
+    store.getState().setReadValue('thermo', 'stable', true);
+    store.setState(store.getInitialState(), true);
+    expect(store.getState().live).toEqual({});
+    store.getState().setReadValue('thermo', 'stable', false);
+    expect(store.getState().live[liveKey('thermo', 'stable')]?.value).toBe(false);
+    expect(store.getInitialState().live).toEqual({});
+  });
+});

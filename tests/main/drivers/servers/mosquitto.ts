@@ -32,15 +32,26 @@ const accepts = (port: number): Promise<boolean> =>
 
 export interface Mosquitto {
   port: number;
+  /** The broker's process id (benchmarks read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
-/** A real broker on 127.0.0.1 with a generated config (anonymous access, no persistence). */
-export async function startMosquitto(binary: string, port?: number): Promise<Mosquitto> {
+/**
+ * A real broker on 127.0.0.1 with a generated config (anonymous access, no persistence).
+ * `listener` replaces the listener's own lines (TLS, passwords: `dir` is the broker's folder
+ * for their files); `extra` is appended (bridges).
+ */
+export async function startMosquitto(
+  binary: string,
+  port?: number,
+  options: { listener?: (dir: string) => Promise<string> | string; extra?: string } = {},
+): Promise<Mosquitto> {
   const chosen = port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
-  await writeFile(config, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const listener = options.listener ? await options.listener(dir) : 'allow_anonymous true\n';
+  await writeFile(config, `per_listener_settings false\nlistener ${chosen} 127.0.0.1\n${listener}persistence false\n${options.extra ?? ''}`);
   const child: ChildProcess = spawn(binary, ['-c', config], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   while (!(await accepts(chosen))) {
@@ -49,6 +60,7 @@ export async function startMosquitto(binary: string, port?: number): Promise<Mos
   }
   return {
     port: chosen,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
