@@ -9,7 +9,7 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
-  /** `--data DIR`: the folder for settings and recordings (the user's data folder otherwise). */
+  /** `--data DIR`: the folder for settings, recordings, alarm rules and other operator configuration (the user's data folder otherwise). */
   data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
   publish?: string;
@@ -27,8 +27,8 @@ export class CliError extends Error {
 const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish']);
 
 /**
- * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
+import { BrowserWindow, Notification, app, dialog, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
@@ -8,6 +8,8 @@ import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
+import { AlarmService } from './services/alarms';
+import { showAlarmNotifications } from './notifications';
 
 const location: AppLocation = {
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
@@ -54,12 +56,16 @@ async function start(): Promise<void> {
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
   // Settings and recordings: the user's data folder, or --data DIR.
   const dataDir = cli.data ?? app.getPath('userData');
+  let alarms: AlarmService | undefined;
   core = await createLabCore({
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(dataDir, 'instruments.json'),
     dataDir,
-    services: (context) => [createRecorder(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    services: (context) => {
+      alarms = new AlarmService(context);
+      return [createRecorder(context), alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
+    },
     chooseExportFile: async (suggestedName) => {
       const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
       const options = {
@@ -73,6 +79,7 @@ async function start(): Promise<void> {
       return chosen.canceled || !chosen.filePath ? undefined : chosen.filePath;
     },
   });
+  if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({
     ipcMain,
     core,

@@ -16,6 +16,7 @@ import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, exportFileName, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { createRecorder } from './services/recorder/recorder';
+import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
     connect: cli.connect,
     settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(cli.data, 'instruments.json')),
     dataDir,
-    services: (context) => [createRecorder(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    services: (context) => [createRecorder(context), new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

@@ -26,7 +26,20 @@
  *               -status (data-mode), -arrivals, -history (data-state), -series (data-series), -decimated,
  *               -readout, -remove; chart-marker (data-kind, data-label); chart-prop-<thing>-<prop>
  *   timeline:   timeline, timeline-filter-thing, timeline-filter-<kind>
- *               (property|action|write|connection), timeline-entry (data-kind, data-thing)
+ *               (property|action|write|connection|alarm), timeline-entry (data-kind, data-thing)
+ *   alarms:     annunciator (data-unacknowledged), annunciator-<minor|major|invalid> (data-count),
+ *               annunciator-unack, alarm-sound (aria-pressed), alarm-notifications, alarm-panel,
+ *               alarm-panel-close, alarm-notice, alarm-filter-<thing|severity|state>, alarm-note,
+ *               alarm-ack-all, alarm-error, alarm-empty, alarm-list, alarm-row-<id> (data-state,
+ *               data-severity, data-raised-at, data-value), alarm-state-<id>, alarm-message-<id>, alarm-ack-<id>,
+ *               alarm-shelve-<id>, alarm-shelve-duration-<id>, alarm-shelve-reason-<id>,
+ *               alarm-shelve-submit-<id>, alarm-unshelve-<id>, alarm-disable-<id>, alarm-enable-<id>,
+ *               thing-alarm-<name> (data-severity), prop-alarm-<thing>-<name> (data-severity),
+ *               alarm-rules-<thing>-<name>, thing-alarm-rules-<thing>
+ *   rule editor: rule-editor, rule-close, rule-list, rule-item-<id>, rule-edit-<id>, rule-remove-<id>,
+ *               rule-edit-cancel, rule-kind,
+ *               rule-<hihi|hi|lo|lolo|deadband>, rule-value, rule-after, rule-action,
+ *               rule-severity, rule-delay, rule-guidance, rule-latch, rule-save, rule-error, rule-saved
  */
 import { ChartsView } from './components/ChartsView';
 import { ConnectionBanner } from './components/ConnectionBanner';
@@ -36,10 +49,14 @@ import { ThingList } from './components/ThingList';
 import { ThingView } from './components/ThingView';
 import { Timeline } from './components/Timeline';
 import { useLab } from './ui/lab-context';
+import { AlarmPanel } from './components/AlarmPanel';
+import { useAlarmEffects } from './ui/alarm-effects';
 
 export function App() {
   const selected = useLab((state) => state.selected);
   const view = useLab((state) => state.view);
+  const alarmPanelOpen = useLab((state) => state.alarmPanelOpen);
+  useAlarmEffects();
   return (
     <div className="app">
       <Header />
@@ -57,6 +74,7 @@ export function App() {
         )}
         <Timeline />
       </div>
+      {alarmPanelOpen && <AlarmPanel />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
 import { InstrumentsPanel } from './InstrumentsPanel';
 import { RecorderBadge } from './RecorderBadge';
+import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
 export function Header() {
@@ -38,6 +39,7 @@ export function Header() {
         {problems > 0 ? `${problems} ${problems === 1 ? 'problem' : 'problems'}` : 'no problems'}
       </button>
       <RecorderBadge />
+      <Annunciator />
       <span className="spacer" />
       <button
         type="button"

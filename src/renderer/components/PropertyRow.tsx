@@ -8,6 +8,9 @@ import { PropertyEditor } from './PropertyEditor';
 import { SERIES_DRAG_TYPE } from './drag';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
+import { useState } from 'react';
+import { severityRank, type Severity } from '../../shared/alarms';
+import { RuleEditor } from './RuleEditor';
 
 /** "0.4 s ago", updated from the shared ticker by writing text, not by re-rendering. */
 function Age({ thing, name }: { thing: string; name: string }) {
@@ -91,12 +94,24 @@ export function PropertyRow({
   const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
   const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
+  const [editingRules, setEditingRules] = useState(false);
+  // The highest annunciated alarm on this property (a primitive: re-renders only when it changes).
+  const alarm = useLab((state) => {
+    let worst: Severity | null = null;
+    for (const each of state.alarms?.alarms ?? []) {
+      if (each.thing !== thing || each.property !== name || each.state === 'shelved' || each.state === 'disabled') continue;
+      if (severityRank(each.severity) > severityRank(worst)) worst = each.severity;
+    }
+    return worst;
+  });
 
   return (
+    <>
     <tr
       className={stale ? 'prop stale' : 'prop'}
       data-testid={`prop-${thing}-${name}`}
       data-stale={stale}
+      data-alarm={alarm ?? undefined}
       draggable={isNumber && !isArray}
       onDragStart={(event) => {
         event.dataTransfer.setData(SERIES_DRAG_TYPE, JSON.stringify({ thing, property: name }));
@@ -106,6 +121,16 @@ export function PropertyRow({
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+        <span className="prop-alarm">
+          {alarm && (
+            <span className={`sev-badge sev-${alarm}`} data-testid={`prop-alarm-${thing}-${name}`} data-severity={alarm}>
+              {alarm}
+            </span>
+          )}
+          <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
+            alarm rules
+          </button>
+        </span>
       </th>
       <td className="value">
         <ValueText thing={thing} name={name} affordance={affordance} />
@@ -141,5 +166,13 @@ export function PropertyRow({
         </td>
       )}
     </tr>
+    {editingRules && (
+      <tr className="rule-row">
+        <td colSpan={5}>
+          <RuleEditor thing={thing} property={name} onClose={() => setEditingRules(false)} />
+        </td>
+      </tr>
+    )}
+    </>
   );
 }

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
+import { selectThingSeverity } from '../store/alarms-slice';
 
 function ThingItem({ name }: { name: string }) {
   const title = useLab((state) => state.things.find((thing) => thing.name === name)?.title ?? name);
@@ -11,6 +12,7 @@ function ThingItem({ name }: { name: string }) {
   const inThingView = useLab((state) => state.view === 'thing');
   const problems = useLab((state) => state.problems[name]?.length ?? 0);
   const problemText = useLab((state) => state.problems[name]?.map((problem) => problem.text).join('\n') ?? '');
+  const severity = useLab(selectThingSeverity(name));
   return (
     <li>
       <button
@@ -18,13 +20,21 @@ function ThingItem({ name }: { name: string }) {
         className={selected && inThingView ? 'thing-item selected' : 'thing-item'}
         data-testid={`thing-${name}`}
         data-status={status}
+        data-alarm={severity ?? undefined}
         aria-current={selected && inThingView ? 'true' : undefined}
         title={reason ? `${status}: ${reason}` : status}
         onClick={() => openThing(name)}
       >
         <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
-          <span className="thing-title">{title}</span>
+          <span className="thing-title">
+            {title}
+            {severity && (
+              <span className={`sev-badge sev-${severity}`} data-testid={`thing-alarm-${name}`} data-severity={severity} title={`highest active alarm: ${severity}`}>
+                {severity}
+              </span>
+            )}
+          </span>
           <span className="thing-sub muted">
             {name} · {source}
           </span>

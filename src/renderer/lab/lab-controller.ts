@@ -1,7 +1,8 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
 import { EVENTS_AFFORDANCE } from '../../shared/history';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARM_AFFORDANCE, ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARMS_STATE_AFFORDANCE, ALARMS_THING } from '../../shared/alarms';
 import type { LabStore } from '../store/lab-store';
 import { liveKey } from '../store/keys';
 import type { LabClient } from './lab-client';
@@ -17,6 +18,8 @@ const RECORDER_STATUS_MS = 5000;
 export class LabController {
   private readonly owned = new DisposableStore();
   private readonly connectionSubs = new Map<string, Disposer>();
+  /** Alarm transitions of every Thing, for the timeline. */
+  private readonly alarmSubs = new Map<string, Disposer>();
   private selectedSub: { thing: string; dispose: Disposer } | undefined;
 
   constructor(
@@ -37,6 +40,8 @@ export class LabController {
     this.owned.add(this.client.subscribe(LAB_THING, EVENTS_AFFORDANCE));
     const statusTimer = setInterval(() => void refreshRecorderStatus(this.client, this.store), RECORDER_STATUS_MS);
     this.owned.add(() => clearInterval(statusTimer));
+    // The alarm state, the same in every window: pushed by main on every change.
+    this.owned.add(this.client.subscribe(ALARMS_THING, ALARMS_STATE_AFFORDANCE));
     // Follow the Thing list (connection keys) and the selection ('*' of the selected Thing).
     this.owned.add(
       this.store.subscribe((state, previous) => {
@@ -48,6 +53,8 @@ export class LabController {
     this.owned.add(() => {
       for (const dispose of this.connectionSubs.values()) dispose();
       this.connectionSubs.clear();
+      for (const dispose of this.alarmSubs.values()) dispose();
+      this.alarmSubs.clear();
       this.selectedSub?.dispose();
       this.selectedSub = undefined;
     });
@@ -96,6 +103,15 @@ export class LabController {
     }
     for (const name of names) {
       if (!this.connectionSubs.has(name)) this.connectionSubs.set(name, this.client.subscribe(name, CONNECTION_AFFORDANCE));
+    }
+    for (const [name, dispose] of this.alarmSubs) {
+      if (!names.has(name)) {
+        dispose();
+        this.alarmSubs.delete(name);
+      }
+    }
+    for (const name of names) {
+      if (!this.alarmSubs.has(name)) this.alarmSubs.set(name, this.client.subscribe(name, ALARM_AFFORDANCE));
     }
   }
 

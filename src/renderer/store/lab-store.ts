@@ -13,6 +13,9 @@ import { SeriesRegistry } from './series';
 import { createThingsSlice, keepSelection, reduceConnection, reduceThingList } from './things-slice';
 import type { LabState } from './types';
 import { createWatchSlice } from './watch-slice';
+import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
+import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
+import { ALARM_AFFORDANCE } from '../../shared/model';
 
 export type LabStore = StoreApi<LabState>;
 
@@ -31,6 +34,21 @@ export interface LabStoreOptions {
    * each of their changes is a state change (moving → stopped) the operator must see.
    */
   discreteEventSpacingMs?: number;
+}
+
+/** An alarm transition as the timeline shows it: "raised major: Output voltage 6.1 V at or above HIHI 5.8 V". */
+function alarmEvent(transition: AlarmTransition, time: number): NewTimelineEvent {
+  const who = transition.by === 'system' ? '' : ` by ${transition.by}`;
+  const note = transition.note ? ` (${transition.note})` : '';
+  const severity = transition.severity ?? '';
+  const active = transition.event === 'raised' || transition.event === 'escalated' || (transition.event === 'unshelved' && transition.state === 'unacknowledged');
+  return {
+    time: Date.parse(transition.time) || time,
+    thing: transition.thing,
+    kind: 'alarm',
+    text: `${transition.event} ${severity}${who}: ${transition.message}${note}`,
+    level: active ? (severity === 'minor' ? 'warn' : 'error') : 'info',
+  };
 }
 
 /**
@@ -54,6 +72,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createEventsSlice(set, get, api),
     ...createLiveSliceState(),
     ...createWatchSlice(set, get, api),
+    ...createAlarmsSlice(set, get, api),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
       const state = get();
@@ -70,6 +89,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       // With a recorder, the timeline is the recording: this window derives none of its own.
       const derive = state.timelineSource === 'live';
       let shownRecorded: Set<string> | undefined;
+      let alarms: AlarmSnapshot | undefined;
 
       for (const item of batch.items) {
         const key = liveKey(item.thing, item.affordance);
@@ -103,6 +123,16 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        if (item.thing === ALARMS_THING) {
+          alarms = parseAlarmSnapshot(item.payload) ?? alarms;
+          continue;
+        }
+        if (item.affordance === ALARM_AFFORDANCE) {
+          const parsed = AlarmTransition.safeParse(item.payload);
+          if (parsed.success) events.push(alarmEvent(parsed.data, item.time));
+          continue;
+        }
+
         if (item.thing === LAB_THING && item.affordance === THINGS_AFFORDANCE) {
           things = reduceThingList(things, item.payload);
           continue;
@@ -132,6 +162,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
       const next: Partial<LabState> = { stats, liveSeq, ...appendEvents(state, events) };
       if (live) next.live = live;
+      if (alarms) next.alarms = alarms;
       if (liveStatus) next.liveStatus = liveStatus;
       if (sampler) next.sampler = sampler;
       if (things !== state.things) {

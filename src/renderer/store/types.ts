@@ -5,7 +5,8 @@ import type { InvocationsSlice } from './invocations-slice';
 import type { LiveSlice } from './live-slice';
 import type { ThingsSlice } from './things-slice';
 import type { WatchSlice } from './watch-slice';
+import type { AlarmsSlice } from './alarms-slice';
 
-export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & WatchSlice;
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & WatchSlice & AlarmsSlice;
 
 export type SliceCreator<S> = StateCreator<LabState, [], [], S>;
