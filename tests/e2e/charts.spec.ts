@@ -1,12 +1,19 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, isDesktop, test, type Page } from './fixtures';
 import { LIVE_TIMEOUT, readNumber, runAction, saveScreenshot, waitForApp } from './helpers';
 import { startOwnServer, type OwnServer } from './support/own-server';
 
-// One server with its own (empty) recording, so "after a reload" means history from this run.
-let server: OwnServer;
-test.beforeAll(async () => {
-  server = await startOwnServer('config/instruments.json');
+// Browser mode, on one server with its own (empty) recording, so "after a reload" means
+// history from this run; the desktop app's recording is shared with the other specs.
+let server: OwnServer | undefined;
+test.beforeAll(async ({ transport }) => {
+  if (transport === 'browser') server = await startOwnServer('config/instruments.json');
 });
+
+function ownServer(testInfo: Parameters<typeof isDesktop>[0]): string {
+  test.skip(isDesktop(testInfo), 'browser mode: a server with a recording of its own');
+  if (!server) throw new Error('no server of its own');
+  return server.url;
+}
 test.afterAll(async () => {
   await server?.close();
 });
@@ -26,7 +33,7 @@ async function openThermoChart(page: Page): Promise<void> {
 
 test('a strip chart of thermo temperature and setpoint: one °C axis, a time axis, ramp markers, zoom, pause and follow, history after a reload', async ({ page }, testInfo) => {
   test.setTimeout(150_000);
-  await page.goto(server.url);
+  await page.goto(ownServer(testInfo));
   await waitForApp(page);
 
   // A short ramp, so the chart has an action start and end to mark.
@@ -104,8 +111,8 @@ test('a strip chart of thermo temperature and setpoint: one °C axis, a time axi
   await saveScreenshot(page, testInfo, 'chart-after-reload');
 });
 
-test('a chart takes properties dragged onto it and draws a unit per axis', async ({ page }) => {
-  await page.goto(server.url);
+test('a chart takes properties dragged onto it and draws a unit per axis', async ({ page }, testInfo) => {
+  await page.goto(ownServer(testInfo));
   await waitForApp(page);
   await page.getByTestId('nav-charts').click();
   await page.getByTestId('chart-new').click();
