@@ -64,7 +64,6 @@ test.describe('with training faults', () => {
     const tile = page.getByTestId('tile-spectrometer');
     // Still within the stall, or the next one.
     await expect(tile.locator('[data-testid="tile-problem-spectrometer"][data-kind="stalled"]')).toBeVisible({ timeout: 45_000 });
-    await expect(tile).toHaveClass(/tile-wrong/);
     await saveScreenshot(page, testInfo, 'overview-stall');
     // Once values flow again the flag goes away by itself.
     await expect(tile.locator('[data-kind="stalled"]')).toHaveCount(0, { timeout: 30_000 });

@@ -57,13 +57,13 @@ export function LiveRate({ thing, name, testId }: { thing: string; name: string;
       if (rate && rate.received > 0) {
         // Below 5 % lost is rounding of the measuring window, not conflation worth a word.
         lossy = rate.lost > 0.05 * rate.offered && rate.lost >= 0.1;
-        text = lossy ? `showing ${perSecond(rate.received)}/s of ${perSecond(rate.offered)}/s` : `${perSecond(rate.received)}/s`;
+        text = lossy ? `${perSecond(rate.received)}/s of ${perSecond(rate.offered)}/s` : `${perSecond(rate.received)}/s`;
       }
       // Nothing arrived lately: the age says how long (a setpoint simply holds).
       element.textContent = text;
       element.dataset['lossy'] = String(lossy);
       element.title = lossy
-        ? 'Updates per second shown here, of those the instrument published; the rest were conflated (only the latest value of each flush is sent) or dropped on the way.'
+        ? `Showing ${perSecond(rate.received)} updates per second of the ${perSecond(rate.offered)} the instrument published: the rest were conflated (only the latest value of each flush is sent) or dropped on the way.`
         : 'Updates per second arriving in this window.';
     };
     update();
