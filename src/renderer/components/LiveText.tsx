@@ -53,18 +53,20 @@ export function LiveRate({ thing, name, testId }: { thing: string; name: string;
       if (!element) return;
       const rate = series.rate(key, Date.now());
       let text = '';
+      let title = 'Updates per second arriving in this window.';
       let lossy = false;
       if (rate && rate.received > 0) {
         // Below 5 % lost is rounding of the measuring window, not conflation worth a word.
         lossy = rate.lost > 0.05 * rate.offered && rate.lost >= 0.1;
         text = lossy ? `${perSecond(rate.received)}/s of ${perSecond(rate.offered)}/s` : `${perSecond(rate.received)}/s`;
+        if (lossy) {
+          title = `Showing ${perSecond(rate.received)} updates per second of the ${perSecond(rate.offered)} the instrument published: the rest were conflated (only the latest value of each flush is sent) or dropped on the way.`;
+        }
       }
       // Nothing arrived lately: the age says how long (a setpoint simply holds).
       element.textContent = text;
       element.dataset['lossy'] = String(lossy);
-      element.title = lossy
-        ? `Showing ${perSecond(rate.received)} updates per second of the ${perSecond(rate.offered)} the instrument published: the rest were conflated (only the latest value of each flush is sent) or dropped on the way.`
-        : 'Updates per second arriving in this window.';
+      element.title = title;
     };
     update();
     return ticker.subscribe(update);
