@@ -19,6 +19,14 @@
  *               invocations-<thing>-<action>, input-help-<thing>-<action>-<field>
  *   invocations: invocation-<id> (data-status), status-<id>, progress-<id>, cancel-<id>, log-<id>,
  *               output-<id>, error-<id>, inputs-<id>
+ *   overview:   nav-overview, nav-charts, problem-count, thing-problems-<name>, overview, overview-summary,
+ *               tile-<name> (data-status, data-problems), tile-open-<name>, tile-status-<name>,
+ *               tile-problem-<name> (data-kind), tile-<thing>-<prop> (value), tile-age-…, rate-<thing>-<prop>
+ *               (data-lossy), chart-add-<thing>-<prop>, pin-toggle-<thing>-<prop>, pin-<thing>
+ *   charts:     charts-view, chart-new, chart-palette, palette-<thing>-<prop>, chart-<n> (the plot),
+ *               chart-<n>-card, -window-<1min|10min|1h|8h|24h|custom>, -follow, -pause, -back, -forward,
+ *               -status (data-mode), -arrivals, -history (data-state), -series (data-series), -decimated,
+ *               -readout, -remove; chart-marker (data-kind, data-label); chart-prop-<thing>-<prop>
  *   timeline:   timeline, timeline-filter-thing, timeline-filter-<kind>
  *               (property|action|write|connection|alarm), timeline-entry (data-kind, data-thing)
  *   alarms:     annunciator (data-unacknowledged), annunciator-<minor|major|invalid> (data-count),
@@ -35,8 +43,10 @@
  *               rule-<hihi|hi|lo|lolo|deadband>, rule-value, rule-after, rule-action,
  *               rule-severity, rule-delay, rule-guidance, rule-latch, rule-save, rule-error, rule-saved
  */
+import { ChartsView } from './components/ChartsView';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Header } from './components/Header';
+import { Overview } from './components/Overview';
 import { ThingList } from './components/ThingList';
 import { ThingView } from './components/ThingView';
 import { Timeline } from './components/Timeline';
@@ -46,6 +56,7 @@ import { useAlarmEffects } from './ui/alarm-effects';
 
 export function App() {
   const selected = useLab((state) => state.selected);
+  const view = useLab((state) => state.view);
   const alarmPanelOpen = useLab((state) => state.alarmPanelOpen);
   useAlarmEffects();
   return (
@@ -54,7 +65,15 @@ export function App() {
       <ConnectionBanner />
       <div className="body">
         <ThingList />
-        {selected === null ? <main className="thing-view muted empty">Select a Thing.</main> : <ThingView key={selected} thing={selected} />}
+        {view === 'overview' ? (
+          <Overview />
+        ) : view === 'charts' ? (
+          <ChartsView />
+        ) : selected === null ? (
+          <main className="thing-view muted empty">Select a Thing.</main>
+        ) : (
+          <ThingView key={selected} thing={selected} />
+        )}
         <Timeline />
       </div>
       {alarmPanelOpen && <AlarmPanel />}

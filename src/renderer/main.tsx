@@ -6,13 +6,15 @@ import { App } from './App';
 import { chooseLabApi } from './lab/choose-lab-api';
 import { LabClient } from './lab/lab-client';
 import { LabController } from './lab/lab-controller';
+import { WatchController } from './lab/watch-controller';
 import type { WsLinkState } from './lab/ws-lab-api';
 import { createLabStore } from './store/lab-store';
 import { SeriesRegistry } from './store/series';
 import { LabContext, type LabContextValue } from './ui/lab-context';
 import { Ticker } from './ui/ticker';
 
-const series = new SeriesRegistry(300);
+// Two minutes at 10 Hz per key: tile and table trends, and the live tail of charts.
+const series = new SeriesRegistry(1200);
 const store = createLabStore({ series });
 let wasConnected = false;
 
@@ -44,6 +46,8 @@ const client = new LabClient(api, (error) => console.warn(`live subscribe ${erro
 // Socket events arrive asynchronously, after this line: onLinkState may use it.
 const controller = new LabController(client, store);
 controller.start();
+// Every Thing is watched, not only the selected one: the overview and the problem count need it.
+new WatchController(client, store, series).start();
 
 const context: LabContextValue = { store, client, series, ticker: new Ticker(200), watch: controller.watch };
 const root = document.getElementById('root');

@@ -10,6 +10,9 @@ export function Header() {
   const status = useLab((state) => state.link.status);
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
+  const problems = useLab((state) => state.problemCount);
+  const wrongThings = useLab((state) => Object.keys(state.problems).join(', '));
+  const setView = useLab((state) => state.setView);
   const [open, setOpen] = useState(false);
   const role = useLab((state) => state.role);
   const [sharing, setSharing] = useState(false);
@@ -27,6 +30,16 @@ export function Header() {
           {lost} live {lost === 1 ? 'message' : 'messages'} lost
         </span>
       )}
+      <button
+        type="button"
+        className={problems > 0 ? 'problem-count has-problems' : 'problem-count'}
+        data-testid="problem-count"
+        data-count={problems}
+        title={problems > 0 ? `Something is wrong on: ${wrongThings}. Show the overview.` : 'Nothing wrong on any Thing'}
+        onClick={() => setView('overview')}
+      >
+        {problems > 0 ? `${problems} ${problems === 1 ? 'problem' : 'problems'}` : 'no problems'}
+      </button>
       <RecorderBadge />
       {role === 'viewer' && (
         <span className="tag" data-testid="view-only" title="This address only watches: writing, running and adding instruments need the operator's address">

@@ -5,6 +5,7 @@ import { formatAge, formatValue, isLogScale } from '../ui/format';
 import { bindToFrames } from '../ui/frame-binding';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { PropertyEditor } from './PropertyEditor';
+import { SERIES_DRAG_TYPE } from './drag';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
 import { useState } from 'react';
@@ -71,6 +72,26 @@ function FreshnessNote({ thing, name }: { thing: string; name: string }) {
   );
 }
 
+/** Adds the property to the active chart (or a new one) and shows the charts. */
+function ChartButton({ thing, name }: { thing: string; name: string }) {
+  const addToChart = useLab((state) => state.addToChart);
+  const setView = useLab((state) => state.setView);
+  return (
+    <button
+      type="button"
+      className="icon"
+      title="Show on a chart (with history)"
+      data-testid={`chart-prop-${thing}-${name}`}
+      onClick={() => {
+        addToChart({ thing, property: name });
+        setView('charts');
+      }}
+    >
+      chart
+    </button>
+  );
+}
+
 function useStale(thing: string, name: string): boolean {
   const { series, ticker } = useLabContext();
   const key = liveKey(thing, name);
@@ -112,7 +133,17 @@ export function PropertyRow({
 
   return (
     <>
-    <tr className={stale ? 'prop stale' : 'prop'} data-testid={`prop-${thing}-${name}`} data-stale={stale} data-alarm={alarm ?? undefined}>
+    <tr
+      className={stale ? 'prop stale' : 'prop'}
+      data-testid={`prop-${thing}-${name}`}
+      data-stale={stale}
+      data-alarm={alarm ?? undefined}
+      draggable={isNumber && !isArray}
+      onDragStart={(event) => {
+        event.dataTransfer.setData(SERIES_DRAG_TYPE, JSON.stringify({ thing, property: name }));
+        event.dataTransfer.effectAllowed = 'copy';
+      }}
+    >
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
@@ -153,7 +184,14 @@ export function PropertyRow({
         </td>
       ) : (
         <td className="plot-cell">
-          {isArray ? <SpectrumPlot thing={thing} property={name} /> : isNumber ? <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} /> : null}
+          {isArray ? (
+            <SpectrumPlot thing={thing} property={name} />
+          ) : isNumber ? (
+            <span className="trend-with-chart">
+              <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} holdsValue={writable} />
+              <ChartButton thing={thing} name={name} />
+            </span>
+          ) : null}
         </td>
       )}
       {(!isArray || writable) && (

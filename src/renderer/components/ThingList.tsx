@@ -8,19 +8,22 @@ function ThingItem({ name }: { name: string }) {
   const { status, reason } = useThingStatus(name);
   const source = useLab((state) => state.things.find((thing) => thing.name === name)?.source ?? '');
   const selected = useLab((state) => state.selected === name);
-  const select = useLab((state) => state.select);
+  const openThing = useLab((state) => state.openThing);
+  const inThingView = useLab((state) => state.view === 'thing');
+  const problems = useLab((state) => state.problems[name]?.length ?? 0);
+  const problemText = useLab((state) => state.problems[name]?.map((problem) => problem.text).join('\n') ?? '');
   const severity = useLab(selectThingSeverity(name));
   return (
     <li>
       <button
         type="button"
-        className={selected ? 'thing-item selected' : 'thing-item'}
+        className={selected && inThingView ? 'thing-item selected' : 'thing-item'}
         data-testid={`thing-${name}`}
         data-status={status}
         data-alarm={severity ?? undefined}
-        aria-current={selected ? 'true' : undefined}
+        aria-current={selected && inThingView ? 'true' : undefined}
         title={reason ? `${status}: ${reason}` : status}
-        onClick={() => select(name)}
+        onClick={() => openThing(name)}
       >
         <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
@@ -43,8 +46,33 @@ function ThingItem({ name }: { name: string }) {
             </span>
           )}
         </span>
+        {problems > 0 && (
+          <span className="problem-badge" data-testid={`thing-problems-${name}`} title={problemText}>
+            {problems}
+          </span>
+        )}
       </button>
     </li>
+  );
+}
+
+function ViewLinks() {
+  const view = useLab((state) => state.view);
+  const setView = useLab((state) => state.setView);
+  const charts = useLab((state) => state.charts.length);
+  return (
+    <ul className="view-links">
+      <li>
+        <button type="button" className={view === 'overview' ? 'thing-item selected' : 'thing-item'} aria-current={view === 'overview' ? 'page' : undefined} data-testid="nav-overview" onClick={() => setView('overview')}>
+          Overview
+        </button>
+      </li>
+      <li>
+        <button type="button" className={view === 'charts' ? 'thing-item selected' : 'thing-item'} aria-current={view === 'charts' ? 'page' : undefined} data-testid="nav-charts" onClick={() => setView('charts')}>
+          Charts{charts > 0 ? ` (${charts})` : ''}
+        </button>
+      </li>
+    </ul>
   );
 }
 
@@ -52,6 +80,7 @@ export function ThingList() {
   const names = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
   return (
     <nav className="sidebar" aria-label="Things">
+      <ViewLinks />
       <h2>Things</h2>
       {names.length === 0 ? (
         <p className="muted">No Things yet.</p>

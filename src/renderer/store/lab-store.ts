@@ -12,6 +12,7 @@ import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
 import { createThingsSlice, keepSelection, reduceConnection, reduceFreshness, reduceThingList } from './things-slice';
 import type { LabState } from './types';
+import { createWatchSlice } from './watch-slice';
 import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
 import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
 import { ALARM_AFFORDANCE } from '../../shared/model';
@@ -70,6 +71,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createConnectionSlice(set, get, api),
     ...createEventsSlice(set, get, api),
     ...createLiveSliceState(),
+    ...createWatchSlice(set, get, api),
     ...createAlarmsSlice(set, get, api),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
@@ -156,7 +158,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
         live ??= own(state.live, copyRecord);
         const previous = putLiveValue(live, key, item.payload, item.time, receivedAt, item.seq);
-        series.record(key, item.payload, receivedAt);
+        series.record(key, item.payload, receivedAt, item);
         if (!derive) continue;
         sampler ??= own(state.sampler, copySampler);
         sampleProperty(sampler, spacingFor, key, item.thing, item.affordance, item.payload, item.time, previous, receivedAt, events);

@@ -4,8 +4,9 @@ import type { EventsSlice } from './events-slice';
 import type { InvocationsSlice } from './invocations-slice';
 import type { LiveSlice } from './live-slice';
 import type { ThingsSlice } from './things-slice';
+import type { WatchSlice } from './watch-slice';
 import type { AlarmsSlice } from './alarms-slice';
 
-export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & AlarmsSlice;
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & WatchSlice & AlarmsSlice;
 
 export type SliceCreator<S> = StateCreator<LabState, [], [], S>;

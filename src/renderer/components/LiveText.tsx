@@ -1,0 +1,75 @@
+import { useEffect, useRef } from 'react';
+import type { PropertyAffordance } from '../../shared/model';
+import { liveKey } from '../store/keys';
+import { formatAge, formatValue } from '../ui/format';
+import { bindToFrames } from '../ui/frame-binding';
+import { useLabContext } from '../ui/lab-context';
+
+/** A live value as text, rewritten on animation frames (never a React render per sample). */
+export function LiveValueText({ thing, name, affordance, testId }: { thing: string; name: string; affordance: PropertyAffordance; testId: string }) {
+  const { store } = useLabContext();
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const key = liveKey(thing, name);
+    const update = () => {
+      const live = store.getState().live[key];
+      if (ref.current) ref.current.textContent = live === undefined ? '…' : formatValue(live.value, affordance);
+    };
+    update();
+    return bindToFrames(store, (state) => state.live[key]?.value, update);
+  }, [store, thing, name, affordance]);
+  return <span ref={ref} className="live-value" data-testid={testId} />;
+}
+
+/** "0.4 s ago", from the shared ticker. */
+export function LiveAge({ thing, name, testId }: { thing: string; name: string; testId: string }) {
+  const { store, ticker } = useLabContext();
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const key = liveKey(thing, name);
+    const update = () => {
+      const at = store.getState().live[key]?.receivedAt;
+      if (ref.current) ref.current.textContent = at === undefined ? '' : formatAge(Date.now() - at);
+    };
+    update();
+    return ticker.subscribe(update);
+  }, [store, ticker, thing, name]);
+  return <span ref={ref} className="age" data-testid={testId} />;
+}
+
+const perSecond = (rate: number): string => (rate >= 10 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(1) : rate.toFixed(2));
+
+/**
+ * The actual update rate of a value and, when updates were conflated or dropped on the way,
+ * how many: "showing 60/s of 100/s".
+ */
+export function LiveRate({ thing, name, testId }: { thing: string; name: string; testId: string }) {
+  const { series, ticker } = useLabContext();
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const key = liveKey(thing, name);
+    const update = () => {
+      const element = ref.current;
+      if (!element) return;
+      const rate = series.rate(key, Date.now());
+      let text = '';
+      let title = 'Updates per second arriving in this window.';
+      let lossy = false;
+      if (rate && rate.received > 0) {
+        // Below 5 % lost is rounding of the measuring window, not conflation worth a word.
+        lossy = rate.lost > 0.05 * rate.offered && rate.lost >= 0.1;
+        text = lossy ? `${perSecond(rate.received)}/s of ${perSecond(rate.offered)}/s` : `${perSecond(rate.received)}/s`;
+        if (lossy) {
+          title = `Showing ${perSecond(rate.received)} updates per second of the ${perSecond(rate.offered)} the instrument published: the rest were conflated (only the latest value of each flush is sent) or dropped on the way.`;
+        }
+      }
+      // Nothing arrived lately: the age says how long (a setpoint simply holds).
+      element.textContent = text;
+      element.dataset['lossy'] = String(lossy);
+      element.title = title;
+    };
+    update();
+    return ticker.subscribe(update);
+  }, [series, ticker, thing, name]);
+  return <span ref={ref} className="rate" data-testid={testId} />;
+}
