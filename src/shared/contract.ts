@@ -100,6 +100,8 @@ export const calls = {
   'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
   'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport },
   'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
+  /** What this client may do (a viewer looks, an operator also changes). */
+  'lab:session:role': { request: z.object({}), response: z.object({ role: z.enum(['operator', 'viewer']) }) },
   /** Sharing Lab Monitor's Things through an MQTT broker. */
   'lab:publisher:status': { request: z.object({}), response: PublisherStatus },
   'lab:publisher:configure': { request: PublisherSettings, response: PublisherStatus },

@@ -237,6 +237,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:layouts:export': ({ id }) => layouts.export(id),
     'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
+    'lab:session:role': (_request, { role }) => ({ role }),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
     'lab:publisher:status': () => publisher().status(),
     'lab:publisher:configure': (settings, { role }) => {

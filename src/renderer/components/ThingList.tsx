@@ -1,4 +1,7 @@
+import type { KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { stepThing } from '../ui/side-panels';
+import { LayoutList } from './LayoutList';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 
@@ -8,6 +11,8 @@ function ThingItem({ name }: { name: string }) {
   const source = useLab((state) => state.things.find((thing) => thing.name === name)?.source ?? '');
   const selected = useLab((state) => state.selected === name);
   const select = useLab((state) => state.select);
+  const showLayout = useLab((state) => state.showLayout);
+  const showing = useLab((state) => state.openLayout === null);
   return (
     <li>
       <button
@@ -15,9 +20,12 @@ function ThingItem({ name }: { name: string }) {
         className={selected ? 'thing-item selected' : 'thing-item'}
         data-testid={`thing-${name}`}
         data-status={status}
-        aria-current={selected ? 'true' : undefined}
+        aria-current={selected && showing ? 'true' : undefined}
         title={reason ? `${status}: ${reason}` : status}
-        onClick={() => select(name)}
+        onClick={() => {
+          select(name);
+          showLayout(null);
+        }}
       >
         <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
@@ -38,20 +46,40 @@ function ThingItem({ name }: { name: string }) {
   );
 }
 
-export function ThingList() {
+export function ThingList({ onCollapse }: { onCollapse?: () => void }) {
   const names = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
+  const { select, showLayout } = useLab(useShallow((state) => ({ select: state.select, showLayout: state.showLayout })));
+  const selected = useLab((state) => state.selected);
+  // ↑ ↓ move through the list: the next Thing opens and its button keeps the focus.
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>): void => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    const next = stepThing(names, selected, event.key === 'ArrowDown' ? 1 : -1);
+    if (next === null) return;
+    select(next);
+    showLayout(null);
+    event.currentTarget.querySelector<HTMLElement>(`[data-testid="thing-${CSS.escape(next)}"]`)?.focus();
+  };
   return (
-    <nav className="sidebar" aria-label="Things">
-      <h2>Things</h2>
+    <nav className="sidebar" aria-label="Things" data-testid="things-panel">
+      <div className="side-head">
+        <h2>Things</h2>
+        {onCollapse && (
+          <button type="button" className="small link" data-testid="collapse-things" aria-label="Hide the Thing list" title="Hide the Thing list ([)" onClick={onCollapse}>
+            «
+          </button>
+        )}
+      </div>
       {names.length === 0 ? (
         <p className="muted">No Things yet.</p>
       ) : (
-        <ul className="thing-list" data-testid="thing-list">
+        <ul className="thing-list" data-testid="thing-list" onKeyDown={onKeyDown}>
           {names.map((name) => (
             <ThingItem key={name} name={name} />
           ))}
         </ul>
       )}
+      <LayoutList />
     </nav>
   );
 }

@@ -6,7 +6,7 @@ import { useLab } from '../ui/lab-context';
 
 const VISIBLE = 300;
 
-export function Timeline() {
+export function Timeline({ onCollapse }: { onCollapse?: () => void } = {}) {
   const events = useLab((state) => state.events);
   const things = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
   const [thing, setThing] = useState('');
@@ -31,7 +31,14 @@ export function Timeline() {
 
   return (
     <aside className="timeline" data-testid="timeline" aria-label="Event timeline">
-      <h2>Events</h2>
+      <div className="side-head">
+        <h2>Events</h2>
+        {onCollapse && (
+          <button type="button" className="small link" data-testid="collapse-timeline" aria-label="Hide the timeline" title="Hide the timeline (])" onClick={onCollapse}>
+            »
+          </button>
+        )}
+      </div>
       <div className="timeline-filters">
         <select value={thing} onChange={(event) => setThing(event.target.value)} data-testid="timeline-filter-thing" aria-label="Filter by Thing">
           <option value="">All Things</option>

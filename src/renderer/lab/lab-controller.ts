@@ -1,6 +1,6 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE } from '../../shared/model';
+import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE } from '../../shared/model';
 import type { LabStore } from '../store/lab-store';
 import { liveKey } from '../store/keys';
 import type { LabClient } from './lab-client';
@@ -27,6 +27,8 @@ export class LabController {
       }),
     );
     this.owned.add(this.client.subscribe(LAB_THING, THINGS_AFFORDANCE));
+    // The host announces the layout list at once and after every change.
+    this.owned.add(this.client.subscribe(LAB_THING, LAYOUTS_AFFORDANCE));
     // Follow the Thing list (connection keys) and the selection ('*' of the selected Thing).
     this.owned.add(
       this.store.subscribe((state, previous) => {
@@ -52,6 +54,10 @@ export class LabController {
     const invocations = await this.client.listInvocations();
     if (invocations.ok) this.store.getState().putInvocations(invocations.value);
     await this.refreshInstruments();
+    const layouts = await this.client.call('lab:layouts:list', {});
+    if (layouts.ok) this.store.getState().setLayouts(layouts.value);
+    const role = await this.client.call('lab:session:role', {});
+    if (role.ok) this.store.getState().setRole(role.value.role);
   }
 
   async refreshInstruments(): Promise<void> {

@@ -1,10 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LiveBatch } from '../../shared/contract';
-import { CONNECTION_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
+import { CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
 import { createConnectionSlice, reduceStats } from './connection-slice';
 import { appendEvents, copySampler, createEventsSlice, releaseDue, sampleProperty, type NewTimelineEvent } from './events-slice';
 import { boundInvocations, createInvocationsSlice, reduceAction } from './invocations-slice';
 import { liveKey } from './keys';
+import { createLayoutsSlice, keepOpenLayout, reduceLayoutList } from './layouts-slice';
 import { advanceSeq, createLiveSliceState, putLiveValue, type BatchOutcome } from './live-slice';
 import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
@@ -47,6 +48,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createInvocationsSlice(set, get, api),
     ...createConnectionSlice(set, get, api),
     ...createEventsSlice(set, get, api),
+    ...createLayoutsSlice(set, get, api),
     ...createLiveSliceState(),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
@@ -59,6 +61,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let liveStatus: Map<string, Invocation['status']> | undefined;
       let sampler: LabState['sampler'] | undefined;
       let things: ThingSummary[] = state.things;
+      let layouts = state.layouts;
       let invocations: Record<string, Invocation> = state.invocations;
       const events: NewTimelineEvent[] = [];
 
@@ -82,6 +85,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
         if (item.thing === LAB_THING && item.affordance === THINGS_AFFORDANCE) {
           things = reduceThingList(things, item.payload);
+          continue;
+        }
+
+        if (item.thing === LAB_THING && item.affordance === LAYOUTS_AFFORDANCE) {
+          layouts = reduceLayoutList(layouts, item.payload);
           continue;
         }
 
@@ -110,6 +118,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
+      }
+      if (layouts !== state.layouts) {
+        next.layouts = layouts;
+        next.openLayout = keepOpenLayout(state.openLayout, layouts);
       }
       if (invocations !== state.invocations) next.invocations = boundInvocations(invocations);
       set(next);

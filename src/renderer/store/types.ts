@@ -2,9 +2,10 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ConnectionSlice } from './connection-slice';
 import type { EventsSlice } from './events-slice';
 import type { InvocationsSlice } from './invocations-slice';
+import type { LayoutsSlice } from './layouts-slice';
 import type { LiveSlice } from './live-slice';
 import type { ThingsSlice } from './things-slice';
 
-export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice;
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & LayoutsSlice;
 
 export type SliceCreator<S> = StateCreator<LabState, [], [], S>;
