@@ -7,7 +7,8 @@ import { formatClock } from '../ui/format';
 import { useLab, useLabContext } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
-import { LayoutGrid, placeNewPanel } from './LayoutGrid';
+import { LayoutGrid } from './LayoutGrid';
+import { buildPanel } from '../ui/layout-place';
 import { PropertyTable } from './PropertyTable';
 import { ValueText } from './PropertyRow';
 import { Sparkline } from './Sparkline';
@@ -166,32 +167,6 @@ const KINDS: { kind: LayoutPanelKind; label: string }[] = [
   { kind: 'timeline', label: 'Timeline' },
   { kind: 'properties', label: 'Property table' },
 ];
-
-const newId = (body: LayoutBody, kind: string): string => {
-  let n = body.panels.length + 1;
-  while (body.panels.some((panel) => panel.id === `${kind}-${n}`)) n += 1;
-  return `${kind}-${n}`;
-};
-
-/** Builds the panel the add form describes (undefined while something is missing). */
-export function buildPanel(body: LayoutBody, kind: LayoutPanelKind, thing: ThingRef | undefined, names: readonly string[]): LayoutPanel | undefined {
-  const place = { id: newId(body, kind), ...placeNewPanel(body, kind) };
-  const first = names[0];
-  switch (kind) {
-    case 'alarms':
-    case 'timeline':
-      return { ...place, kind };
-    case 'properties':
-      return thing ? { ...place, kind, thing } : undefined;
-    case 'chart':
-      return thing && names.length > 0 ? { ...place, kind, series: names.map((property) => ({ thing, property })), window: '10m' } : undefined;
-    case 'value':
-    case 'spectrum':
-      return thing && first !== undefined ? { ...place, kind, thing, property: first } : undefined;
-    case 'action':
-      return thing && first !== undefined ? { ...place, kind, thing, action: first } : undefined;
-  }
-}
 
 function AddPanelForm({ body, self, onAdd }: { body: LayoutBody; self: string | undefined; onAdd(panel: LayoutPanel): void }) {
   const [kind, setKind] = useState<LayoutPanelKind>('value');

@@ -1,4 +1,4 @@
-import type { LayoutBody, LayoutPanel } from '../../shared/layout';
+import type { LayoutBody, LayoutPanel, LayoutPanelKind, ThingRef } from '../../shared/layout';
 
 /** Where a new panel goes: below everything, full width for wide kinds. */
 export function placeNewPanel(body: LayoutBody, kind: LayoutPanel['kind']): Pick<LayoutPanel, 'x' | 'y' | 'w' | 'h'> {
@@ -15,3 +15,30 @@ export function placeNewPanel(body: LayoutBody, kind: LayoutPanel['kind']): Pick
   const [w, h] = size[kind];
   return { x: 0, y: bottom, w, h };
 }
+
+const newId = (body: LayoutBody, kind: string): string => {
+  let n = body.panels.length + 1;
+  while (body.panels.some((panel) => panel.id === `${kind}-${n}`)) n += 1;
+  return `${kind}-${n}`;
+};
+
+/** Builds the panel the add form describes (undefined while something is missing). */
+export function buildPanel(body: LayoutBody, kind: LayoutPanelKind, thing: ThingRef | undefined, names: readonly string[]): LayoutPanel | undefined {
+  const place = { id: newId(body, kind), ...placeNewPanel(body, kind) };
+  const first = names[0];
+  switch (kind) {
+    case 'alarms':
+    case 'timeline':
+      return { ...place, kind };
+    case 'properties':
+      return thing ? { ...place, kind, thing } : undefined;
+    case 'chart':
+      return thing && names.length > 0 ? { ...place, kind, series: names.map((property) => ({ thing, property })), window: '10m' } : undefined;
+    case 'value':
+    case 'spectrum':
+      return thing && first !== undefined ? { ...place, kind, thing, property: first } : undefined;
+    case 'action':
+      return thing && first !== undefined ? { ...place, kind, thing, action: first } : undefined;
+  }
+}
+
