@@ -34,8 +34,9 @@ export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) 
       )}
       <span className="spacer" />
       {onPalette && (
-        <button type="button" data-testid="open-palette" title={`Command palette (${modLabel()} K)`} onClick={onPalette}>
-          Find… <kbd>{modLabel()} K</kbd>
+        <button type="button" data-testid="open-palette" aria-label="Command palette" title={`Command palette (${modLabel()} K)`} onClick={onPalette}>
+          <span className="find-label">Find… </span>
+          <kbd>{modLabel()} K</kbd>
         </button>
       )}
       {theme && onTheme && (
