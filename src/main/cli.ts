@@ -6,6 +6,8 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
+  data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
   publish?: string;
   /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
@@ -19,11 +21,11 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--publish']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish']);
 
 /**
- * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`
- * and `--settings FILE`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -76,6 +78,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         break;
       case '--settings':
         options.settings = value;
+        break;
+      case '--data':
+        options.data = value;
         break;
       case '--publish': {
         let url: URL;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserWindow, app, ipcMain, session } from 'electron';
+import { BrowserWindow, Notification, app, ipcMain, session } from 'electron';
 import { parseCliArgs } from './cli';
 import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
@@ -7,6 +7,8 @@ import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
+import { AlarmService } from './services/alarms';
+import { showAlarmNotifications } from './notifications';
 
 const location: AppLocation = {
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
@@ -42,13 +44,18 @@ async function start(): Promise<void> {
     shipped: join(app.getAppPath(), 'config', 'instruments.json'),
   });
   console.log(`Lab Monitor: ${instrumentConfig.note}`);
+  let alarms: AlarmService | undefined;
   core = await createLabCore({
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings ?? join(app.getPath('userData'), 'instruments.json'),
-    dataDir: app.getPath('userData'),
-    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    dataDir: cli.data ?? app.getPath('userData'),
+    services: (context) => {
+      alarms = new AlarmService(context);
+      return [alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
+    },
   });
+  if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({
     ipcMain,
     core,

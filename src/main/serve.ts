@@ -10,6 +10,7 @@ import { attachWsTransport } from './ipc/ws-server';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore, type LabCoreOptions } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
+import { AlarmService } from './services/alarms';
 
 export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
+      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
       process.exit(2);
     }
     throw error;
@@ -181,7 +182,8 @@ async function main(): Promise<void> {
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
-    services: (context) => [new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    dataDir: cli.data === undefined ? undefined : resolve(cli.data),
+    services: (context) => [new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
   });
   console.log(`Lab Monitor (browser mode): ${server.url}`);
 

@@ -18,7 +18,20 @@
  *   invocations: invocation-<id> (data-status), status-<id>, progress-<id>, cancel-<id>, log-<id>,
  *               output-<id>, error-<id>
  *   timeline:   timeline, timeline-filter-thing, timeline-filter-<kind>
- *               (property|action|write|connection), timeline-entry (data-kind, data-thing)
+ *               (property|action|write|connection|alarm), timeline-entry (data-kind, data-thing)
+ *   alarms:     annunciator (data-unacknowledged), annunciator-<minor|major|invalid> (data-count),
+ *               annunciator-unack, alarm-sound (aria-pressed), alarm-notifications, alarm-panel,
+ *               alarm-panel-close, alarm-notice, alarm-filter-<thing|severity|state>, alarm-note,
+ *               alarm-ack-all, alarm-error, alarm-empty, alarm-list, alarm-row-<id> (data-state,
+ *               data-severity, data-raised-at, data-value), alarm-state-<id>, alarm-message-<id>, alarm-ack-<id>,
+ *               alarm-shelve-<id>, alarm-shelve-duration-<id>, alarm-shelve-reason-<id>,
+ *               alarm-shelve-submit-<id>, alarm-unshelve-<id>, alarm-disable-<id>, alarm-enable-<id>,
+ *               thing-alarm-<name> (data-severity), prop-alarm-<thing>-<name> (data-severity),
+ *               alarm-rules-<thing>-<name>, thing-alarm-rules-<thing>
+ *   rule editor: rule-editor, rule-close, rule-list, rule-item-<id>, rule-edit-<id>, rule-remove-<id>,
+ *               rule-edit-cancel, rule-kind,
+ *               rule-<hihi|hi|lo|lolo|deadband>, rule-value, rule-after, rule-action,
+ *               rule-severity, rule-delay, rule-guidance, rule-latch, rule-save, rule-error, rule-saved
  *   layouts:    layout-<id> (data-dirty), layout-edit, layout-save, layout-revert, layout-duplicate,
  *               layout-export, layout-delete, layout-name, layout-error, layout-grid, panel-<id> (data-kind),
  *               panel-remove-<id>, panel-missing, add-panel, add-panel-kind, add-panel-thing,
@@ -40,6 +53,7 @@ import { ThingList } from './components/ThingList';
 import { ThingView } from './components/ThingView';
 import { Timeline } from './components/Timeline';
 import { currentBody, templateFor } from './store/layouts-slice';
+import { needsAck } from '../shared/alarms';
 import { useLab, useLabContext } from './ui/lab-context';
 import { addToChart, paletteItems, type PaletteMove } from './ui/palette-commands';
 import { loadSidePanels, saveSidePanels, stepThing, type SidePanels } from './ui/side-panels';
@@ -60,10 +74,14 @@ function reveal(testId: string, focus: string | null, tries = 60): void {
   element.classList.add('flash');
   setTimeout(() => element.classList.remove('flash'), 1200);
 }
+import { AlarmPanel } from './components/AlarmPanel';
+import { useAlarmEffects } from './ui/alarm-effects';
 
 export function App() {
   const { client, store } = useLabContext();
   const selected = useLab((state) => state.selected);
+  const alarmPanelOpen = useLab((state) => state.alarmPanelOpen);
+  useAlarmEffects();
   const openLayout = useLab((state) => state.layouts.find((layout) => layout.id === state.openLayout));
   const [palette, setPalette] = useState(false);
   const [help, setHelp] = useState(false);
@@ -106,6 +124,11 @@ export function App() {
         if (move.command === 'help') setHelp(true);
         else if (move.command === 'theme') setTheme(nextTheme);
         else if (move.command === 'new-layout') void newLayout(client, store);
+        else if (move.command === 'alarms') store.getState().setAlarmPanelOpen(true);
+        else if (move.command === 'acknowledge-alarms') {
+          const ids = (store.getState().alarms?.alarms ?? []).filter((alarm) => needsAck(alarm.state)).map((alarm) => alarm.id);
+          if (ids.length > 0) void client.call('lab:alarms:acknowledge', { ids });
+        }
         else toggle(move.command);
     }
   };
@@ -154,11 +177,12 @@ export function App() {
   const tds = useLab((state) => state.tds);
   const layouts = useLab((state) => state.layouts);
   const role = useLab((state) => state.role);
+  const unacknowledged = useLab((state) => state.alarms?.counts.unacknowledged ?? 0);
   const commands: PaletteCommand[] = useMemo(
-    () => (palette ? paletteItems(things, tds, layouts, role === 'operator').map((item) => ({ ...item, run: () => run(item.move) })) : []),
+    () => (palette ? paletteItems(things, tds, layouts, role === 'operator', unacknowledged).map((item) => ({ ...item, run: () => run(item.move) })) : []),
     // run reads the store when called; the list only follows what it shows.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [palette, things, tds, layouts, role],
+    [palette, things, tds, layouts, role, unacknowledged],
   );
 
   return (
@@ -190,6 +214,7 @@ export function App() {
           <Timeline onCollapse={() => toggle('timeline')} />
         )}
       </div>
+      {alarmPanelOpen && <AlarmPanel />}
       {palette && <CommandPalette commands={commands} onClose={() => setPalette(false)} />}
       {help && <HelpOverlay shortcuts={listed} onClose={() => setHelp(false)} />}
     </div>

@@ -3,6 +3,7 @@ import { LabErrorData, type Result } from './errors';
 import { Layout, LayoutBody, LayoutExport } from './layout';
 import { EventsRequest, EventsResponse, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
+import { Alarm, AlarmRule, AlarmSnapshot, MAX_RULES_PER_THING, RuleSuggestion, ThingRules } from './alarms';
 
 /**
  * The one IPC contract. Two shapes cross a process boundary: a call (request → Result) and
@@ -89,6 +90,28 @@ export const calls = {
   'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
   'lab:history:events': { request: EventsRequest, response: EventsResponse },
   'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
+  /** Alarms (see shared/alarms.ts); every window also gets the snapshot live on ('$alarms', 'state'). */
+  'lab:alarms:list': { request: z.object({ thing: name.optional() }), response: z.array(Alarm) },
+  'lab:alarms:snapshot': { request: z.object({}), response: AlarmSnapshot },
+  /** Operators only. Acknowledges those of the alarms that need it; returns how many did. */
+  'lab:alarms:acknowledge': {
+    request: z.object({ ids: z.array(name).min(1).max(MAX_RULES_PER_THING), note: z.string().max(500).optional() }),
+    response: z.object({ acknowledged: z.number().int().nonnegative() }),
+  },
+  /** Operators only. Sets an alarm aside for `durationSec` (up to 7 days); it comes back by itself. */
+  'lab:alarms:shelve': {
+    request: z.object({ id: name, durationSec: z.number().min(1).max(7 * 86_400), reason: z.string().trim().min(1).max(500) }),
+    response: Alarm,
+  },
+  'lab:alarms:unshelve': { request: z.object({ id: name }), response: Alarm },
+  /** Operators only. A disabled alarm is not evaluated until enabled (kept in the rules file). */
+  'lab:alarms:disable': { request: z.object({ id: name, reason: z.string().max(500).optional() }), response: Alarm },
+  'lab:alarms:enable': { request: z.object({ id: name }), response: Alarm },
+  'lab:alarms:rules:get': { request: thingRef, response: ThingRules },
+  /** Operators only. Replaces the rules of one Thing (saved in the data folder). */
+  'lab:alarms:rules:set': { request: z.object({ thing: name, rules: z.array(AlarmRule).max(MAX_RULES_PER_THING) }), response: ThingRules },
+  /** Suggested values for a new rule: from the property's schema and its observed update rate. */
+  'lab:alarms:suggest': { request: z.object({ thing: name, property: name }), response: RuleSuggestion },
   /** Layouts, shared by every window and client; viewers may list and export only. */
   'lab:layouts:list': { request: z.object({}), response: z.array(Layout) },
   'lab:layouts:create': { request: z.object({ body: LayoutBody }), response: Layout },

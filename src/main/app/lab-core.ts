@@ -18,6 +18,9 @@ import { consoleLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
+import { AlarmService } from '../services/alarms';
+import { ALARMS_STATE_AFFORDANCE, ALARMS_THING, emptyCounts, type AlarmSnapshot } from '../../shared/alarms';
+import type { Subscribable } from '../core/ports';
 import { isMqttPublisher } from '../services/mqtt-publisher/mqtt-publisher';
 import type { ThingDriver } from '../things/driver';
 import { ThingRegistry } from '../things/registry';
@@ -111,6 +114,12 @@ const noInstruments = (): never => {
   throw new LabError('INTERNAL', 'remote instruments are not available in this build');
 };
 
+const noAlarms = (): never => {
+  throw new LabError('NOT_FOUND', 'alarms are not evaluated in this build');
+};
+
+const EMPTY_ALARMS: AlarmSnapshot = { time: new Date(0).toISOString(), alarms: [], omitted: 0, counts: emptyCounts(), things: {}, notices: [] };
+
 /** Viewers watch; only operators change what is shared. */
 function operator(caller: Caller, what: string): void {
   if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
@@ -159,6 +168,19 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       logger.error(`service "${service.name}" failed to start`, error);
     }
   }
+
+  // The alarm state reaches every client on ('$alarms', 'state'): a key of its own broker, so
+  // the snapshots go to windows only (the transitions themselves are on the main broker).
+  const alarms = runningServices.find((service): service is AlarmService => service instanceof AlarmService);
+  const alarmStates = new MessageBroker({ logger });
+  const alarmSnapshotMessage = (): Message =>
+    new Message({ thing: ALARMS_THING, affordance: ALARMS_STATE_AFFORDANCE, messageType: 'property', payload: alarms?.snapshot() ?? EMPTY_ALARMS });
+  const stopAlarmPush = alarms?.onSnapshot(() => alarmStates.publish(alarmSnapshotMessage()));
+  const liveBroker: Subscribable = {
+    subscribe: (thing, affordance, stream) => (thing === ALARMS_THING ? alarmStates : broker).subscribe(thing, affordance, stream),
+    unsubscribe: (thing, affordance, stream) => (thing === ALARMS_THING ? alarmStates : broker).unsubscribe(thing, affordance, stream),
+  };
+  const alarmsOrFail = (): AlarmService => alarms ?? noAlarms();
 
   const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
   const instrumentsOption = options.instruments ?? defaultInstruments;
@@ -239,6 +261,34 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
     'lab:session:role': (_request, { role }) => ({ role }),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:alarms:list': ({ thing }) => alarms?.list(thing) ?? [],
+    'lab:alarms:snapshot': () => alarms?.snapshot() ?? EMPTY_ALARMS,
+    'lab:alarms:acknowledge': ({ ids, note }, caller) => {
+      operator(caller, 'acknowledge alarms');
+      return { acknowledged: alarmsOrFail().acknowledge(ids, caller.label, note) };
+    },
+    'lab:alarms:shelve': ({ id, durationSec, reason }, caller) => {
+      operator(caller, 'shelve alarms');
+      return alarmsOrFail().shelve(id, durationSec, reason, caller.label);
+    },
+    'lab:alarms:unshelve': ({ id }, caller) => {
+      operator(caller, 'unshelve alarms');
+      return alarmsOrFail().unshelve(id, caller.label);
+    },
+    'lab:alarms:disable': ({ id, reason }, caller) => {
+      operator(caller, 'disable alarms');
+      return alarmsOrFail().disable(id, caller.label, reason);
+    },
+    'lab:alarms:enable': ({ id }, caller) => {
+      operator(caller, 'enable alarms');
+      return alarmsOrFail().enable(id, caller.label);
+    },
+    'lab:alarms:rules:get': ({ thing }) => alarmsOrFail().getRules(thing),
+    'lab:alarms:rules:set': ({ thing, rules }, caller) => {
+      operator(caller, 'edit alarm rules');
+      return alarmsOrFail().setRules(thing, rules, caller.label);
+    },
+    'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
     'lab:publisher:status': () => publisher().status(),
     'lab:publisher:configure': (settings, { role }) => {
       if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
@@ -253,6 +303,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
+    if (thing === ALARMS_THING && (affordance === ALARMS_STATE_AFFORDANCE || affordance === ANY_AFFORDANCE)) return alarmSnapshotMessage();
     if (thing === LAB_THING && affordance === THINGS_AFFORDANCE) {
       return new Message({ thing, affordance, messageType: 'property', payload: registry.summaries() });
     }
@@ -295,7 +346,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     registry,
     handleCall: (channel, rawRequest) => route(channel, rawRequest, CORE_CALLER),
     openClient({ role = 'operator', label, ...clientOptions }) {
-      const live = createLiveChannel({ ...clientOptions, broker, logger });
+      const live = createLiveChannel({ ...clientOptions, broker: liveBroker, logger });
       const caller: Caller = { live, role, label: label ?? `client-${++clientCount}` };
       const client: LabClient = {
         live,
@@ -313,6 +364,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       if (disposed) return;
       disposed = true;
       for (const client of [...clients]) client.dispose();
+      stopAlarmPush?.();
       try {
         await instruments?.stop?.();
       } catch (error) {

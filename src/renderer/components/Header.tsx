@@ -3,6 +3,7 @@ import { useLab } from '../ui/lab-context';
 import { modLabel } from '../ui/shortcuts';
 import { THEME_CHOICES, type ThemeChoice } from '../ui/theme';
 import { InstrumentsPanel } from './InstrumentsPanel';
+import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
 export interface HeaderProps {
@@ -32,6 +33,7 @@ export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) 
           {lost} live {lost === 1 ? 'message' : 'messages'} lost
         </span>
       )}
+      <Annunciator />
       <span className="spacer" />
       {onPalette && (
         <button type="button" data-testid="open-palette" aria-label="Command palette" title={`Command palette (${modLabel()} K)`} onClick={onPalette}>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { needsAck } from '../../shared/alarms';
 import { ANY_AFFORDANCE } from '../../shared/model';
 import { resolveThing, type Layout, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
 import { currentBody } from '../store/layouts-slice';
@@ -116,6 +117,52 @@ function RecentEvents() {
   );
 }
 
+/** The alarms that are not normal, most severe first (as main orders them); acknowledge here or open the full list. */
+function AlarmsPanel() {
+  const { client, store } = useLabContext();
+  const alarms = useLab((state) => state.alarms?.alarms);
+  const [error, setError] = useState<string>();
+  const list = alarms ?? [];
+  const ackable = list.filter((alarm) => needsAck(alarm.state)).map((alarm) => alarm.id);
+  const acknowledge = (ids: string[]): void =>
+    void client.call('lab:alarms:acknowledge', { ids }).then((result) => setError(result.ok ? undefined : result.error.message));
+  return (
+    <div className="panel-alarms" data-testid="panel-alarms">
+      <div className="panel-alarms-actions">
+        <button type="button" className="small primary" data-testid="panel-alarms-ack-all" disabled={ackable.length === 0} onClick={() => acknowledge(ackable)}>
+          Acknowledge {ackable.length}
+        </button>
+        <button type="button" className="small" data-testid="panel-alarms-open" onClick={() => store.getState().setAlarmPanelOpen(true)}>
+          Alarm list…
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {alarms === undefined ? (
+        <p className="muted">…</p>
+      ) : list.length === 0 ? (
+        <p className="muted">No alarms.</p>
+      ) : (
+        <ul className="recent-events">
+          {list.slice(0, 50).map((alarm) => (
+            <li key={alarm.id} className={`alarm-line severity-${alarm.severity ?? 'none'}`} data-testid={`panel-alarm-${alarm.id}`} data-state={alarm.state}>
+              <strong>{alarm.thing}</strong> {alarm.message} <span className="muted">{alarm.state}</span>
+              {needsAck(alarm.state) && (
+                <button type="button" className="small link" data-testid={`panel-alarm-ack-${alarm.id}`} onClick={() => acknowledge([alarm.id])}>
+                  Acknowledge
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** One panel's content for the Thing it refers to now. */
 function PanelContent({ panel, resolve }: { panel: LayoutPanel; resolve(ref: ThingRef): string | undefined }) {
   switch (panel.kind) {
@@ -152,7 +199,7 @@ function PanelContent({ panel, resolve }: { panel: LayoutPanel; resolve(ref: Thi
       return thing === undefined ? <Missing what={refLabel(panel.thing)} /> : <PropertiesPanel thing={thing} />;
     }
     case 'alarms':
-      return <p className="muted">The alarm list shows here once the alarm service is part of this build.</p>;
+      return <AlarmsPanel />;
     case 'timeline':
       return <RecentEvents />;
   }

@@ -7,6 +7,9 @@ import { useLab, useLabContext } from '../ui/lab-context';
 import { PropertyEditor } from './PropertyEditor';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
+import { useState } from 'react';
+import { severityRank, type Severity } from '../../shared/alarms';
+import { RuleEditor } from './RuleEditor';
 
 /** "0.4 s ago", updated from the shared ticker by writing text, not by re-rendering. */
 function Age({ thing, name }: { thing: string; name: string }) {
@@ -70,12 +73,33 @@ export function PropertyRow({
   const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
   const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
+  const [editingRules, setEditingRules] = useState(false);
+  // The highest annunciated alarm on this property (a primitive: re-renders only when it changes).
+  const alarm = useLab((state) => {
+    let worst: Severity | null = null;
+    for (const each of state.alarms?.alarms ?? []) {
+      if (each.thing !== thing || each.property !== name || each.state === 'shelved' || each.state === 'disabled') continue;
+      if (severityRank(each.severity) > severityRank(worst)) worst = each.severity;
+    }
+    return worst;
+  });
 
   return (
-    <tr className={stale ? 'prop stale' : 'prop'} data-testid={`prop-${thing}-${name}`} data-stale={stale}>
+    <>
+    <tr className={stale ? 'prop stale' : 'prop'} data-testid={`prop-${thing}-${name}`} data-stale={stale} data-alarm={alarm ?? undefined}>
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+        <span className="prop-alarm">
+          {alarm && (
+            <span className={`sev-badge sev-${alarm}`} data-testid={`prop-alarm-${thing}-${name}`} data-severity={alarm}>
+              {alarm}
+            </span>
+          )}
+          <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
+            alarm rules
+          </button>
+        </span>
       </th>
       <td className="value">
         <ValueText thing={thing} name={name} affordance={affordance} />
@@ -104,5 +128,13 @@ export function PropertyRow({
         </td>
       )}
     </tr>
+    {editingRules && (
+      <tr className="rule-row">
+        <td colSpan={5}>
+          <RuleEditor thing={thing} property={name} onClose={() => setEditingRules(false)} />
+        </td>
+      </tr>
+    )}
+    </>
   );
 }

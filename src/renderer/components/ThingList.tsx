@@ -4,6 +4,7 @@ import { stepThing } from '../ui/side-panels';
 import { LayoutList } from './LayoutList';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
+import { selectThingSeverity } from '../store/alarms-slice';
 
 function ThingItem({ name }: { name: string }) {
   const title = useLab((state) => state.things.find((thing) => thing.name === name)?.title ?? name);
@@ -13,6 +14,7 @@ function ThingItem({ name }: { name: string }) {
   const select = useLab((state) => state.select);
   const showLayout = useLab((state) => state.showLayout);
   const showing = useLab((state) => state.openLayout === null);
+  const severity = useLab(selectThingSeverity(name));
   return (
     <li>
       <button
@@ -20,6 +22,7 @@ function ThingItem({ name }: { name: string }) {
         className={selected ? 'thing-item selected' : 'thing-item'}
         data-testid={`thing-${name}`}
         data-status={status}
+        data-alarm={severity ?? undefined}
         aria-current={selected && showing ? 'true' : undefined}
         title={reason ? `${status}: ${reason}` : status}
         onClick={() => {
@@ -29,7 +32,14 @@ function ThingItem({ name }: { name: string }) {
       >
         <span className={`dot dot-${status}`} role="img" aria-label={status} />
         <span className="thing-text">
-          <span className="thing-title">{title}</span>
+          <span className="thing-title">
+            {title}
+            {severity && (
+              <span className={`sev-badge sev-${severity}`} data-testid={`thing-alarm-${name}`} data-severity={severity} title={`highest active alarm: ${severity}`}>
+                {severity}
+              </span>
+            )}
+          </span>
           <span className="thing-sub muted">
             {name} · {source}
           </span>

@@ -4,6 +4,8 @@ import { ActionCard } from './ActionCard';
 import { LayoutView } from './LayoutView';
 import { PropertyTable } from './PropertyTable';
 import { templateFor } from '../store/layouts-slice';
+import { useState } from 'react';
+import { RuleEditor } from './RuleEditor';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
@@ -15,6 +17,7 @@ export function ThingView({ thing }: { thing: string }) {
   const disconnected = status === 'disconnected';
   // A stale Thing (known only from what a broker kept) may still answer: it stays usable, with a warning.
   const usable = status === 'connected' || status === 'stale';
+  const [thingRules, setThingRules] = useState(false);
 
   if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
   const actions = Object.keys(td.actions);
@@ -26,8 +29,12 @@ export function ThingView({ thing }: { thing: string }) {
           {status}
         </span>
         {origin && <span className="muted origin">{origin}</span>}
+        <button type="button" className="small" data-testid={`thing-alarm-rules-${thing}`} aria-expanded={thingRules} onClick={() => setThingRules(!thingRules)}>
+          Alarm rules…
+        </button>
         {td.description && <p className="muted description">{td.description}</p>}
       </header>
+      {thingRules && <RuleEditor thing={thing} onClose={() => setThingRules(false)} />}
       {status !== 'connected' && (
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
           {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : status === 'stale' ? `${td.title} may be stale` : `${td.title} is connecting`}

@@ -1,6 +1,7 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARM_AFFORDANCE, ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARMS_STATE_AFFORDANCE, ALARMS_THING } from '../../shared/alarms';
 import type { LabStore } from '../store/lab-store';
 import { liveKey } from '../store/keys';
 import type { LabClient } from './lab-client';
@@ -12,6 +13,8 @@ import type { LabClient } from './lab-client';
 export class LabController {
   private readonly owned = new DisposableStore();
   private readonly connectionSubs = new Map<string, Disposer>();
+  /** Alarm transitions of every Thing, for the timeline. */
+  private readonly alarmSubs = new Map<string, Disposer>();
   private selectedSub: { thing: string; dispose: Disposer } | undefined;
 
   constructor(
@@ -29,6 +32,8 @@ export class LabController {
     this.owned.add(this.client.subscribe(LAB_THING, THINGS_AFFORDANCE));
     // The host announces the layout list at once and after every change.
     this.owned.add(this.client.subscribe(LAB_THING, LAYOUTS_AFFORDANCE));
+    // The alarm state, the same in every window: pushed by main on every change.
+    this.owned.add(this.client.subscribe(ALARMS_THING, ALARMS_STATE_AFFORDANCE));
     // Follow the Thing list (connection keys) and the selection ('*' of the selected Thing).
     this.owned.add(
       this.store.subscribe((state, previous) => {
@@ -39,6 +44,8 @@ export class LabController {
     this.owned.add(() => {
       for (const dispose of this.connectionSubs.values()) dispose();
       this.connectionSubs.clear();
+      for (const dispose of this.alarmSubs.values()) dispose();
+      this.alarmSubs.clear();
       this.selectedSub?.dispose();
       this.selectedSub = undefined;
     });
@@ -79,6 +86,15 @@ export class LabController {
     }
     for (const name of names) {
       if (!this.connectionSubs.has(name)) this.connectionSubs.set(name, this.client.subscribe(name, CONNECTION_AFFORDANCE));
+    }
+    for (const [name, dispose] of this.alarmSubs) {
+      if (!names.has(name)) {
+        dispose();
+        this.alarmSubs.delete(name);
+      }
+    }
+    for (const name of names) {
+      if (!this.alarmSubs.has(name)) this.alarmSubs.set(name, this.client.subscribe(name, ALARM_AFFORDANCE));
     }
   }
 

@@ -1,7 +1,7 @@
 import type { SliceCreator } from './types';
 
-export type EventKind = 'property' | 'action' | 'write' | 'connection';
-export const EVENT_KINDS: readonly EventKind[] = ['property', 'action', 'write', 'connection'];
+export type EventKind = 'property' | 'action' | 'write' | 'connection' | 'alarm';
+export const EVENT_KINDS: readonly EventKind[] = ['property', 'action', 'write', 'connection', 'alarm'];
 
 export interface TimelineEvent {
   id: number;

@@ -11,6 +11,9 @@ import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
 import { createThingsSlice, keepSelection, reduceConnection, reduceThingList } from './things-slice';
 import type { LabState } from './types';
+import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
+import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
+import { ALARM_AFFORDANCE } from '../../shared/model';
 
 export type LabStore = StoreApi<LabState>;
 
@@ -27,6 +30,21 @@ export interface LabStoreOptions {
    * each of their changes is a state change (moving → stopped) the operator must see.
    */
   discreteEventSpacingMs?: number;
+}
+
+/** An alarm transition as the timeline shows it: "raised major: Output voltage 6.1 V at or above HIHI 5.8 V". */
+function alarmEvent(transition: AlarmTransition, time: number): NewTimelineEvent {
+  const who = transition.by === 'system' ? '' : ` by ${transition.by}`;
+  const note = transition.note ? ` (${transition.note})` : '';
+  const severity = transition.severity ?? '';
+  const active = transition.event === 'raised' || transition.event === 'escalated' || (transition.event === 'unshelved' && transition.state === 'unacknowledged');
+  return {
+    time: Date.parse(transition.time) || time,
+    thing: transition.thing,
+    kind: 'alarm',
+    text: `${transition.event} ${severity}${who}: ${transition.message}${note}`,
+    level: active ? (severity === 'minor' ? 'warn' : 'error') : 'info',
+  };
 }
 
 /**
@@ -50,6 +68,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createEventsSlice(set, get, api),
     ...createLayoutsSlice(set, get, api),
     ...createLiveSliceState(),
+    ...createAlarmsSlice(set, get, api),
 
     applyBatch(batch: LiveBatch, receivedAt = Date.now()): BatchOutcome {
       const state = get();
@@ -64,6 +83,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let layouts = state.layouts;
       let invocations: Record<string, Invocation> = state.invocations;
       const events: NewTimelineEvent[] = [];
+      let alarms: AlarmSnapshot | undefined;
 
       for (const item of batch.items) {
         const key = liveKey(item.thing, item.affordance);
@@ -80,6 +100,16 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           // Live messages lost on this key may have carried log records: refetch the full one.
           if (skipped > 0) outcome.refetch.push(change.ref);
           if (change.event) events.push(change.event);
+          continue;
+        }
+
+        if (item.thing === ALARMS_THING) {
+          alarms = parseAlarmSnapshot(item.payload) ?? alarms;
+          continue;
+        }
+        if (item.affordance === ALARM_AFFORDANCE) {
+          const parsed = AlarmTransition.safeParse(item.payload);
+          if (parsed.success) events.push(alarmEvent(parsed.data, item.time));
           continue;
         }
 
@@ -113,6 +143,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
 
       const next: Partial<LabState> = { stats, liveSeq, ...appendEvents(state, events) };
       if (live) next.live = live;
+      if (alarms) next.alarms = alarms;
       if (liveStatus) next.liveStatus = liveStatus;
       if (sampler) next.sampler = sampler;
       if (things !== state.things) {

@@ -5,7 +5,8 @@ import type { InvocationsSlice } from './invocations-slice';
 import type { LayoutsSlice } from './layouts-slice';
 import type { LiveSlice } from './live-slice';
 import type { ThingsSlice } from './things-slice';
+import type { AlarmsSlice } from './alarms-slice';
 
-export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & LayoutsSlice;
+export type LabState = ThingsSlice & LiveSlice & InvocationsSlice & ConnectionSlice & EventsSlice & AlarmsSlice & LayoutsSlice;
 
 export type SliceCreator<S> = StateCreator<LabState, [], [], S>;

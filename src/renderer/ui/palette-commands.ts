@@ -11,7 +11,7 @@ export type PaletteMove =
   | { to: 'action'; thing: string; action: string }
   | { to: 'layout'; id: string }
   | { to: 'chart'; thing: string; property: string }
-  | { to: 'command'; command: 'help' | 'theme' | 'things' | 'timeline' | 'new-layout' };
+  | { to: 'command'; command: 'help' | 'theme' | 'things' | 'timeline' | 'new-layout' | 'alarms' | 'acknowledge-alarms' };
 
 export interface PaletteItem extends PaletteEntry {
   move: PaletteMove;
@@ -20,7 +20,14 @@ export interface PaletteItem extends PaletteEntry {
 const isNumeric = (schema: { type?: unknown }): boolean => schema.type === 'number' || schema.type === 'integer';
 
 /** Everything the palette offers for the Things, TDs and layouts known now. */
-export function paletteItems(things: readonly ThingSummary[], tds: Readonly<Record<string, ThingDescription>>, layouts: readonly Layout[], canEdit: boolean): PaletteItem[] {
+export function paletteItems(
+  things: readonly ThingSummary[],
+  tds: Readonly<Record<string, ThingDescription>>,
+  layouts: readonly Layout[],
+  canEdit: boolean,
+  /** Alarms waiting for an acknowledgement. */
+  unacknowledged = 0,
+): PaletteItem[] {
   const items: PaletteItem[] = [];
   for (const thing of things) {
     items.push({ id: `thing-${thing.name}`, kind: 'thing', label: thing.title, detail: thing.name, keywords: [thing.name], move: { to: 'thing', thing: thing.name } });
@@ -67,6 +74,8 @@ export function paletteItems(things: readonly ThingSummary[], tds: Readonly<Reco
     [{ to: 'command', command: 'timeline' }, 'Show or hide the timeline', ']'],
   ];
   if (canEdit) commands.push([{ to: 'command', command: 'new-layout' }, 'New layout', '']);
+  commands.push([{ to: 'command', command: 'alarms' }, 'Open the alarm list', '']);
+  if (unacknowledged > 0) commands.push([{ to: 'command', command: 'acknowledge-alarms' }, `Acknowledge all alarms (${unacknowledged})`, '']);
   for (const [move, label, detail] of commands) items.push({ id: `command-${move.command}`, kind: 'command', label, detail, move });
   return items;
 }

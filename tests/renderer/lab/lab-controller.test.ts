@@ -55,13 +55,13 @@ describe('LabController', () => {
     await settle();
     // The first Thing is selected once the list arrives.
     expect(store.getState().selected).toBe('thermo');
-    expect(api.held()).toEqual(['$lab/layouts', '$lab/things', 'stage/$connection', 'thermo/$connection', 'thermo/*']);
+    expect(api.held()).toEqual(['$alarms/state', '$lab/layouts', '$lab/things', 'stage/$alarm', 'stage/$connection', 'thermo/$alarm', 'thermo/$connection', 'thermo/*']);
     expect(store.getState().invocations['inv-1']?.status).toBe('running');
     expect(store.getState().tds['thermo']?.title).toBe('Thing');
 
     store.getState().select('stage');
     await settle();
-    expect(api.held()).toEqual(['$lab/layouts', '$lab/things', 'stage/$connection', 'stage/*', 'thermo/$connection']);
+    expect(api.held()).toEqual(['$alarms/state', '$lab/layouts', '$lab/things', 'stage/$alarm', 'stage/$connection', 'stage/*', 'thermo/$alarm', 'thermo/$connection']);
 
     controller.dispose();
     expect(api.held()).toEqual([]);

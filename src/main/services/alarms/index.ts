@@ -1,0 +1,2 @@
+export { AlarmService, DEFAULT_RULES, type AlarmNotification, type AlarmServiceOptions } from './alarm-service';
+export { RuleStore, RULES_FOLDER, ruleFileName, type RuleNotice } from './rule-store';
