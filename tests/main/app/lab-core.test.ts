@@ -280,4 +280,10 @@ describe('createLabCore layouts', () => {
     expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
     expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
+
+  it('tells each client its role, so a viewer is shown layouts without Edit', async () => {
+    const { core } = await makeCore();
+    expect(await core.openClient({ send: () => undefined }).call('lab:session:role', {})).toEqual({ ok: true, value: { role: 'operator' } });
+    expect(await core.openClient({ send: () => undefined, role: 'viewer' }).call('lab:session:role', {})).toEqual({ ok: true, value: { role: 'viewer' } });
+  });
 });
