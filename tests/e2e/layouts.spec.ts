@@ -90,6 +90,20 @@ test('the command palette runs rampTo on thermo', async ({ page }) => {
   await expect.poll(async () => (await invocationIds(page, 'thermo', 'rampTo')).filter((id) => !before.has(id)).length, { timeout: LIVE_TIMEOUT }).toBe(1);
 });
 
+test('the palette adds a property to the chart of the open layout', async ({ page }) => {
+  await openApp(page);
+  const { id, view } = await newLayout(page);
+  await view.getByTestId('layout-edit').click();
+  await page.getByTestId('open-palette').click();
+  await page.getByTestId('palette-input').fill('chart thermo temperature');
+  await page.getByTestId('palette-item-chart-thermo-temperature').click();
+  await expect(page.getByTestId(`layout-${id}`).getByTestId('chart-series-thermo-temperature')).toBeVisible();
+  await expect(view).toHaveAttribute('data-dirty', 'true');
+  await view.getByTestId('layout-revert').click();
+  await expect(view.getByTestId('chart-series-thermo-temperature')).toHaveCount(0);
+  await deleteLayout(page, view);
+});
+
 test('the help overlay lists the shortcuts and side panels collapse and stay so', async ({ page }) => {
   await openApp(page);
   await page.locator('body').press('?');
@@ -149,7 +163,13 @@ for (const [width, height] of [
 
     const { problems } = await controlBoxes(page);
     expect(problems).toEqual([]);
-    // Boxes of one moment (no scrolling in between): no two controls overlap.
+    // Boxes of one moment, everything scrolled back to the start: no two controls overlap.
+    await page.evaluate(() => {
+      for (const element of document.querySelectorAll('*')) {
+        element.scrollTop = 0;
+        element.scrollLeft = 0;
+      }
+    });
     const boxes: Box[] = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('button, input, select, textarea')]
         .filter((element) => element.offsetParent !== null && element.getAttribute('type') !== 'file')
