@@ -33,7 +33,7 @@
  *               rule-<hihi|hi|lo|lolo|deadband>, rule-value, rule-after, rule-action,
  *               rule-severity, rule-delay, rule-guidance, rule-latch, rule-save, rule-error, rule-saved
  *   layouts:    layout-<id> (data-dirty), layout-edit, layout-save, layout-revert, layout-duplicate,
- *               layout-export, layout-delete, layout-name, layout-error, layout-grid, panel-<id> (data-kind),
+ *               layout-export, layout-delete, layout-delete-confirm, layout-delete-cancel, layout-name, layout-error, layout-grid, panel-<id> (data-kind),
  *               panel-remove-<id>, panel-missing, add-panel, add-panel-kind, add-panel-thing,
  *               add-panel-affordance, add-panel-submit, tile-<thing>-<prop>, tile-value-<thing>-<prop>,
  *               chart-series-<thing>-<prop>, panel-timeline, named-layout

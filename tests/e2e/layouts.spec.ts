@@ -28,8 +28,8 @@ async function addPanel(view: Locator, kind: string, thing?: string, affordances
 }
 
 async function deleteLayout(page: Page, view: Locator): Promise<void> {
-  page.once('dialog', (dialog) => void dialog.accept());
   await view.getByTestId('layout-delete').click();
+  await view.getByTestId('layout-delete-confirm').click();
   await expect(page.getByTestId('named-layout')).toHaveCount(0);
 }
 
@@ -110,6 +110,11 @@ test('the help overlay lists the shortcuts and side panels collapse and stay so'
   await expect(page.getByTestId('help-overlay')).toContainText('Command palette');
   await page.getByTestId('help-overlay').press('Escape');
   await expect(page.getByTestId('help-overlay')).toHaveCount(0);
+  // ↓ in the Thing list opens the next Thing.
+  await page.getByTestId('thing-thermo').click();
+  await page.getByTestId('thing-thermo').press('ArrowDown');
+  await expect(page.getByTestId('thing-stage')).toHaveAttribute('aria-current', 'true');
+  await expect(page.getByTestId('thing-stage')).toBeFocused();
   await page.getByTestId('collapse-things').click();
   await expect(page.getByTestId('things-panel')).toHaveCount(0);
   await openApp(page).catch(() => undefined);

@@ -315,6 +315,7 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
   const { client, store } = useLabContext();
   const role = useLab((state) => state.role);
   const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string>();
   const resolve = useResolve(self);
   const body = currentBody(layout);
@@ -374,21 +375,31 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
         <button type="button" data-testid="layout-export" onClick={() => void exportLayout(client, layout).then(setError)}>
           Export
         </button>
-        {canEdit && layout.forType === null && (
-          <button
-            type="button"
-            className="danger"
-            data-testid="layout-delete"
-            onClick={() => {
-              if (!window.confirm(`Delete the layout “${body.name}”?`)) return;
-              void client.call('lab:layouts:delete', { id: layout.id }).then((result) => {
-                if (result.ok) store.getState().dropLayout(layout.id);
-                else setError(result.error.message);
-              });
-            }}
-          >
+        {canEdit && layout.forType === null && !confirming && (
+          <button type="button" className="danger" data-testid="layout-delete" onClick={() => setConfirming(true)}>
             Delete
           </button>
+        )}
+        {confirming && (
+          <span className="confirm" role="group" aria-label="Delete this layout?">
+            <button
+              type="button"
+              className="danger"
+              data-testid="layout-delete-confirm"
+              onClick={() => {
+                setConfirming(false);
+                void client.call('lab:layouts:delete', { id: layout.id }).then((result) => {
+                  if (result.ok) store.getState().dropLayout(layout.id);
+                  else setError(result.error.message);
+                });
+              }}
+            >
+              Delete “{body.name}”
+            </button>
+            <button type="button" data-testid="layout-delete-cancel" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </span>
         )}
       </div>
       {error && (
