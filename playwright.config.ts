@@ -11,6 +11,8 @@ import type { TransportOptions } from './tests/e2e/fixtures';
 const port = Number(process.env.LAB_E2E_PORT ?? 5199);
 export const E2E_TOKEN = 'e2e-test-token-0123456789abcdef';
 export const E2E_URL = `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`;
+export const E2E_VIEWER_TOKEN = 'e2e-viewer-token-0123456789abcdef';
+export const E2E_VIEWER_URL = `http://127.0.0.1:${port}/?token=${E2E_VIEWER_TOKEN}`;
 
 const electronBinary = process.env.LAB_E2E_ELECTRON;
 
@@ -39,7 +41,7 @@ export default defineConfig<TransportOptions>({
     ...(electronBinary ? [{ name: 'electron', use: { transport: 'electron' as const } }] : []),
   ],
   webServer: {
-    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --config config/instruments.json`,
+    command: `node out/main/serve.js --port ${port} --token ${E2E_TOKEN} --viewer-token ${E2E_VIEWER_TOKEN} --config config/instruments.json`,
     url: E2E_URL,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -1,11 +1,13 @@
 // `npm start`: builds, then runs the desktop app. Where the Electron runtime is missing it
-// tries to fetch it once (install scripts are off, see .npmrc); where that fails (offline),
-// it runs the same app in browser mode instead. Arguments pass through (--connect URL, ...).
+// tries to fetch it (install scripts are off, see .npmrc) after a 3 s probe of the download
+// host, and not again for a day after a failure (scripts/electron-fetch.mjs); where that
+// fails (offline), it runs the same app in browser mode instead. Arguments pass through.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetchElectronOnce } from './electron-fetch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -33,21 +35,17 @@ function electronBinary() {
   return existsSync(binary) ? binary : undefined;
 }
 
-function tryInstallElectron() {
+/** Tries to fetch Electron; returns why it is still missing (a clause of one sentence), or undefined. */
+async function tryInstallElectron() {
   let installScript;
   try {
     installScript = join(dirname(require.resolve('electron/package.json')), 'install.js');
   } catch {
-    return;
+    return 'the electron package is not installed (run npm ci)';
   }
-  if (!existsSync(installScript)) return;
-  console.log('Fetching the Electron runtime (once)...');
-  const result = spawnSync(process.execPath, [installScript], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    // One line of why (offline, proxy, timeout) instead of the installer's stack trace.
-    const why = result.error?.message ?? `${result.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '') ?? `exit ${result.status}`;
-    console.log(`(Fetching it failed: ${why.trim()})`);
-  }
+  if (!existsSync(installScript)) return 'its installer is missing (run npm ci)';
+  const fetched = await fetchElectronOnce({ root, installScript });
+  return fetched.outcome === 'installed' ? undefined : fetched.sentence;
 }
 
 /** Runs a child, forwards Ctrl+C and termination to it, and exits with its status. */
@@ -64,17 +62,16 @@ function run(command, commandArgs) {
 }
 
 let binary = electronBinary();
+let why;
 if (!binary) {
-  tryInstallElectron();
+  why = await tryInstallElectron();
   binary = electronBinary();
 }
 
 if (binary) {
   run(binary, [root, ...args]);
 } else {
-  console.log(
-    'The Electron runtime is not installed on this machine (it could not be downloaded), so Lab Monitor starts in browser mode instead.',
-  );
+  console.log(`The Electron runtime is not installed on this machine (${why ?? 'it could not be fetched'}), so Lab Monitor starts in browser mode instead.`);
   // serve.js prints the URL with its access token.
   run(process.execPath, [join(root, 'out', 'main', 'serve.js'), ...args]);
 }

@@ -6,6 +6,14 @@ export interface CliOptions {
   connect: string[];
   token?: string;
   settings?: string;
+  /** The viewer's token (watch only) instead of a random one. */
+  viewerToken?: string;
+  /** Serve only the viewer URL: nobody can operate through browser mode. */
+  viewerOnly?: boolean;
+  /** Keep the browser-mode tokens in this file (stable URLs); `true` for the default place in the data folder. */
+  tokenFile?: string | true;
+  /** Longest wait between reconnect attempts of a remote instrument, in ms (`--retry-max-sec`). */
+  retryMaxMs?: number;
   /** The data folder (alarm rules and other operator configuration); nothing is kept on disk without it in browser mode. */
   data?: string;
   /** `--publish mqtt://broker[:port][/prefix]`: share this Lab Monitor's Things through a broker. */
@@ -21,11 +29,14 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--data', '--publish']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec']);
+const FLAG_OPTIONS = new Set(['--viewer-only']);
+/** Options whose value may be left out (then the next argument is another option, or none). */
+const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
 
 /**
  * Parses `--publish URL`, `--publish-writable`, `--port N`, `--host H`, `--config FILE`, `--connect URL` (repeatable), `--token T`,
- * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`. Bad values throw CliError;
+ * `--settings FILE` and `--data DIR`, as `--name value` or `--name=value`; `--viewer-token T`, `--viewer-only`, `--token-file [FILE]`. Bad values throw CliError;
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
@@ -35,6 +46,20 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     if (!arg.startsWith('--')) continue;
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (FLAG_OPTIONS.has(name)) {
+      if (name === '--viewer-only') options.viewerOnly = true;
+      continue;
+    }
+    if (OPTIONAL_VALUE_OPTIONS.has(name)) {
+      const next = argv[i + 1];
+      if (eq >= 0) options.tokenFile = arg.slice(eq + 1) || true;
+      else if (next === undefined || next.startsWith('--')) options.tokenFile = true;
+      else {
+        options.tokenFile = next;
+        i += 1;
+      }
+      continue;
+    }
     if (name === '--publish-writable') {
       if (eq >= 0) throw new CliError('--publish-writable takes no value');
       options.publishWritable = true;
@@ -79,6 +104,16 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--settings':
         options.settings = value;
         break;
+      case '--viewer-token':
+        if (value.length < 16) throw new CliError('--viewer-token must be at least 16 characters');
+        options.viewerToken = value;
+        break;
+      case '--retry-max-sec': {
+        const seconds = Number(value);
+        if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new CliError(`--retry-max-sec must be 0.1–3600, got "${value}"`);
+        options.retryMaxMs = Math.round(seconds * 1000);
+        break;
+      }
       case '--data':
         options.data = value;
         break;
@@ -103,3 +138,17 @@ export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
+
+/**
+ * The user's data folder, where Electron keeps `userData` for "Lab Monitor": browser mode uses
+ * the same place for what it keeps (its token file).
+ */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = env.HOME ?? env.USERPROFILE ?? '.'): string {
+  const product = 'Lab Monitor';
+  if (platform === 'win32') return `${env.APPDATA ?? `${home}\\AppData\\Roaming`}\\${product}`;
+  if (platform === 'darwin') return `${home}/Library/Application Support/${product}`;
+  return `${env.XDG_CONFIG_HOME ?? `${home}/.config`}/${product}`;
+}
+
+/** Default file name of the browser-mode tokens in the data folder. */
+export const TOKEN_FILE_NAME = 'browser-tokens.json';

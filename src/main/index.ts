@@ -5,6 +5,7 @@ import { registerElectronIpc, type ElectronIpc } from './ipc/electron-ipc';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
 import { createLabCore, type LabCore } from './app/lab-core';
 import { chooseInstrumentConfig } from './app/instrument-setup';
+import { keepServingOnUnhandledRejection } from './core/last-resort';
 import { appCsp, createAppUrlCheck, hardenWebContents, secureSession, type AppLocation } from './security';
 import { createMainWindow, loadApp } from './window';
 import { AlarmService } from './services/alarms';
@@ -36,6 +37,7 @@ async function openWindow(): Promise<void> {
 
 async function start(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(1));
+  keepServingOnUnhandledRejection(console);
   secureSession(session.defaultSession, appCsp(location.devServerUrl));
   // Settings live in the user's data folder; the package itself is read-only.
   const instrumentConfig = chooseInstrumentConfig({
@@ -54,6 +56,7 @@ async function start(): Promise<void> {
       alarms = new AlarmService(context);
       return [alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
     },
+    reconnectMaxMs: cli.retryMaxMs,
   });
   if (alarms) showAlarmNotifications(alarms, { Notification, BrowserWindow });
   ipc = registerElectronIpc({

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { TOKEN_PARAM } from '../shared/contract';
-import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs } from './cli';
-import { checkRequestToken, createToken, tokenCookie } from './ipc/access-token';
-import { consoleLogger, type Logger } from './core/logger';
+import { join, resolve } from 'node:path';
+import { ACCESS_HEADER, ACCESS_PATH, TOKEN_PARAM } from '../shared/contract';
+import { CliError, DEFAULT_HOST, DEFAULT_PORT, isLoopbackHost, parseCliArgs, TOKEN_FILE_NAME, userDataDir } from './cli';
+import { allowedHosts, createToken, hostAllowed, loadOrCreateTokenFile, originAllowed, roleOfToken, type AccessTokens } from './ipc/access-token';
+import { keepServingOnUnhandledRejection } from './core/last-resort';
+import { consoleLogger, rateLimitedLogger, type Logger } from './core/logger';
 import { serveStatic } from './ipc/static-files';
 import { attachWsTransport } from './ipc/ws-server';
 import { MqttPublisher } from './services/mqtt-publisher/mqtt-publisher';
@@ -16,8 +17,16 @@ export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
-  /** The access token; a random 32-byte hex one when absent. */
+  /** The operator's access token; a random 32-byte hex one when absent. */
   token?: string;
+  /** The viewer's access token (watch only); a random one when absent. */
+  viewerToken?: string;
+  /** No operator URL at all: every client only watches. */
+  viewerOnly?: boolean;
+  /** Keep both tokens in this file (created owner-only when missing), so bookmarked URLs survive a restart. */
+  tokenFile?: string;
+  /** More names the Host header may carry (a DNS name of this machine for `--host 0.0.0.0`). */
+  allowedHostNames?: string[];
   /** The built renderer; out/renderer next to this file's out/main by default. */
   rendererDir?: string;
   logger?: Logger;
@@ -26,10 +35,16 @@ export interface BrowserServerOptions extends Omit<LabCoreOptions, 'logger'> {
 }
 
 export interface BrowserServer {
-  /** The page URL including the token. */
+  /** The operator's URL including its token; the viewer's URL with `viewerOnly`. */
   url: string;
+  /** The operator's URL; undefined with `viewerOnly`. */
+  operatorUrl: string | undefined;
+  /** The watch-only URL. */
+  viewerUrl: string;
   port: number;
+  /** The operator's token ('' with `viewerOnly`). */
   token: string;
+  viewerToken: string;
   core: LabCore;
   close(): Promise<void>;
 }
@@ -50,31 +65,33 @@ export function browserCsp(wsHost: string): string {
   ].join('; ');
 }
 
-/** A browser always sends Origin on a WebSocket handshake: it must be this server. Non-browser clients send none. */
-function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 /**
  * Browser mode: the same lab core as the desktop app, with a WebSocket transport, and the
- * built renderer over HTTP. Every request needs the access token (`?token=` once, then an
- * HttpOnly SameSite=Strict cookie), the WebSocket upgrade included.
+ * built renderer over HTTP.
+ *
+ * Access: the page and its assets are public (the same files as the app ships); what matters
+ * is the WebSocket, which needs a token: the operator's (write, run, configure) or the
+ * viewer's (watch only). The page takes the token from its URL, keeps it in session storage
+ * (scoped to this origin, port included, unlike cookies) and removes it from the address
+ * bar. Every request must name this server in its Host header, and a WebSocket's Origin must
+ * be this server too, so DNS rebinding and pages of other local servers get nowhere.
  */
 export async function startBrowserServer(options: BrowserServerOptions = {}): Promise<BrowserServer> {
-  const logger = options.logger ?? consoleLogger;
+  const logger = rateLimitedLogger(options.logger ?? consoleLogger);
   const host = options.host ?? DEFAULT_HOST;
-  const token = options.token ?? createToken();
+  const fromFile = options.tokenFile === undefined ? undefined : await loadOrCreateTokenFile(options.tokenFile, logger);
+  const tokens: AccessTokens = {
+    operator: options.viewerOnly ? undefined : (options.token ?? fromFile?.operator ?? createToken()),
+    viewer: options.viewerToken ?? fromFile?.viewer ?? createToken(),
+  };
+  if (tokens.operator !== undefined && tokens.operator === tokens.viewer) throw new Error('the operator and viewer tokens must differ');
   const rendererDir = options.rendererDir ?? resolve(__dirname, '../renderer');
   const ownsCore = options.core === undefined;
   const core = options.core ?? (await createLabCore({ ...options, logger }));
+  // Filled in once the port is known.
+  let allowed = new Set<string>();
 
   if (!isLoopbackHost(host)) {
     logger.warn(
@@ -93,20 +110,26 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
       return;
     }
     const hostHeader = request.headers.host;
+    if (!hostAllowed(hostHeader, allowed)) {
+      const text = `Misdirected request: this server answers only to ${[...allowed].slice(0, 4).join(', ')}\n`;
+      response.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+      return;
+    }
     const wsHost = hostHeader && SAFE_HOST.test(hostHeader) ? hostHeader : `${urlHost(host)}:${boundPort}`;
     response.setHeader('Content-Security-Policy', browserCsp(wsHost));
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
     response.setHeader('X-Frame-Options', 'DENY');
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-
-    const access = checkRequestToken(request, url, token);
-    if (!access.ok) {
-      const text = 'Unauthorized: open Lab Monitor with the URL (including ?token=) printed when the server started.\n';
-      response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+    // A tab whose socket is refused asks here whether its token still holds (the server may
+    // have restarted with new tokens) and then tells the operator to open the new URL.
+    if (url.pathname === ACCESS_PATH) {
+      const token = request.headers[ACCESS_HEADER];
+      const role = roleOfToken(typeof token === 'string' ? token : null, tokens);
+      response.writeHead(role === undefined ? 401 : 204, { 'Cache-Control': 'no-store' }).end();
       return;
     }
-    if (access.fromQuery) response.setHeader('Set-Cookie', tokenCookie(token));
+    // The page and its assets are public; the token is checked on the WebSocket only.
     serveStatic(rendererDir, url.pathname, request, response).catch((error: unknown) => {
       logger.error('serving a file failed', error);
       if (!response.headersSent) response.writeHead(500).end();
@@ -119,7 +142,12 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
     server,
     core,
     logger,
-    authorize: (request, url) => sameOrigin(request) && checkRequestToken(request, url, token).ok,
+    authorize: (request, url) => {
+      if (!hostAllowed(request.headers.host, allowed)) return `forbidden: Host "${String(request.headers.host).slice(0, 100)}" is not this server`;
+      if (!originAllowed(request.headers.origin, allowed)) return `forbidden: a page of ${String(request.headers.origin).slice(0, 100)} is not this server's`;
+      const role = roleOfToken(url.searchParams.get(TOKEN_PARAM), tokens);
+      return role === undefined ? 'missing or wrong token' : { role };
+    },
   });
 
   try {
@@ -137,14 +165,20 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
   }
   const address = server.address();
   boundPort = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
+  allowed = allowedHosts(host, boundPort, options.allowedHostNames);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost(host);
-  const url = `http://${shownHost}:${boundPort}/?${TOKEN_PARAM}=${token}`;
+  const urlWith = (token: string): string => `http://${shownHost}:${boundPort}/?${TOKEN_PARAM}=${token}`;
+  const operatorUrl = tokens.operator === undefined ? undefined : urlWith(tokens.operator);
+  const viewerUrl = urlWith(tokens.viewer);
 
   let closing: Promise<void> | undefined;
   return {
-    url,
+    url: operatorUrl ?? viewerUrl,
+    operatorUrl,
+    viewerUrl,
     port: boundPort,
-    token,
+    token: tokens.operator ?? '',
+    viewerToken: tokens.viewer,
     core,
     close() {
       closing ??= (async () => {
@@ -165,11 +199,15 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
-      console.error('usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--settings FILE] [--data DIR] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]');
+      console.error(
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+      );
       process.exit(2);
     }
     throw error;
   }
+  keepServingOnUnhandledRejection(consoleLogger);
+  const tokenFile = cli.tokenFile === true ? join(userDataDir(), TOKEN_FILE_NAME) : cli.tokenFile;
   const instrumentConfig = chooseInstrumentConfig({
     explicit: cli.config,
     shipped: resolve(__dirname, '../../config/instruments.json'),
@@ -179,13 +217,19 @@ async function main(): Promise<void> {
     port: cli.port,
     host: cli.host,
     token: cli.token,
+    viewerToken: cli.viewerToken,
+    viewerOnly: cli.viewerOnly,
+    tokenFile,
     instrumentConfig: instrumentConfig.config,
     connect: cli.connect,
     settingsPath: cli.settings,
     dataDir: cli.data === undefined ? undefined : resolve(cli.data),
     services: (context) => [new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    reconnectMaxMs: cli.retryMaxMs,
   });
-  console.log(`Lab Monitor (browser mode): ${server.url}`);
+  if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
+  else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');
+  console.log(`Lab Monitor (browser mode), viewer — watch only: ${server.viewerUrl}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,22 +1,24 @@
 /*
  * Stable data-testid attributes (for end-to-end tests):
- *   header:     link-status (data-status), live-drops, add-instrument, connection-banner
+ *   header:     link-status (data-status), live-drops, add-instrument, connection-banner (data-reason="refused")
  *   instruments: instruments-panel, instruments-close, instrument-url, instrument-scheme,
  *               instrument-username, instrument-password, instrument-token, instrument-submit,
- *               instrument-error, instrument-list, instrument-<id> (data-status), remove-instrument-<id>
+ *               instrument-error, instrument-list, instrument-<id> (data-status), remove-instrument-<id>,
+ *               instrument-next-attempt-<id>, retry-instrument-<id>
  *   share:      share, share-panel, share-close, share-url, share-writable, share-username, share-password,
  *               share-submit, share-stop, share-error, share-status (data-status)
  *   things:     thing-list, thing-<name> (data-status, aria-current), thing-reason-<name>
- *   thing view: thing-view-<thing>, thing-status, thing-disconnected-banner, properties-<thing>
+ *   thing view: thing-view-<thing>, thing-status, thing-disconnected-banner, properties-<thing>,
+ *               thing-next-attempt, thing-retry
  *   properties: prop-<thing>-<name> (data-stale), value-<thing>-<name>, stale-<thing>-<name>,
  *               age-<thing>-<name>, sparkline-<thing>-<name>, plot-<thing>-<name>,
  *               edit-form-<thing>-<name>, edit-<thing>-<name>, edit-submit-<thing>-<name>,
- *               edit-error-<thing>-<name>
+ *               edit-error-<thing>-<name>, freshness-<thing>-<name>
  *   actions:    action-<thing>-<action>, input-<thing>-<action>-<field>,
  *               input-error-<thing>-<action>-<field>, run-<thing>-<action>, run-error-<thing>-<action>,
- *               invocations-<thing>-<action>
+ *               invocations-<thing>-<action>, input-help-<thing>-<action>-<field>
  *   invocations: invocation-<id> (data-status), status-<id>, progress-<id>, cancel-<id>, log-<id>,
- *               output-<id>, error-<id>
+ *               output-<id>, error-<id>, inputs-<id>
  *   timeline:   timeline, timeline-filter-thing, timeline-filter-<kind>
  *               (property|action|write|connection|alarm), timeline-entry (data-kind, data-thing)
  *   alarms:     annunciator (data-unacknowledged), annunciator-<minor|major|invalid> (data-count),

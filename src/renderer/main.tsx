@@ -29,6 +29,9 @@ function onLinkState(state: WsLinkState): void {
       void controller.refresh();
     }
     wasConnected = true;
+  } else if (state.status === 'refused') {
+    if (link.status !== 'refused') addEvent({ time: now, thing: '', kind: 'connection', text: 'Lab Monitor refused this page’s access token', level: 'error' });
+    setLink({ host: 'browser', status: 'refused', since: now, attempt: state.attempt, nextAttempt: state.nextAttempt, reason: state.reason });
   } else if (state.status === 'reconnecting') {
     if (link.status !== 'reconnecting') addEvent({ time: now, thing: '', kind: 'connection', text: `link to Lab Monitor lost: ${state.reason}`, level: 'error' });
     setLink({ host: 'browser', status: wasConnected ? 'reconnecting' : 'connecting', since: now, attempt: state.attempt, nextAttempt: state.nextAttempt, reason: state.reason });
@@ -42,7 +45,7 @@ const client = new LabClient(api, (error) => console.warn(`live subscribe ${erro
 const controller = new LabController(client, store);
 controller.start();
 
-const context: LabContextValue = { store, client, series, ticker: new Ticker(200) };
+const context: LabContextValue = { store, client, series, ticker: new Ticker(200), watch: controller.watch };
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(

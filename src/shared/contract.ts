@@ -20,6 +20,9 @@ const affordanceKey = z.object({ thing: name, affordance: name });
 export const Role = z.enum(['operator', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
+export const ClientInfo = z.object({ role: Role, label: z.string() });
+export type ClientInfo = z.infer<typeof ClientInfo>;
+
 /** A remote instrument the operator added (persisted in the settings file). */
 export const Instrument = z.object({
   id: z.string(),
@@ -66,33 +69,42 @@ export const PublisherSettings = z.object({
   credentials: Credentials.optional(),
 });
 export type PublisherSettings = z.infer<typeof PublisherSettings>;
+/**
+ * Who may make each call. The default is **operator required**: a call is open to viewers only
+ * when its entry says `viewer: true` (reads, subscriptions, history). Everything that writes,
+ * invokes, cancels, adds or removes instruments or changes configuration leaves it out, so a
+ * call added later is refused to viewers until someone decides otherwise.
+ */
+const viewer = true as const;
 
 export const calls = {
-  'lab:things:list': { request: z.object({}), response: z.array(ThingSummary) },
-  'lab:things:describe': { request: thingRef, response: ThingDescription },
-  'lab:property:read': { request: z.object({ thing: name, property: name }), response: z.unknown() },
+  'lab:things:list': { request: z.object({}), response: z.array(ThingSummary), viewer },
+  'lab:things:describe': { request: thingRef, response: ThingDescription, viewer },
+  'lab:property:read': { request: z.object({ thing: name, property: name }), response: z.unknown(), viewer },
   'lab:property:write': { request: z.object({ thing: name, property: name, value: z.unknown() }), response: z.null() },
   'lab:action:invoke': { request: z.object({ thing: name, action: name, input: z.unknown() }), response: Invocation },
   'lab:action:cancel': { request: z.object({ thing: name, id: name }), response: Invocation },
-  'lab:invocations:list': { request: z.object({ thing: name.optional() }), response: z.array(Invocation) },
-  'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation },
-  'lab:live:subscribe': { request: affordanceKey, response: z.null() },
-  'lab:live:unsubscribe': { request: affordanceKey, response: z.null() },
+  'lab:invocations:list': { request: z.object({ thing: name.optional() }), response: z.array(Invocation), viewer },
+  'lab:invocations:get': { request: z.object({ thing: name, id: name }), response: Invocation, viewer },
+  'lab:live:subscribe': { request: affordanceKey, response: z.null(), viewer },
+  'lab:live:unsubscribe': { request: affordanceKey, response: z.null(), viewer },
   /** The renderer has applied live batches up to `seq`: main paces its flushes by this. */
-  'lab:live:ack': { request: z.object({ seq: z.number().int().nonnegative() }), response: z.null() },
-  'lab:instruments:list': { request: z.object({}), response: z.array(Instrument) },
+  'lab:live:ack': { request: z.object({ seq: z.number().int().nonnegative() }), response: z.null(), viewer },
+  'lab:instruments:list': { request: z.object({}), response: z.array(Instrument), viewer },
   'lab:instruments:add': {
     request: z.object({ url: z.url(), credentials: Credentials.optional() }),
     response: Instrument,
   },
   'lab:instruments:remove': { request: z.object({ id: name }), response: z.null() },
   /** The recorder: history reduced for charts, the event timeline, its own state. */
-  'lab:history:series': { request: SeriesRequest, response: SeriesResponse },
-  'lab:history:events': { request: EventsRequest, response: EventsResponse },
-  'lab:recorder:status': { request: z.object({}), response: RecorderStatus },
+  'lab:history:series': { request: SeriesRequest, response: SeriesResponse, viewer },
+  'lab:history:events': { request: EventsRequest, response: EventsResponse, viewer },
+  'lab:recorder:status': { request: z.object({}), response: RecorderStatus, viewer },
+  /** Who this client is to the server: the renderer hides what its role may not do. */
+  'lab:client:info': { request: z.object({}), response: ClientInfo, viewer },
   /** Alarms (see shared/alarms.ts); every window also gets the snapshot live on ('$alarms', 'state'). */
-  'lab:alarms:list': { request: z.object({ thing: name.optional() }), response: z.array(Alarm) },
-  'lab:alarms:snapshot': { request: z.object({}), response: AlarmSnapshot },
+  'lab:alarms:list': { request: z.object({ thing: name.optional() }), response: z.array(Alarm), viewer },
+  'lab:alarms:snapshot': { request: z.object({}), response: AlarmSnapshot, viewer },
   /** Operators only. Acknowledges those of the alarms that need it; returns how many did. */
   'lab:alarms:acknowledge': {
     request: z.object({ ids: z.array(name).min(1).max(MAX_RULES_PER_THING), note: z.string().max(500).optional() }),
@@ -107,13 +119,13 @@ export const calls = {
   /** Operators only. A disabled alarm is not evaluated until enabled (kept in the rules file). */
   'lab:alarms:disable': { request: z.object({ id: name, reason: z.string().max(500).optional() }), response: Alarm },
   'lab:alarms:enable': { request: z.object({ id: name }), response: Alarm },
-  'lab:alarms:rules:get': { request: thingRef, response: ThingRules },
+  'lab:alarms:rules:get': { request: thingRef, response: ThingRules, viewer },
   /** Operators only. Replaces the rules of one Thing (saved in the data folder). */
   'lab:alarms:rules:set': { request: z.object({ thing: name, rules: z.array(AlarmRule).max(MAX_RULES_PER_THING) }), response: ThingRules },
   /** Suggested values for a new rule: from the property's schema and its observed update rate. */
-  'lab:alarms:suggest': { request: z.object({ thing: name, property: name }), response: RuleSuggestion },
+  'lab:alarms:suggest': { request: z.object({ thing: name, property: name }), response: RuleSuggestion, viewer },
   /** Layouts, shared by every window and client; viewers may list and export only. */
-  'lab:layouts:list': { request: z.object({}), response: z.array(Layout) },
+  'lab:layouts:list': { request: z.object({}), response: z.array(Layout), viewer },
   'lab:layouts:create': { request: z.object({ body: LayoutBody }), response: Layout },
   /** Replaces the working copy; Save makes it the saved one, Revert drops it. */
   'lab:layouts:edit': { request: z.object({ id: name, body: LayoutBody }), response: Layout },
@@ -121,16 +133,25 @@ export const calls = {
   'lab:layouts:revert': { request: z.object({ id: name }), response: Layout },
   'lab:layouts:duplicate': { request: z.object({ id: name, name: z.string().trim().min(1).max(100).optional() }), response: Layout },
   'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
-  'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport },
+  'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport, viewer },
   'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
-  /** What this client may do (a viewer looks, an operator also changes). */
-  'lab:session:role': { request: z.object({}), response: z.object({ role: z.enum(['operator', 'viewer']) }) },
   /** Sharing Lab Monitor's Things through an MQTT broker. */
-  'lab:publisher:status': { request: z.object({}), response: PublisherStatus },
+  'lab:publisher:status': { request: z.object({}), response: PublisherStatus, viewer },
   'lab:publisher:configure': { request: PublisherSettings, response: PublisherStatus },
+  /**
+   * A disconnected instrument tries again now instead of at its next attempt: a Thing by
+   * name, or an instrument (all its Things) by id. Answers whether an attempt was started.
+   */
+  'lab:instruments:retry': {
+    request: z.union([z.object({ thing: name }), z.object({ id: name })]),
+    response: z.object({ retried: z.boolean() }),
+  },
 } as const;
 
 export type CallChannel = keyof typeof calls;
+
+/** True when a viewer may make this call (its entry says `viewer: true`); everything else needs an operator. */
+export const isViewerAllowed = (channel: CallChannel): boolean => Reflect.get(calls[channel], 'viewer') === true;
 export type CallRequest<C extends CallChannel> = z.infer<(typeof calls)[C]['request']>;
 export type CallResponse<C extends CallChannel> = z.infer<(typeof calls)[C]['response']>;
 
@@ -199,6 +220,9 @@ export function parseRequest<C extends CallChannel>(
  * the same two shapes as IPC. The page and the socket both need the access token.
  */
 export const WS_PATH = '/ws';
+/** GET with the token in ACCESS_HEADER: 204 while it is valid, 401 once refused (a restarted server). */
+export const ACCESS_PATH = '/access';
+export const ACCESS_HEADER = 'x-lab-token';
 export const TOKEN_PARAM = 'token';
 export const WsClientFrame = z.discriminatedUnion('type', [
   z.object({

@@ -16,7 +16,12 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-export const LabErrorData = z.object({ code: ErrorCode, message: z.string() });
+export const LabErrorData = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** Per-input messages when a peer named the inputs it refused (e.g. a 422 on one action input). */
+  fields: z.record(z.string(), z.string()).optional(),
+});
 export type LabErrorData = z.infer<typeof LabErrorData>;
 
 /** An error that knows its code, so it can cross a boundary as data. */
@@ -25,11 +30,13 @@ export class LabError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Per-input messages, keyed by input name (see LabErrorData.fields). */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
   }
   toData(): LabErrorData {
-    return { code: this.code, message: this.message };
+    return this.fields ? { code: this.code, message: this.message, fields: { ...this.fields } } : { code: this.code, message: this.message };
   }
 }
 

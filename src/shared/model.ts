@@ -79,6 +79,9 @@ export const DataSchema: z.ZodType<DataSchema> = z.lazy(() =>
       unit: z.string().optional(),
       minimum: z.number().optional(),
       maximum: z.number().optional(),
+      exclusiveMinimum: z.number().optional(),
+      exclusiveMaximum: z.number().optional(),
+      multipleOf: z.number().positive().optional(),
       enum: z.array(z.unknown()).optional(),
       readOnly: z.boolean().optional(),
       writeOnly: z.boolean().optional(),
@@ -88,6 +91,8 @@ export const DataSchema: z.ZodType<DataSchema> = z.lazy(() =>
       items: z.union([DataSchema, z.array(DataSchema)]).optional(),
       minItems: z.number().optional(),
       maxItems: z.number().optional(),
+      oneOf: z.array(DataSchema).optional(),
+      anyOf: z.array(DataSchema).optional(),
     })
     .loose(),
 );
@@ -98,6 +103,9 @@ export interface DataSchema {
   unit?: string;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
   enum?: unknown[];
   readOnly?: boolean;
   writeOnly?: boolean;
@@ -107,6 +115,8 @@ export interface DataSchema {
   items?: DataSchema | DataSchema[];
   minItems?: number;
   maxItems?: number;
+  oneOf?: DataSchema[];
+  anyOf?: DataSchema[];
   [key: string]: unknown;
 }
 
@@ -123,7 +133,14 @@ export type Form = z.infer<typeof Form>;
 
 export const PropertyAffordance = z.intersection(
   DataSchema,
-  z.object({ observable: z.boolean().optional(), forms: z.array(Form) }).loose(),
+  z
+    .object({
+      observable: z.boolean().optional(),
+      forms: z.array(Form),
+      /** Set by Lab Monitor when some of its forms were refused (an unsafe href): why, in one line. */
+      problem: z.string().optional(),
+    })
+    .loose(),
 );
 export type PropertyAffordance = z.infer<typeof PropertyAffordance>;
 
@@ -136,6 +153,8 @@ export const ActionAffordance = z
     safe: z.boolean().optional(),
     idempotent: z.boolean().optional(),
     forms: z.array(Form),
+    /** Set by Lab Monitor when some of its forms were refused (an unsafe href): why, in one line. */
+    problem: z.string().optional(),
   })
   .loose();
 export type ActionAffordance = z.infer<typeof ActionAffordance>;
@@ -208,3 +227,24 @@ export const ActionEventPayload = z.object({
   newLog: z.array(LogRecord),
 });
 export type ActionEventPayload = z.infer<typeof ActionEventPayload>;
+
+/**
+ * How a Thing keeps each property's value fresh, published as a `property` message on
+ * `(thing, '$freshness')` (a record of property name → Freshness) whenever it changes:
+ * `pushed` (the peer sends every change), `polled` (read every `periodMs`, and every read
+ * is published, so the age shown is the time since the value was last confirmed), or
+ * `on-demand` (read once; the value is as old as that read).
+ */
+export const FRESHNESS_AFFORDANCE = '$freshness';
+export const Freshness = z.object({
+  mode: z.enum(['pushed', 'polled', 'on-demand']),
+  periodMs: z.number().positive().optional(),
+});
+export type Freshness = z.infer<typeof Freshness>;
+export const FreshnessMap = z.record(z.string(), Freshness);
+export type FreshnessMap = z.infer<typeof FreshnessMap>;
+
+/** The reason given to an invocation the peer no longer knows (it restarted meanwhile). */
+export const LOST_ON_RESTART = 'lost when the instrument restarted';
+/** The reason given to the open invocations of a Thing that was removed. */
+export const LOST_ON_REMOVE = 'lost: the instrument was removed';

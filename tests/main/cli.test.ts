@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, isLoopbackHost, parseCliArgs } from '../../src/main/cli';
+import { CliError, isLoopbackHost, parseCliArgs, userDataDir } from '../../src/main/cli';
 
 describe('parseCliArgs', () => {
   it('has safe defaults', () => {
@@ -26,6 +26,30 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--connect', 'not a url'])).toThrow('--connect needs a URL');
     expect(() => parseCliArgs(['--config'])).toThrow('--config needs a value');
     expect(() => parseCliArgs(['--token', 'short'])).toThrow('--token');
+    expect(() => parseCliArgs(['--retry-max-sec', '0'])).toThrow('--retry-max-sec must be 0.1–3600');
+  });
+
+  it('reads the longest wait between reconnect attempts, in seconds', () => {
+    expect(parseCliArgs(['--retry-max-sec', '30']).retryMaxMs).toBe(30_000);
+    expect(parseCliArgs(['--retry-max-sec=0.5']).retryMaxMs).toBe(500);
+  });
+});
+
+describe('access options', () => {
+  it('reads --viewer-only, --viewer-token and --token-file with or without a file', () => {
+    expect(parseCliArgs(['--viewer-only', '--viewer-token', 'v'.repeat(20)])).toMatchObject({ viewerOnly: true, viewerToken: 'v'.repeat(20) });
+    expect(parseCliArgs(['--token-file'])).toMatchObject({ tokenFile: true });
+    expect(parseCliArgs(['--token-file', '--port', '1'])).toMatchObject({ tokenFile: true, port: 1 });
+    expect(parseCliArgs(['--token-file', 'tokens.json'])).toMatchObject({ tokenFile: 'tokens.json' });
+    expect(parseCliArgs(['--token-file=t.json'])).toMatchObject({ tokenFile: 't.json' });
+    expect(() => parseCliArgs(['--viewer-token', 'short'])).toThrow('--viewer-token');
+  });
+
+  it('finds the data folder where Electron keeps it', () => {
+    expect(userDataDir({ HOME: '/home/op' }, 'linux')).toBe('/home/op/.config/Lab Monitor');
+    expect(userDataDir({ HOME: '/home/op', XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/Lab Monitor');
+    expect(userDataDir({ HOME: '/Users/op' }, 'darwin')).toBe('/Users/op/Library/Application Support/Lab Monitor');
+    expect(userDataDir({ APPDATA: 'C:\\Users\\op\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\op\\AppData\\Roaming\\Lab Monitor');
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,33 +101,44 @@ function frames(socket: WebSocket) {
 }
 
 describe('browser mode: HTTP', () => {
-  it('prints a URL with the token and refuses requests without it', async () => {
+  it('prints an operator and a viewer URL, each with its own token', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
-    expect((await get('/')).status).toBe(401);
-    expect((await get('/?token=wrong')).status).toBe(401);
-    expect((await get('/assets/app.js')).status).toBe(401);
-    expect((await get('/', { Cookie: 'lab_token=wrong' })).status).toBe(401);
+    expect(server.operatorUrl).toBe(server.url);
+    expect(server.viewerUrl).toBe(`http://127.0.0.1:${server.port}/?token=${server.viewerToken}`);
+    expect(server.viewerToken).not.toBe(TOKEN);
+    expect(server.viewerToken).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('serves the page with the token, sets the cookie, and then serves assets with it', async () => {
-    const page = await get(`/?token=${TOKEN}`);
+  it('serves the page and its assets without a token and sets no cookie', async () => {
+    const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.body).toContain('Lab Monitor');
+    expect(page.headers['set-cookie']).toBeUndefined();
+    expect((await get(`/?token=${TOKEN}`)).headers['set-cookie']).toBeUndefined();
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`);
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const cookieHeader = cookie.split(';')[0] ?? '';
-    const js = await get('/assets/app.js', { Cookie: cookieHeader });
+    const js = await get('/assets/app.js');
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect((await get('/assets/app.css', { Cookie: cookieHeader })).headers['content-type']).toBe('text/css; charset=utf-8');
-    expect((await get('/missing.js', { Cookie: cookieHeader })).status).toBe(404);
-    expect((await get('/assets/', { Cookie: cookieHeader })).status).toBe(404);
-    expect((await get('/', { Cookie: cookieHeader }, 'POST')).status).toBe(405);
+    expect((await get('/assets/app.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await get('/missing.js')).status).toBe(404);
+    expect((await get('/assets/')).status).toBe(404);
+    expect((await get('/', {}, 'POST')).status).toBe(405);
+  });
+
+  it('tells a tab whether its token still holds (a restarted server has new ones)', async () => {
+    expect((await get('/access', { 'x-lab-token': TOKEN })).status).toBe(204);
+    expect((await get('/access', { 'x-lab-token': 'an-old-token-from-before-restart' })).status).toBe(401);
+    expect((await get('/access')).status).toBe(401);
+    expect((await get('/access', { 'x-lab-token': TOKEN, Host: `evil.example:${server.port}` })).status).toBe(421);
+  });
+
+  it('refuses requests whose Host is not this server (DNS rebinding)', async () => {
+    expect((await get('/', { Host: `evil.example:${server.port}` })).status).toBe(421);
+    expect((await get('/', { Host: `127.0.0.1:${server.port + 1}` })).status).toBe(421);
+    expect((await get('/', { Host: `localhost:${server.port}` })).status).toBe(200);
   });
 
   it('never serves files outside the renderer directory', async () => {
@@ -141,15 +152,49 @@ describe('browser mode: HTTP', () => {
 });
 
 describe('browser mode: WebSocket', () => {
-  it('refuses upgrades without the right token', async () => {
+  it('refuses upgrades without the right token; a cookie is no token', async () => {
     await expect(connect('')).rejects.toThrow('401');
     await expect(connect('?token=nope')).rejects.toThrow('401');
-    await expect(connect('', { Cookie: `lab_token=${TOKEN}` })).resolves.toBeInstanceOf(WebSocket);
+    await expect(connect('', { Cookie: `lab_token=${TOKEN}` })).rejects.toThrow('401');
+    await expect(connect(`?token=${TOKEN}`)).resolves.toBeInstanceOf(WebSocket);
+    await expect(connect(`?token=${server.viewerToken}`)).resolves.toBeInstanceOf(WebSocket);
   });
 
-  it('refuses upgrades from pages of another origin, even with the token', async () => {
-    await expect(connect(`?token=${TOKEN}`, { Origin: 'http://evil.example' })).rejects.toThrow('401');
+  it('refuses upgrades from pages of another origin or Host, even with the token', async () => {
+    await expect(connect(`?token=${TOKEN}`, { Origin: 'http://evil.example' })).rejects.toThrow('403');
+    await expect(connect(`?token=${TOKEN}`, { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow('403');
+    // DNS rebinding: the page's origin and the Host agree with each other, but not with this server.
+    await expect(
+      connect(`?token=${TOKEN}`, { Host: `evil.example:${server.port}`, Origin: `http://evil.example:${server.port}` }),
+    ).rejects.toThrow('403');
     await expect(connect(`?token=${TOKEN}`, { Origin: `http://127.0.0.1:${server.port}` })).resolves.toBeInstanceOf(WebSocket);
+    await expect(connect(`?token=${TOKEN}`, { Origin: `http://localhost:${server.port}` })).resolves.toBeInstanceOf(WebSocket);
+  });
+
+  it('gives the viewer token a watch-only client: reads and live values pass, writes are FORBIDDEN', async () => {
+    const socket = await connect(`?token=${server.viewerToken}`);
+    const { result, batch } = frames(socket);
+    socket.send(JSON.stringify({ type: 'call', id: 1, channel: 'lab:client:info', request: {} }));
+    expect(await result(1)).toMatchObject({ ok: true, value: { role: 'viewer' } });
+    socket.send(JSON.stringify({ type: 'call', id: 2, channel: 'lab:live:subscribe', request: { thing: 'thermo', affordance: 'level' } }));
+    expect(await result(2)).toEqual({ ok: true, value: null });
+    thermo.emit(5);
+    expect((await batch()).items[0]).toMatchObject({ payload: 5 });
+    const forged: Array<[string, unknown]> = [
+      ['lab:property:write', { thing: 'thermo', property: 'level', value: 3 }],
+      ['lab:action:invoke', { thing: 'thermo', action: 'ramp', input: {} }],
+      ['lab:action:cancel', { thing: 'thermo', id: 'x' }],
+      ['lab:instruments:add', { url: 'http://127.0.0.1:1/' }],
+      ['lab:instruments:remove', { id: 'x' }],
+    ];
+    let id = 10;
+    for (const [channel, request] of forged) {
+      socket.send(JSON.stringify({ type: 'call', id, channel, request }));
+      expect(await result(id), channel).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      id += 1;
+    }
+    socket.send(JSON.stringify({ type: 'call', id: 99, channel: 'lab:things:list', request: {} }));
+    expect(await result(99)).toMatchObject({ ok: true });
   });
 
   it('answers calls with results', async () => {
@@ -226,5 +271,51 @@ describe('browser mode: WebSocket', () => {
     const deadline = Date.now() + 3000;
     while (broker.hasSubscribers?.('thermo', 'level') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(broker.hasSubscribers?.('thermo', 'level')).toBe(false);
+  });
+});
+
+describe('browser mode: access options', () => {
+  it('--viewer-only serves no operator URL: the operator token does not exist', async () => {
+    const viewerOnly = await startBrowserServer({ port: 0, token: TOKEN, viewerOnly: true, rendererDir: root, logger: silentLogger, things: () => [] });
+    try {
+      expect(viewerOnly.operatorUrl).toBeUndefined();
+      expect(viewerOnly.url).toBe(viewerOnly.viewerUrl);
+      const open = (token: string) =>
+        new Promise<number | 'open'>((resolve) => {
+          const socket = new WebSocket(`ws://127.0.0.1:${viewerOnly.port}/ws?token=${token}`);
+          sockets.push(socket);
+          socket.once('open', () => resolve('open'));
+          socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          socket.once('error', () => resolve(0));
+        });
+      expect(await open(TOKEN)).toBe(401);
+      expect(await open(viewerOnly.viewerToken)).toBe('open');
+    } finally {
+      await viewerOnly.close();
+    }
+  });
+
+  it('--token-file keeps both tokens owner-only across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-tokens-'));
+    const file = join(dir, 'data', 'browser-tokens.json');
+    try {
+      const first = await startBrowserServer({ port: 0, tokenFile: file, rendererDir: root, logger: silentLogger, things: () => [] });
+      await first.close();
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+      const second = await startBrowserServer({ port: 0, tokenFile: file, rendererDir: root, logger: silentLogger, things: () => [] });
+      await second.close();
+      expect(second.token).toBe(first.token);
+      expect(second.viewerToken).toBe(first.viewerToken);
+      expect(first.token).not.toBe(first.viewerToken);
+      // A file others can read is made owner-only again.
+      chmodSync(file, 0o644);
+      const third = await startBrowserServer({ port: 0, tokenFile: file, rendererDir: root, logger: silentLogger, things: () => [] });
+      await third.close();
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(third.token).toBe(first.token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,8 @@ export interface InstrumentsApi {
   list(): Instrument[];
   add(url: string, credentials?: Credentials): Promise<Instrument>;
   remove(id: string): Promise<void>;
+  /** An instrument waiting for its next attempt tries now; false when it was not waiting. */
+  retry?(id: string): boolean;
   /** Loads and connects the saved instruments. */
   start?(): Promise<void>;
   /** Connects the `--connect` URLs for this run; logs the ones that fail. */
@@ -30,6 +32,8 @@ export interface InstrumentsContext {
   broker: BrokerPort;
   registry: ThingRegistry;
   settingsPath?: string;
+  /** Longest wait between reconnect attempts (2 s when absent). */
+  reconnectMaxMs?: number;
   logger: Logger;
 }
 
@@ -64,10 +68,11 @@ export function simulatedThings(config: string | object | undefined, publisher: 
 }
 
 /** The default manager; without a settings file, instruments are kept for this run only. */
-export function defaultInstruments({ broker, registry, settingsPath, logger }: InstrumentsContext): InstrumentsApi {
+export function defaultInstruments({ broker, registry, settingsPath, logger, reconnectMaxMs }: InstrumentsContext): InstrumentsApi {
   const manager = new InstrumentManager({
     registry,
     publisher: broker,
+    ...(reconnectMaxMs === undefined ? {} : { backoff: { maxMs: reconnectMaxMs } }),
     // A file that never exists: nothing is loaded, and nothing is written (persist: false).
     settingsPath: settingsPath ?? join(tmpdir(), `lab-monitor-unsaved-${process.pid}.json`),
     logger,
@@ -77,6 +82,7 @@ export function defaultInstruments({ broker, registry, settingsPath, logger }: I
     list: () => manager.list(),
     add: (url, credentials) => manager.add(url, credentials, { persist: false }),
     remove: (id) => manager.remove(id),
+    retry: (id) => manager.retry(id),
     connectAll: (urls) => manager.connectAll(urls),
     stop: () => manager.stop(),
   };

@@ -1,5 +1,6 @@
 import {
   isCallChannel,
+  isViewerAllowed,
   parseRequest,
   type CallChannel,
   type CallRequest,
@@ -9,12 +10,21 @@ import {
 } from '../../shared/contract';
 import { compareIso } from '../../shared/time';
 import { LabError, toErrorData, type Result } from '../../shared/errors';
-import { ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation } from '../../shared/model';
+import {
+  ANY_AFFORDANCE,
+  CONNECTION_AFFORDANCE,
+  FRESHNESS_AFFORDANCE,
+  LAB_THING,
+  LAYOUTS_AFFORDANCE,
+  THINGS_AFFORDANCE,
+  type FreshnessMap,
+  type Invocation,
+} from '../../shared/model';
 import { MessageBroker } from '../core/broker';
 import { redactUrl } from '../drivers/http';
 import { Message, type Publisher } from '../core/message';
 import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelOptions } from '../core/live-channel';
-import { consoleLogger, type Logger } from '../core/logger';
+import { consoleLogger, rateLimitedLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
 import type { Service, ServiceContext } from '../services/service';
@@ -38,6 +48,8 @@ export interface LabCoreOptions {
   connect?: string[];
   /** Where the instrument manager persists the instruments the operator added. */
   settingsPath?: string;
+  /** Longest wait between reconnect attempts of remote instruments (2 s when absent). */
+  reconnectMaxMs?: number;
   logger?: Logger;
   /**
    * The remote-instrument manager, or a factory that builds it from the core's parts;
@@ -120,11 +132,6 @@ const noAlarms = (): never => {
 
 const EMPTY_ALARMS: AlarmSnapshot = { time: new Date(0).toISOString(), alarms: [], omitted: 0, counts: emptyCounts(), things: {}, notices: [] };
 
-/** Viewers watch; only operators change what is shared. */
-function operator(caller: Caller, what: string): void {
-  if (caller.role !== 'operator') throw new LabError('FORBIDDEN', `a viewer cannot ${what}`);
-}
-
 const noRecorder = (): never => {
   throw new LabError('NOT_FOUND', 'history is not recorded in this build');
 };
@@ -134,7 +141,8 @@ const noRecorder = (): never => {
  * simulated Things and (when given) the remote-instrument manager, started and routed.
  */
 export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCore> {
-  const logger = options.logger ?? consoleLogger;
+  // Peers can cause log lines (bad frames, bad values): each cause gets a few lines per minute.
+  const logger = rateLimitedLogger(options.logger ?? consoleLogger);
   const broker = options.broker ?? new MessageBroker({ logger });
   const registry = new ThingRegistry(broker);
   const clients = new Set<LabClient>();
@@ -182,7 +190,7 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
   };
   const alarmsOrFail = (): AlarmService => alarms ?? noAlarms();
 
-  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger };
+  const context: InstrumentsContext = { broker, registry, settingsPath: options.settingsPath, logger, reconnectMaxMs: options.reconnectMaxMs };
   const instrumentsOption = options.instruments ?? defaultInstruments;
   const instruments =
     instrumentsOption === false
@@ -247,52 +255,57 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     'lab:history:series': () => noRecorder(),
     'lab:history:events': () => noRecorder(),
     'lab:layouts:list': () => layouts.list(),
-    'lab:layouts:create': ({ body }, caller) => (operator(caller, 'change layouts'), layouts.create(body)),
-    'lab:layouts:edit': ({ id, body }, caller) => (operator(caller, 'change layouts'), layouts.edit(id, body)),
-    'lab:layouts:save': ({ id }, caller) => (operator(caller, 'save layouts'), layouts.save(id)),
-    'lab:layouts:revert': ({ id }, caller) => (operator(caller, 'change layouts'), layouts.revert(id)),
-    'lab:layouts:duplicate': ({ id, name }, caller) => (operator(caller, 'change layouts'), layouts.duplicate(id, name)),
-    'lab:layouts:delete': async ({ id }, caller) => {
-      operator(caller, 'delete layouts');
+    // Who may change layouts is said once, in the contract (they are not viewer-allowed).
+    'lab:layouts:create': ({ body }) => layouts.create(body),
+    'lab:layouts:edit': ({ id, body }) => layouts.edit(id, body),
+    'lab:layouts:save': ({ id }) => layouts.save(id),
+    'lab:layouts:revert': ({ id }) => layouts.revert(id),
+    'lab:layouts:duplicate': ({ id, name }) => layouts.duplicate(id, name),
+    'lab:layouts:delete': async ({ id }) => {
       await layouts.remove(id);
       return null;
     },
     'lab:layouts:export': ({ id }) => layouts.export(id),
-    'lab:layouts:import': ({ file }, caller) => (operator(caller, 'import layouts'), layouts.import(file)),
-    'lab:session:role': (_request, { role }) => ({ role }),
+    'lab:layouts:import': ({ file }) => layouts.import(file),
     'lab:recorder:status': () => ({ state: 'off', reason: 'no recorder in this build', since: null, bytes: 0 }),
+    'lab:client:info': (_request, { role, label }) => ({ role, label }),
     'lab:alarms:list': ({ thing }) => alarms?.list(thing) ?? [],
     'lab:alarms:snapshot': () => alarms?.snapshot() ?? EMPTY_ALARMS,
     'lab:alarms:acknowledge': ({ ids, note }, caller) => {
-      operator(caller, 'acknowledge alarms');
       return { acknowledged: alarmsOrFail().acknowledge(ids, caller.label, note) };
     },
     'lab:alarms:shelve': ({ id, durationSec, reason }, caller) => {
-      operator(caller, 'shelve alarms');
       return alarmsOrFail().shelve(id, durationSec, reason, caller.label);
     },
     'lab:alarms:unshelve': ({ id }, caller) => {
-      operator(caller, 'unshelve alarms');
       return alarmsOrFail().unshelve(id, caller.label);
     },
     'lab:alarms:disable': ({ id, reason }, caller) => {
-      operator(caller, 'disable alarms');
       return alarmsOrFail().disable(id, caller.label, reason);
     },
     'lab:alarms:enable': ({ id }, caller) => {
-      operator(caller, 'enable alarms');
       return alarmsOrFail().enable(id, caller.label);
     },
     'lab:alarms:rules:get': ({ thing }) => alarmsOrFail().getRules(thing),
     'lab:alarms:rules:set': ({ thing, rules }, caller) => {
-      operator(caller, 'edit alarm rules');
       return alarmsOrFail().setRules(thing, rules, caller.label);
     },
     'lab:alarms:suggest': ({ thing, property }) => alarmsOrFail().suggest(thing, property),
     'lab:publisher:status': () => publisher().status(),
-    'lab:publisher:configure': (settings, { role }) => {
-      if (role !== 'operator') throw new LabError('FORBIDDEN', 'only an operator may change what is shared');
-      return publisher().configure(settings);
+    'lab:publisher:configure': (settings) => publisher().configure(settings),
+    'lab:instruments:retry': (request) => {
+      if ('thing' in request) {
+        const driver = registry.get(request.thing);
+        if (driver.connection().status !== 'disconnected') return { retried: false };
+        if (driver.retryNow) {
+          driver.retryNow();
+          return { retried: true };
+        }
+        // Things that share one connection (an MQTT broker) retry through their instrument.
+        const owner = instruments?.list().find((instrument) => instrument.things.includes(request.thing));
+        return { retried: owner !== undefined && (instruments?.retry?.(owner.id) ?? false) };
+      }
+      return { retried: (instruments?.retry ?? noInstruments)(request.id) };
     },
   };
 
@@ -300,6 +313,18 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     const found = runningServices.find(isMqttPublisher);
     if (!found) throw new LabError('NOT_FOUND', 'sharing through MQTT is not available in this build');
     return found;
+  }
+
+  /** How a Thing keeps its properties fresh: its driver's word, else every property pushed. */
+  function freshnessOf(thing: string): FreshnessMap {
+    const driver = registry.get(thing);
+    const own = driver.freshness?.();
+    if (own) return own;
+    const all: FreshnessMap = {};
+    for (const [name, affordance] of Object.entries(driver.describe().properties)) {
+      all[name] = affordance.writeOnly === true ? { mode: 'on-demand' } : { mode: 'pushed' };
+    }
+    return all;
   }
 
   function currentState({ thing, affordance }: { thing: string; affordance: string }): Message | undefined {
@@ -314,10 +339,17 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
       const payload = registry.get(thing).connection();
       return new Message({ thing, affordance: CONNECTION_AFFORDANCE, messageType: 'property', payload });
     }
+    if (affordance === FRESHNESS_AFFORDANCE && registry.has(thing)) {
+      return new Message({ thing, affordance: FRESHNESS_AFFORDANCE, messageType: 'property', payload: freshnessOf(thing) });
+    }
     return undefined;
   }
 
   async function dispatch<C extends CallChannel>(channel: C, rawRequest: unknown, caller: Caller): Promise<Result<unknown>> {
+    // The one place that says who may do what: the contract marks what viewers may call.
+    if (caller.role !== 'operator' && !isViewerAllowed(channel)) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: `${channel} needs an operator; this client (${caller.label}) only watches` } };
+    }
     const parsed = parseRequest(channel, rawRequest);
     if (!parsed.ok) return parsed;
     try {

@@ -18,7 +18,9 @@ export class Backoff {
 
   constructor(options: BackoffOptions = {}) {
     this.initialMs = options.initialMs ?? 500;
-    this.maxMs = options.maxMs ?? 30_000;
+    // Small on purpose: once a peer answers again it is reconnected within 2 s. A failed
+    // attempt on a lab network is cheap (refused at once); the jitter spreads them out.
+    this.maxMs = options.maxMs ?? 2_000;
     this.random = options.random ?? Math.random;
   }
 

@@ -3,7 +3,7 @@ import { LabError } from '../../shared/errors';
 import { ThingDescription } from '../../shared/model';
 import type { ThingDriver } from '../things/driver';
 import type { InstrumentLink, KindContext } from './driver-kind';
-import { HttpClient, httpError, redactUrl } from './http';
+import { BODY_LIMITS, HttpClient, httpError, redactUrl } from './http';
 import type { RemoteDriverOptions } from './remote-driver';
 import type { Logger } from '../core/logger';
 import { looksLikeLabThings } from './td-forms';
@@ -30,7 +30,12 @@ const slug = (text: string): string => text.trim().toLowerCase().replace(/[^a-z0
  * DRIVER_FAULT with what was wrong.
  */
 export async function discover(url: string, http: HttpClient, logger: Logger): Promise<Discovery> {
-  const root = await http.request({ method: 'GET', url: new URL('thing_descriptions/', withSlash(url)).toString() });
+  const root = await http.request({
+    method: 'GET',
+    url: new URL('thing_descriptions/', withSlash(url)).toString(),
+    what: `listing the Things of ${redactUrl(url)}`,
+    maxBytes: BODY_LIMITS.td,
+  });
   if (root.status === 200 && root.body !== null && typeof root.body === 'object') {
     const entries: [string, unknown][] = Array.isArray(root.body)
       ? root.body.map((td, index): [string, unknown] => [String(index), td])
@@ -50,7 +55,7 @@ export async function discover(url: string, http: HttpClient, logger: Logger): P
     }
     return { kind: 'labthings', things };
   }
-  const single = await http.request({ method: 'GET', url });
+  const single = await http.request({ method: 'GET', url, what: `fetching the Thing Description at ${redactUrl(url)}`, maxBytes: BODY_LIMITS.td });
   if (single.status !== 200) throw httpError(single.status, single.body, 'get', `fetching the Thing Description at ${redactUrl(url)}`);
   const parsed = ThingDescription.safeParse(single.body);
   if (!parsed.success) {
@@ -74,23 +79,36 @@ export async function connectDiscovered(
   kind: Discovery['kind'],
   build: (options: RemoteDriverOptions) => ThingDriver,
 ): Promise<InstrumentLink | undefined> {
-  const http = new HttpClient(context.fetch, context.credentials);
+  const http = new HttpClient(context.fetch, context.credentials, undefined, {
+    credentialOrigin: context.credentialOrigin,
+    signal: () => context.signal,
+  });
   const found = await context.memo('http-discovery', () => discover(context.url, http, context.logger));
   if (found.kind !== kind) return undefined;
   for (const thing of found.things) {
-    const driver = build({
-      name: context.uniqueName(thing.key),
-      td: thing.td,
-      tdUrl: thing.tdUrl,
-      publisher: context.publisher,
-      fetch: context.fetch,
-      credentials: context.credentials,
-      clock: context.clock,
-      backoff: context.backoff,
-      logger: context.logger,
-      ...context.driverOptions,
-    });
-    context.onThing(driver);
+    // A retry after a partial discovery brings in only what is still missing.
+    if (context.known?.(thing.key)) continue;
+    let driver: ThingDriver;
+    try {
+      driver = build({
+        name: context.uniqueName(thing.key),
+        td: thing.td,
+        tdUrl: thing.tdUrl,
+        publisher: context.publisher,
+        fetch: context.fetch,
+        credentials: context.credentials,
+        credentialOrigin: context.credentialOrigin,
+        clock: context.clock,
+        backoff: context.backoff,
+        logger: context.logger,
+        ...context.driverOptions,
+      });
+    } catch (error) {
+      // One Thing that cannot be driven never takes its siblings down (nor adds them twice).
+      context.logger.warn(`${redactUrl(context.url)}: Thing "${thing.key}" skipped: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    context.onThing(driver, thing.key);
     void driver.start();
   }
   // Each Thing reconnects by itself; the manager stops them through the registry.

@@ -19,11 +19,17 @@ export interface KindContext {
   backoff?: BackoffOptions;
   fetch?: FetchLike;
   /** Passed to each driver (tests shorten the polls). */
-  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs'>;
+  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs' | 'streamIdleMs'>;
+  /** The origin of the URL the operator added: credentials go there only. */
+  credentialOrigin?: string;
+  /** Aborted when the instrument is removed: its requests end at once. */
+  signal?: AbortSignal;
+  /** True for a Thing key an earlier attempt already brought in (a retry adds only the missing ones). */
+  known?(key: string): boolean;
   /** A name for a Thing that no other Thing in the app has: its own if free. */
   uniqueName(key: string): string;
-  /** Hands over each Thing found, to be put in the registry; the kind starts it. */
-  onThing(driver: ThingDriver): void;
+  /** Hands over each Thing found (with the server's key for it), to be put in the registry; the kind starts it. */
+  onThing(driver: ThingDriver, key?: string): void;
   /**
    * One result per key for this connection attempt: kinds that share a probe (the HTTP kinds
    * share discovery) ask it once.
@@ -35,6 +41,8 @@ export interface KindContext {
 export interface InstrumentLink {
   /** The connection of the whole instrument, when it has one apart from its Things' (a broker). */
   connection?(): ConnectionState;
+  /** The reconnect that was due later starts now (Retry now); false when none was waiting. */
+  retryNow?(): boolean;
   stop(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import type { ThingRegistry } from '../things/registry';
 import { Backoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import type { InstrumentLink, KindContext } from './driver-kind';
-import { redactUrl, type FetchLike } from './http';
+import { hasQuerySecret, originOf, redactQuerySecrets, redactUrl, type FetchLike } from './http';
 import { DRIVER_KINDS, kindsFor, SUPPORTED_SCHEMES, type DriverKindId } from './kinds';
 import type { RemoteDriverOptions } from './remote-driver';
 import { consoleLogger, type Logger } from '../core/logger';
@@ -28,12 +28,21 @@ export interface InstrumentManagerOptions {
   clock?: Clock;
   backoff?: BackoffOptions;
   /** Passed to each driver (tests shorten the polls). */
-  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs'>;
+  driverOptions?: Pick<RemoteDriverOptions, 'invocationPollMs' | 'propertyPollMs' | 'streamIdleMs'>;
 }
 
 interface Entry {
   id: string;
+  /** The URL as listed and saved: secret-looking query values replaced by "REDACTED". */
   url: string;
+  /** The URL connected to, secrets included: kept in memory only. */
+  connectUrl: string;
+  /** Its query carries a secret (not saved: after a restart it must be added again). */
+  querySecret: boolean;
+  /** Aborts every request made for this instrument when it is removed. */
+  abort: AbortController;
+  /** Keys of the Things already brought in, so a retry after a partial discovery adds only the missing ones. */
+  keys: Set<string>;
   kind: InstrumentKind;
   credentials?: Credentials;
   auth: PersistedInstrument['auth'];
@@ -89,6 +98,11 @@ export class InstrumentManager {
     for (const saved of await this.store.load()) {
       if (this.findByUrl(saved.url)) continue;
       const entry = this.createEntry(saved.url, saved.kind, undefined, true, saved.id, saved.auth);
+      if (saved.querySecret === true) {
+        entry.querySecret = true;
+        entry.state = this.state('disconnected', 'its URL carries a secret (not stored on disk): remove and add it again');
+        continue;
+      }
       if (saved.auth !== 'nosec') {
         entry.state = this.state('disconnected', `needs ${saved.auth} credentials (not stored on disk): remove and add it again`);
         continue;
@@ -114,6 +128,10 @@ export class InstrumentManager {
     if (this.findByUrl(normalised.url)) throw new LabError('CONFLICT', `${redactUrl(normalised.url)} is already added`);
     const persist = options.persist ?? true;
     const entry = this.createEntry(normalised.url, normalised.kind, normalised.credentials, persist, randomUUID());
+    if (hasQuerySecret(normalised.url)) {
+      entry.querySecret = true;
+      entry.url = redactQuerySecrets(normalised.url);
+    }
     const outcome = await this.attempt(entry);
     if (outcome && !(outcome.code === 'DISCONNECTED' || outcome.code === 'TIMEOUT')) {
       this.entries.delete(entry.id);
@@ -145,6 +163,29 @@ export class InstrumentManager {
     if (entry.persist) await this.save();
   }
 
+  /**
+   * The operator asked to try now: an instrument waiting for its next discovery attempt
+   * makes it at once, and each of its disconnected Things reconnects at once.
+   */
+  retry(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) throw new LabError('NOT_FOUND', `no instrument with id "${id}"`);
+    let retried = false;
+    if (entry.timer !== undefined) {
+      this.clock.clearTimeout(entry.timer);
+      void this.attempt(entry);
+      retried = true;
+    }
+    if (entry.link?.retryNow?.()) retried = true;
+    for (const driver of entry.drivers) {
+      if (driver.connection().status === 'disconnected' && driver.retryNow) {
+        driver.retryNow();
+        retried = true;
+      }
+    }
+    return retried;
+  }
+
   // ---- internals ----------------------------------------------------------------------
 
   private createEntry(
@@ -158,6 +199,10 @@ export class InstrumentManager {
     const entry: Entry = {
       id,
       url,
+      connectUrl: url,
+      querySecret: false,
+      abort: new AbortController(),
+      keys: new Set(),
       kind,
       credentials,
       auth,
@@ -203,7 +248,10 @@ export class InstrumentManager {
   private async connect(entry: Entry): Promise<InstrumentLink> {
     const memos = new Map<string, Promise<unknown>>();
     const context: KindContext = {
-      url: entry.url,
+      url: entry.connectUrl,
+      credentialOrigin: originOf(entry.connectUrl),
+      signal: entry.abort.signal,
+      known: (key) => entry.keys.has(key),
       credentials: entry.credentials,
       publisher: this.options.publisher,
       logger: this.logger,
@@ -212,10 +260,11 @@ export class InstrumentManager {
       fetch: this.options.fetch,
       driverOptions: this.options.driverOptions,
       uniqueName: (key) => this.uniqueName(key, entry.url),
-      onThing: (driver) => {
+      onThing: (driver, key) => {
         if (entry.removed) return void driver.stop();
         this.options.registry.add(driver);
         entry.drivers.push(driver);
+        if (key !== undefined) entry.keys.add(key);
       },
       memo: <T>(key: string, compute: () => Promise<T>): Promise<T> => {
         if (!memos.has(key)) memos.set(key, compute());
@@ -246,6 +295,7 @@ export class InstrumentManager {
 
   private async teardown(entry: Entry): Promise<void> {
     entry.removed = true;
+    entry.abort.abort();
     this.clock.clearTimeout(entry.timer);
     const drivers = entry.drivers;
     entry.drivers = [];
@@ -274,13 +324,14 @@ export class InstrumentManager {
   }
 
   private findByUrl(url: string): Entry | undefined {
-    return [...this.entries.values()].find((entry) => entry.url === url);
+    return [...this.entries.values()].find((entry) => entry.connectUrl === url || entry.url === url);
   }
 
   private save(): Promise<void> {
     const saved: PersistedInstrument[] = [...this.entries.values()]
       .filter((entry) => entry.persist)
-      .map((entry) => ({ id: entry.id, url: entry.url, kind: entry.kind, auth: entry.auth }));
+      // entry.url has its query secrets redacted: they never reach the disk.
+      .map((entry) => ({ id: entry.id, url: entry.url, kind: entry.kind, auth: entry.auth, ...(entry.querySecret ? { querySecret: true } : {}) }));
     return this.store.save(saved);
   }
 

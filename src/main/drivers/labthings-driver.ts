@@ -2,18 +2,20 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import {
+  LOST_ON_RESTART,
   TERMINAL_STATUSES,
   type ActionEventPayload,
   type Invocation,
   type ThingDescription,
 } from '../../shared/model';
 import { Message } from '../core/message';
+import { jsonDepthProblem } from '../../shared/bounded-json';
 import { connectDiscovered } from './discovery';
 import type { DriverKind } from './driver-kind';
-import { authHeaders, HttpClient, httpError, redactUrl } from './http';
+import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, redactUrl } from './http';
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
-import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
+import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { toIso } from '../core/clock';
 import { findForm } from './td-forms';
 
@@ -28,6 +30,9 @@ interface Tracked {
   /** Fingerprint of the last published state, to publish changes only. */
   fingerprint: string;
 }
+
+/** Invocations of a list call read back in full (the newest); older ones stay summaries. */
+const MAX_DETAILED = 50;
 
 const isTerminal = (invocation: Invocation): boolean => TERMINAL_STATUSES.includes(invocation.status);
 const fingerprint = (invocation: Invocation): string =>
@@ -61,19 +66,26 @@ export class LabThingsDriver extends RemoteThingDriver {
   private readonly polled = new Set<string>();
   private invocationTimer: unknown;
   private propertyTimer: unknown;
+  /** Actions being listed (a run started elsewhere); a second request while one runs waits for it. */
+  private readonly discovering = new Map<string, Promise<void>>();
+  /** Finished invocations read back in full for a list call (output, log): they no longer change. */
+  private readonly details = new Map<string, Invocation>();
 
   constructor(options: RemoteDriverOptions) {
     super(options, 'LabThings Thing');
-    this.http = new HttpClient(options.fetch, options.credentials);
+    this.http = new HttpClient(options.fetch, options.credentials, undefined, {
+      credentialOrigin: this.credentialOrigin,
+      signal: () => this.lifetime,
+    });
     this.invocationPollMs = options.invocationPollMs ?? 300;
     this.propertyPollMs = options.propertyPollMs ?? 1000;
     this.wsUrl = labThingsSocketUrl(this.td, this.base, options.tdUrl);
   }
 
-  override async stop(): Promise<void> {
+  override async stop(why?: 'removed'): Promise<void> {
     this.clock.clearTimeout(this.invocationTimer);
     this.invocationTimer = undefined;
-    await super.stop();
+    await super.stop(why);
   }
 
   // ---- properties -------------------------------------------------------------------
@@ -81,7 +93,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   async readProperty(property: string): Promise<unknown> {
     const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'readproperty')?.href ?? this.fallbackHref(property));
-    const response = await this.http.request({ method: 'GET', url });
+    const response = await this.http.request({ method: 'GET', url, what: `reading ${this.name}.${property}` });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
     return this.checkedRead(property, response.body);
   }
@@ -89,7 +101,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   async writeProperty(property: string, value: unknown): Promise<void> {
     const affordance = this.property(property);
     const url = this.href(findForm(affordance.forms, 'writeproperty')?.href ?? this.fallbackHref(property));
-    const response = await this.http.request({ method: 'PUT', url, body: value });
+    const response = await this.http.request({ method: 'PUT', url, body: value, what: `writing ${this.name}.${property}` });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
     }
@@ -101,7 +113,13 @@ export class LabThingsDriver extends RemoteThingDriver {
     const affordance = this.td.actions[action];
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
     const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
-    const response = await this.http.request({ method: 'POST', url, body: input === undefined ? {} : input });
+    const response = await this.http.request({
+      method: 'POST',
+      url,
+      body: input === undefined ? {} : input,
+      what: `invoking ${this.name}.${action}`,
+      maxBytes: BODY_LIMITS.output,
+    });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
@@ -116,8 +134,14 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   async cancelInvocation(id: string): Promise<Invocation> {
-    const href = this.invocations.get(id)?.href ?? this.invocationHref(id);
-    const response = await this.http.request({ method: 'DELETE', url: href });
+    const tracked = this.invocations.get(id);
+    const href = tracked?.href ?? this.invocationHref(id);
+    const response = await this.http.request({ method: 'DELETE', url: href, what: `cancelling invocation ${id} of ${this.name}` });
+    if (response.status === 404 && tracked) {
+      // The server restarted and forgot it: nothing is left to cancel.
+      if (!isTerminal(tracked.invocation)) this.lose(tracked, LOST_ON_RESTART);
+      return tracked.invocation;
+    }
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'cancel', `cancelling invocation ${id}`);
     }
@@ -126,24 +150,56 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   async listInvocations(): Promise<Invocation[]> {
     const url = this.href('action_invocations');
-    const response = await this.http.request({ method: 'GET', url });
+    const response = await this.http.request({ method: 'GET', url, what: `listing the invocations of ${this.name}`, maxBytes: BODY_LIMITS.output });
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', 'listing invocations');
     const parsed = z.array(LtInvocation).safeParse(response.body);
     if (!parsed.success) throw new LabError('DRIVER_FAULT', `listing invocations: unexpected answer (${z.prettifyError(parsed.error)})`);
     const now = toIso(this.clock.now());
-    const result: Invocation[] = [];
-    for (const raw of parsed.data) {
+    // The list holds summaries only (no input, output or log): read the newest in full.
+    const ours = parsed.data.flatMap((raw) => {
       const action = this.actionOf(raw.action);
-      if (!action) continue;
-      result.push(this.invocations.get(raw.id)?.invocation ?? toInvocation(raw, this.name, action, now));
+      return action ? [{ raw, action }] : [];
+    });
+    const detailed = new Set(ours.slice(-MAX_DETAILED).map(({ raw }) => raw.id));
+    return Promise.all(
+      ours.map(async ({ raw, action }) => {
+        const known = this.invocations.get(raw.id)?.invocation ?? this.details.get(raw.id);
+        if (known) return known;
+        if (!detailed.has(raw.id)) return toInvocation(raw, this.name, action, now);
+        try {
+          return await this.readFull(raw, action);
+        } catch (error) {
+          this.logger.warn(`${this.name}: reading invocation ${raw.id}: ${reasonOf(error)}`);
+          return toInvocation(raw, this.name, action, now);
+        }
+      }),
+    );
+  }
+
+  /** One invocation in full (and its output when finished), without tracking or publishing it. */
+  private async readFull(summary: LtInvocation, action: string): Promise<Invocation> {
+    const response = await this.http.request({ method: 'GET', url: this.href(summary.href) });
+    if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${summary.id}`);
+    const raw = this.parseInvocation(response.body, `invocation ${summary.id}`);
+    if (raw.status === 'completed' && !('output' in raw && raw.output !== null)) raw.output = await this.fetchOutput(raw);
+    const invocation = toInvocation(raw, this.name, action, toIso(this.clock.now()));
+    if (isTerminal(invocation)) {
+      this.details.set(invocation.id, invocation);
+      const oldest = this.details.keys().next().value;
+      if (this.details.size > MAX_DETAILED * 4 && oldest !== undefined) this.details.delete(oldest);
     }
-    return result;
+    return invocation;
   }
 
   // ---- session ----------------------------------------------------------------------
 
   protected async connect(session: number): Promise<void> {
-    const socket = new WebSocket(this.wsUrl, { headers: authHeaders(this.credentials), handshakeTimeout: 10_000 });
+    const httpEquivalent = this.wsUrl.replace(/^ws/, 'http');
+    const socket = new WebSocket(this.wsUrl, {
+      headers: authHeadersFor(httpEquivalent, this.credentials, this.credentialOrigin),
+      handshakeTimeout: 10_000,
+      maxPayload: BODY_LIMITS.value,
+    });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -178,10 +234,45 @@ export class LabThingsDriver extends RemoteThingDriver {
         this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
       }
     }
-    // Invocations may have moved on while we were away.
+    // Invocations may have moved on while we were away, or be gone with a server restart;
+    // runs started meanwhile by someone else are listed again.
     for (const [id, tracked] of this.invocations) {
       if (!isTerminal(tracked.invocation)) void this.refreshQuietly(id);
     }
+    void this.relist(session);
+  }
+
+  /** Follows every pending or running invocation the server lists that we do not follow yet. */
+  private async relist(session: number): Promise<void> {
+    try {
+      const response = await this.http.request({ method: 'GET', url: this.href('action_invocations') });
+      if (response.status !== 200 || !this.loop.isCurrent(session)) return;
+      const parsed = z.array(LtInvocation).safeParse(response.body);
+      if (!parsed.success) return;
+      for (const raw of parsed.data) {
+        if ((raw.status === 'pending' || raw.status === 'running') && !this.invocations.has(raw.id) && this.actionOf(raw.action)) {
+          await this.refreshQuietly(raw.id, raw.href);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`${this.name}: listing invocations after connecting: ${reasonOf(error)}`);
+    }
+  }
+
+  protected endOpenInvocations(reason: string): void {
+    for (const tracked of this.invocations.values()) if (!isTerminal(tracked.invocation)) this.lose(tracked, reason);
+  }
+
+  /** An invocation we can no longer follow ends as failed with the reason, and is no longer polled. */
+  private lose(tracked: Tracked, reason: string): void {
+    tracked.invocation = {
+      ...tracked.invocation,
+      status: 'error',
+      timeCompleted: toIso(this.clock.now()),
+      error: { title: reason, detail: lostDetail(reason, this.name, tracked.invocation.id) },
+    };
+    this.logger.warn(`${this.name}: invocation ${tracked.invocation.id} (${tracked.invocation.action}) ${reason}`);
+    this.publishInvocation(tracked);
   }
 
   protected teardown(): void {
@@ -205,6 +296,11 @@ export class LabThingsDriver extends RemoteThingDriver {
       this.logger.warn(`${this.name}: WebSocket frame is not JSON, ignored`);
       return;
     }
+    const deep = jsonDepthProblem(json);
+    if (deep !== undefined) {
+      this.logger.warn(`${this.name}: WebSocket frame ${deep}, ignored`);
+      return;
+    }
     const parsed = LtWsFrame.safeParse(json);
     if (!parsed.success) {
       this.logger.warn(`${this.name}: unexpected WebSocket frame ignored`);
@@ -221,7 +317,7 @@ export class LabThingsDriver extends RemoteThingDriver {
         }
         return;
       case 'actionStatus':
-        this.onActionStatus(frame.data['action name']);
+        this.onActionStatus(frame.data['action name'], frame.data.status);
         return;
       case 'response': {
         if (!frame.error) return;
@@ -230,6 +326,7 @@ export class LabThingsDriver extends RemoteThingDriver {
         if (frame.operation === 'observeproperty' && frame.name && status === '403' && this.td.properties[frame.name]) {
           // Functional properties cannot be observed: poll them instead.
           this.polled.add(frame.name);
+          this.setFreshness(frame.name, { mode: 'polled', periodMs: this.propertyPollMs });
           this.schedulePropertyPoll();
           return;
         }
@@ -239,7 +336,7 @@ export class LabThingsDriver extends RemoteThingDriver {
     }
   }
 
-  private onActionStatus(action: string): void {
+  private onActionStatus(action: string, status: string): void {
     let followed = false;
     for (const [id, tracked] of this.invocations) {
       if (tracked.invocation.action === action && !isTerminal(tracked.invocation)) {
@@ -248,15 +345,27 @@ export class LabThingsDriver extends RemoteThingDriver {
       }
     }
     // Someone else (another client, the instrument itself) started it: find it by listing.
-    if (!followed) void this.discover(action);
+    // A `pending` frame is a new run even while we follow another one of the same action.
+    if (!followed || status === 'pending') void this.discover(action);
   }
 
-  private async discover(action: string): Promise<void> {
+  /** Lists the action's invocations; a request while a listing runs is served by one more listing after it. */
+  private discover(action: string): Promise<void> {
+    const running = this.discovering.get(action);
+    const next = (running ?? Promise.resolve()).then(() => this.discoverOnce(action));
+    const settled = next.finally(() => {
+      if (this.discovering.get(action) === settled) this.discovering.delete(action);
+    });
+    this.discovering.set(action, settled);
+    return settled;
+  }
+
+  private async discoverOnce(action: string): Promise<void> {
     const affordance = this.td.actions[action];
-    if (!affordance) return;
+    if (!affordance || this.stopped) return;
     try {
       const url = this.href(findForm(affordance.forms, 'invokeaction')?.href ?? this.fallbackHref(action));
-      const response = await this.http.request({ method: 'GET', url });
+      const response = await this.http.request({ method: 'GET', url, what: `listing ${this.name}.${action} invocations`, maxBytes: BODY_LIMITS.output });
       if (response.status !== 200) return;
       const parsed = z.array(LtInvocation).safeParse(response.body);
       if (!parsed.success) return;
@@ -279,8 +388,8 @@ export class LabThingsDriver extends RemoteThingDriver {
         try {
           const value = await this.readProperty(property);
           if (!this.loop.isCurrent(session)) return;
-          const key = JSON.stringify(value);
-          if (this.lastPublished.get(property) !== key) this.publishProperty(property, value);
+          // Every read is published, changed or not: it confirms the value (its age restarts).
+          this.publishProperty(property, value);
         } catch (error) {
           this.logger.warn(`${this.name}.${property}: ${reasonOf(error)}`);
         }
@@ -315,7 +424,13 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   private async refresh(id: string, href: string): Promise<Tracked> {
-    const response = await this.http.request({ method: 'GET', url: href });
+    const response = await this.http.request({ method: 'GET', url: href, what: `following invocation ${id} of ${this.name}`, maxBytes: BODY_LIMITS.output });
+    const tracked = this.invocations.get(id);
+    if (response.status === 404 && tracked && !isTerminal(tracked.invocation)) {
+      // Known to us, unknown to the server: it restarted. Polling it again would never end.
+      this.lose(tracked, LOST_ON_RESTART);
+      return tracked;
+    }
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
     const raw = this.parseInvocation(response.body, `invocation ${id}`);
     const action = this.invocations.get(id)?.invocation.action ?? this.actionOf(raw.action);
@@ -335,7 +450,7 @@ export class LabThingsDriver extends RemoteThingDriver {
   /** `/output` answers 503 for every falsy output, so 503 there means null, not failure. */
   private async fetchOutput(raw: LtInvocation): Promise<unknown> {
     const href = raw.links?.find((link) => link.rel === 'output')?.href ?? `${raw.href.replace(/\/$/, '')}/output`;
-    const response = await this.http.request({ method: 'GET', url: href });
+    const response = await this.http.request({ method: 'GET', url: href, what: `output of invocation ${raw.id} of ${this.name}`, maxBytes: BODY_LIMITS.output });
     if (response.status === 200) return response.body;
     if (response.status === 503) return null;
     throw httpError(response.status, response.body, 'get', `output of invocation ${raw.id}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { jsonDepthProblem } from '../../shared/bounded-json';
 import type { Credentials } from '../../shared/contract';
 import { LabError, LabErrorData } from '../../shared/errors';
 import {
@@ -127,7 +128,10 @@ function mayBeTd(payload: Buffer): boolean {
 
 function parseTd(payload: Buffer): ThingDescription | undefined {
   try {
-    const parsed = ThingDescription.safeParse(JSON.parse(payload.toString('utf8')));
+    const json: unknown = JSON.parse(payload.toString('utf8'));
+    // Nested too deeply to be handed on safely (it could not even be serialised): not a TD.
+    if (jsonDepthProblem(json) !== undefined) return undefined;
+    const parsed = ThingDescription.safeParse(json);
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -324,6 +328,15 @@ export class MqttInstrument {
     return client;
   }
 
+  /** The reconnect that was due later starts now; false when none was waiting. */
+  retryNow(): boolean {
+    if (this.stopped || this.timer === undefined) return false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.reconnect(this.tracker.current.reason);
+    return true;
+  }
+
   private lost(reason: string): void {
     if (this.stopped || this.timer !== undefined) return;
     const delay = this.backoff.next();
@@ -335,10 +348,14 @@ export class MqttInstrument {
     client?.end(true);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped) return;
-      this.setState('connecting', reason);
-      this.connect();
+      this.reconnect(reason);
     }, delay);
+  }
+
+  private reconnect(reason: string | undefined): void {
+    if (this.stopped) return;
+    this.setState('connecting', reason);
+    this.connect();
   }
 
   private setState(status: ConnectionStatus, reason?: string, delay?: number): void {
@@ -642,6 +659,10 @@ export class MqttThingDriver implements ThingDriver {
     } catch {
       json = false;
     }
+    if (json && jsonDepthProblem(value) !== undefined) {
+      this.init.broker.dropped += 1;
+      return;
+    }
     for (const target of targets) {
       if (target.kind === 'publisher') {
         const parsed = PublisherState.safeParse(value);
@@ -788,6 +809,6 @@ export const mqttKind = {
     const instrument = new MqttInstrument({ ...context, onThing: (driver) => context.onThing(driver) });
     // Never throws: the broker connection retries by itself and reports its state.
     await instrument.start();
-    return { connection: () => instrument.connection(), stop: () => instrument.stop() };
+    return { connection: () => instrument.connection(), retryNow: () => instrument.retryNow(), stop: () => instrument.stop() };
   },
 } as const satisfies DriverKind;

@@ -16,6 +16,9 @@ export interface ReconnectOptions {
   teardown(session: number): void;
 }
 
+/** A session that lasted this long counts as healthy: the next failure is retried quickly again. */
+const STABLE_MS = 10_000;
+
 export const reasonOf = (error: unknown): string =>
   error instanceof LabError || error instanceof Error ? error.message : String(error);
 
@@ -28,6 +31,8 @@ export class ReconnectLoop {
   private running = false;
   private timer: unknown;
   private readonly backoff: Backoff;
+  /** When the current session connected; the backoff starts small again only after it held a while. */
+  private connectedAt: number | undefined;
 
   constructor(private readonly options: ReconnectOptions) {
     this.backoff = new Backoff(options.backoff);
@@ -55,6 +60,19 @@ export class ReconnectLoop {
     this.session += 1;
   }
 
+  /** Waiting for the next attempt (disconnected, timer pending). */
+  get waiting(): boolean {
+    return this.running && this.timer !== undefined;
+  }
+
+  /** The operator asked: the attempt that was due later starts now. Ignored unless waiting. */
+  retryNow(): void {
+    if (!this.waiting) return;
+    this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.attempt();
+  }
+
   /** The session broke (socket closed, stalled); ignored for stale sessions. */
   lost(session: number, reason: string): void {
     if (!this.isCurrent(session)) return;
@@ -70,7 +88,7 @@ export class ReconnectLoop {
     try {
       await this.options.connect(session);
       if (!this.isCurrent(session)) return;
-      this.backoff.reset();
+      this.connectedAt = this.options.clock.now();
       this.options.tracker.set('connected');
     } catch (error) {
       if (!this.isCurrent(session)) return;
@@ -79,6 +97,10 @@ export class ReconnectLoop {
   }
 
   private retryLater(reason: string): void {
+    // A connection that breaks right after it opened (a server that accepts, then sends
+    // garbage) keeps backing off instead of being retried at once, again and again.
+    if (this.connectedAt !== undefined && this.options.clock.now() - this.connectedAt >= STABLE_MS) this.backoff.reset();
+    this.connectedAt = undefined;
     this.options.teardown(this.session);
     // Late events of the torn-down session must not schedule a second retry.
     this.session += 1;

@@ -1,15 +1,26 @@
 import type { Credentials } from '../../shared/contract';
 import { LabError } from '../../shared/errors';
-import type { ConnectionState, Invocation, PropertyAffordance, ThingDescription, ThingSource } from '../../shared/model';
+import {
+  FRESHNESS_AFFORDANCE,
+  LOST_ON_REMOVE,
+  type ConnectionState,
+  type Freshness,
+  type FreshnessMap,
+  type Invocation,
+  type PropertyAffordance,
+  type ThingDescription,
+  type ThingSource,
+} from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import type { BackoffOptions } from './backoff';
 import { systemClock, type Clock } from '../core/clock';
 import { ConnectionTracker } from './connection';
-import { redactUrl, type FetchLike } from './http';
+import { jsonDepthProblem } from '../../shared/bounded-json';
+import { originOf, redactUrl, type FetchLike } from './http';
 import { silentLogger, type Logger } from '../core/logger';
 import { ReconnectLoop } from './reconnect';
-import { matchesSchemaType } from './td-forms';
+import { hrefProblem, matchesSchemaType, withSafeForms } from './td-forms';
 
 export interface RemoteDriverOptions {
   /** Unique name in this app. */
@@ -27,6 +38,23 @@ export interface RemoteDriverOptions {
   invocationPollMs?: number;
   /** Poll period for properties that cannot be observed (ms). */
   propertyPollMs?: number;
+  /**
+   * The origin the operator added the instrument at: credentials go there only. The TD URL's
+   * origin when absent.
+   */
+  credentialOrigin?: string;
+  /**
+   * An event stream or long poll with no traffic for this long is probed (a read) and opened
+   * again, or, when the server does not answer, the connection counts as lost (default 60 s).
+   */
+  streamIdleMs?: number;
+}
+
+/** Why an invocation was given up, for its error detail. */
+export function lostDetail(reason: string, thing: string, id: string): string {
+  return reason === LOST_ON_REMOVE
+    ? `invocation ${id} had not finished when ${thing} was removed; how it ended is not known`
+    : `${thing} answered that it does not know invocation ${id} (404): it restarted since, and how the run ended is not known`;
 }
 
 /**
@@ -49,14 +77,25 @@ export abstract class RemoteThingDriver implements ThingDriver {
   protected readonly tracker: ConnectionTracker;
   protected readonly loop: ReconnectLoop;
   protected stopped = true;
-  /** JSON of the last value published per property, so polls publish changes only. */
+  /** JSON of the last value published per property. */
   protected readonly lastPublished = new Map<string, string>();
+  /** Where credentials may go: the operator's origin. */
+  protected readonly credentialOrigin: string | undefined;
+  protected readonly streamIdleMs: number;
+  /** Aborted when the driver stops: every request it made ends at once. */
+  private life = new AbortController();
+  /** How each property is kept fresh; every property `pushed` until a driver says otherwise. */
+  private fresh: FreshnessMap = {};
 
   protected constructor(options: RemoteDriverOptions, label: string) {
     this.name = options.name;
-    this.td = options.td;
     this.origin = redactUrl(options.tdUrl);
-    this.base = options.td.base ?? options.tdUrl;
+    // A base that is not an http(s) URL would make every relative href unsafe: use where the TD came from.
+    this.base = options.td.base !== undefined && hrefProblem(options.td.base, options.tdUrl) === undefined ? options.td.base : options.tdUrl;
+    const safe = withSafeForms(options.td, this.base);
+    this.td = safe.td;
+    this.credentialOrigin = options.credentialOrigin ?? originOf(options.tdUrl);
+    this.streamIdleMs = options.streamIdleMs ?? 60_000;
     this.publisher = options.publisher;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
@@ -71,6 +110,13 @@ export abstract class RemoteThingDriver implements ThingDriver {
       connect: (session) => this.connect(session),
       teardown: () => this.teardown(),
     });
+    if (options.td.base !== undefined && this.base !== options.td.base) this.logger.warn(`${label} "${this.name}": its base is not an http(s) URL; hrefs are taken relative to ${this.origin}`);
+    for (const refused of safe.refused) this.logger.warn(`${label} "${this.name}": ${refused}`);
+  }
+
+  /** The signal of the current run: aborted by stop(), so no request outlives the driver. */
+  protected get lifetime(): AbortSignal {
+    return this.life.signal;
   }
 
   /** Opens one connection (see ReconnectOptions.connect). */
@@ -96,15 +142,42 @@ export abstract class RemoteThingDriver implements ThingDriver {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    if (this.life.signal.aborted) this.life = new AbortController();
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
+  async stop(why?: 'removed'): Promise<void> {
     if (this.stopped) return;
+    this.life.abort();
+    if (why === 'removed') this.endOpenInvocations(LOST_ON_REMOVE);
     this.loop.stop();
     this.tracker.set('disconnected', 'stopped');
     this.stopped = true;
   }
+
+  retryNow(): void {
+    if (!this.stopped) this.loop.retryNow();
+  }
+
+  freshness(): FreshnessMap {
+    const all: FreshnessMap = {};
+    for (const [name, affordance] of Object.entries(this.td.properties)) {
+      all[name] = this.fresh[name] ?? (affordance.writeOnly === true ? { mode: 'on-demand' } : { mode: 'pushed' });
+    }
+    return all;
+  }
+
+  /** Records how a property is kept fresh and publishes the map when it changed. */
+  protected setFreshness(property: string, freshness: Freshness): void {
+    const before = this.fresh[property];
+    if (before?.mode === freshness.mode && before.periodMs === freshness.periodMs) return;
+    this.fresh = { ...this.fresh, [property]: freshness };
+    if (this.stopped) return;
+    this.publisher.publish(new Message({ thing: this.name, affordance: FRESHNESS_AFFORDANCE, messageType: 'property', payload: this.freshness() }));
+  }
+
+  /** Ends every invocation still open as failed with this reason (published), and stops following it. */
+  protected abstract endOpenInvocations(reason: string): void;
 
   /** The TD's property, or NOT_FOUND naming it. */
   protected property(property: string): PropertyAffordance {
@@ -123,6 +196,11 @@ export abstract class RemoteThingDriver implements ThingDriver {
 
   protected publishProperty(property: string, value: unknown): void {
     if (this.stopped) return;
+    const deep = jsonDepthProblem(value);
+    if (deep !== undefined) {
+      this.logger.warn(`${this.name}.${property}: a value ${deep} was refused`);
+      return;
+    }
     if (!matchesSchemaType(this.td.properties[property], value)) {
       this.logger.warn(`${this.name}.${property}: value of the wrong type ignored`);
       return;

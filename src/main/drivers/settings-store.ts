@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export const PersistedInstrument = z.object({
   url: z.string().min(1),
   kind: z.enum(DRIVER_KIND_IDS),
   auth: z.enum(['nosec', 'basic', 'bearer']).default('nosec'),
+  /** The URL's query carried a secret, saved as "REDACTED": it must be given again after a restart. */
+  querySecret: z.boolean().optional(),
 });
 export type PersistedInstrument = z.infer<typeof PersistedInstrument>;
 
@@ -39,6 +41,7 @@ export class SettingsStore {
       this.logger.error(`instruments file ${this.path} cannot be read (${error instanceof Error ? error.message : String(error)}); starting with no instruments`);
       return [];
     }
+    await this.makeOwnerOnly(this.path);
     let problem: string;
     try {
       const parsed = SettingsFile.safeParse(JSON.parse(text));
@@ -50,11 +53,22 @@ export class SettingsStore {
     const backup = `${this.path}.bad-${this.now()}`;
     try {
       await copyFile(this.path, backup);
+      await this.makeOwnerOnly(backup);
       this.logger.error(`instruments file ${this.path} is invalid (${problem}); starting with no instruments; the bad file was kept as ${backup}`);
     } catch (error) {
       this.logger.error(`instruments file ${this.path} is invalid (${problem}) and could not be backed up (${error instanceof Error ? error.message : String(error)}); starting with no instruments`);
     }
     return [];
+  }
+
+  /** A file written by an older version (or by hand) may be readable by others: make it owner-only. */
+  private async makeOwnerOnly(path: string): Promise<void> {
+    if (process.platform === 'win32') return;
+    try {
+      if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+    } catch (error) {
+      this.logger.warn(`could not make ${path} owner-only: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Atomic (temp file + rename) and serialised, so the file is always whole. */
@@ -63,8 +77,9 @@ export class SettingsStore {
     this.writing = this.writing
       .catch(() => {})
       .then(async () => {
-        await mkdir(dirname(this.path), { recursive: true });
-        await writeFileAtomic(this.path, text);
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        // Owner-only: the list says which instruments exist and where.
+        await writeFileAtomic(this.path, text, { mode: 0o600 });
       });
     return this.writing;
   }

@@ -39,3 +39,45 @@ export function looksLikeLabThings(td: ThingDescription): boolean {
     (form) => /^\/[^/]+\/[^/]+$/.test(form.href) && form.subprotocol === undefined && form['htv:methodName'] === undefined,
   );
 }
+
+/** Why a form's href cannot be used by an HTTP driver, or undefined when it can. */
+export function hrefProblem(href: string, base: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href, base);
+  } catch {
+    return `"${href.slice(0, 60)}" is not a valid URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${url.protocol} hrefs are refused`;
+  return undefined;
+}
+
+/**
+ * The TD with the forms an HTTP driver must not follow taken out: hrefs that are not valid
+ * URLs or not http(s) (`data:`, `javascript:`, `file:`…). Each affordance that lost a form
+ * says why in `problem`, so the reason shows there and the rest of the Thing keeps working.
+ * The TD given is not changed.
+ */
+export function withSafeForms(td: ThingDescription, base: string): { td: ThingDescription; refused: string[] } {
+  const refused: string[] = [];
+  const vet = <A extends { forms: Form[]; problem?: string }>(name: string, affordance: A): A => {
+    const reasons: string[] = [];
+    const forms = affordance.forms.filter((form) => {
+      const problem = hrefProblem(form.href, base);
+      if (problem !== undefined) reasons.push(problem);
+      return problem === undefined;
+    });
+    if (reasons.length === 0) return affordance;
+    const problem = `${reasons.length === 1 ? 'a form was' : `${reasons.length} forms were`} refused: ${[...new Set(reasons)].join('; ')}`;
+    refused.push(`${name}: ${problem}`);
+    return { ...affordance, forms, problem };
+  };
+  const properties = Object.fromEntries(Object.entries(td.properties).map(([name, affordance]) => [name, vet(name, affordance)]));
+  const actions = Object.fromEntries(Object.entries(td.actions).map(([name, affordance]) => [name, vet(name, affordance)]));
+  const forms = td.forms?.filter((form) => {
+    const problem = hrefProblem(form.href, base);
+    if (problem !== undefined) refused.push(`Thing-level form: ${problem}`);
+    return problem === undefined;
+  });
+  return { td: { ...td, properties, actions, ...(forms ? { forms } : {}) }, refused };
+}

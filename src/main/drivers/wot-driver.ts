@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LabError } from '../../shared/errors';
 import {
   InvocationStatus,
+  LOST_ON_RESTART,
   TERMINAL_STATUSES,
   type ActionEventPayload,
   type Form,
@@ -10,11 +11,12 @@ import {
 } from '../../shared/model';
 import { Message } from '../core/message';
 import { completedInvocation } from './completed-invocation';
+import { boundedEventStream } from './bounded-stream';
 import { connectDiscovered } from './discovery';
 import type { DriverKind } from './driver-kind';
-import { authHeaders, HttpClient, httpError, type FetchLike } from './http';
+import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, type FetchLike } from './http';
 import { reasonOf } from './reconnect';
-import { RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
+import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
 import { toIso } from '../core/clock';
 import { normaliseTimestamp } from './time';
@@ -60,7 +62,10 @@ export class WotDriver extends RemoteThingDriver {
   constructor(options: RemoteDriverOptions) {
     super(options, 'WoT Thing');
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.http = new HttpClient(this.fetchImpl, options.credentials);
+    this.http = new HttpClient(this.fetchImpl, options.credentials, undefined, {
+      credentialOrigin: this.credentialOrigin,
+      signal: () => this.lifetime,
+    });
     this.pollMs = options.propertyPollMs ?? 1000;
     this.invocationPollMs = options.invocationPollMs ?? 500;
   }
@@ -68,8 +73,11 @@ export class WotDriver extends RemoteThingDriver {
   async readProperty(property: string): Promise<unknown> {
     const affordance = this.property(property);
     const form = findForm(affordance.forms, 'readproperty', isJson);
-    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (no readproperty form)`);
-    const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form) });
+    if (!form) {
+      throw new LabError('NOT_FOUND', `${this.name}.${property} cannot be read (${affordance.problem ?? 'no readproperty form'})`);
+    }
+    const what = `reading ${this.name}.${property}`;
+    const response = await this.http.request({ method: methodOf(form, 'GET'), url: this.href(form), what });
     if (response.status !== 200) throw httpError(response.status, response.body, 'read', `reading ${this.name}.${property}`);
     return this.checkedRead(property, response.body);
   }
@@ -77,8 +85,11 @@ export class WotDriver extends RemoteThingDriver {
   async writeProperty(property: string, value: unknown): Promise<void> {
     const affordance = this.property(property);
     const form = affordance.forms.find((candidate) => [candidate.op].flat().includes('writeproperty'));
-    if (!form || affordance.readOnly === true) throw new LabError('READ_ONLY', `${this.name}.${property} is read-only`);
-    const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType });
+    if (!form || affordance.readOnly === true) {
+      throw new LabError('READ_ONLY', `${this.name}.${property} is read-only${affordance.problem ? ` (${affordance.problem})` : ''}`);
+    }
+    const what = `writing ${this.name}.${property}`;
+    const response = await this.http.request({ method: methodOf(form, 'PUT'), url: this.href(form), body: value, contentType: form.contentType, what });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'write', `writing ${this.name}.${property}`);
     }
@@ -88,9 +99,19 @@ export class WotDriver extends RemoteThingDriver {
     const affordance = this.td.actions[action];
     if (!affordance) throw new LabError('NOT_FOUND', `"${this.name}" has no action "${action}"`);
     const form = findForm(affordance.forms, 'invokeaction', isJson);
-    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (no invokeaction form)`);
+    if (!form) throw new LabError('NOT_FOUND', `${this.name}.${action} cannot be invoked (${affordance.problem ?? 'no invokeaction form'})`);
     const url = this.href(form);
-    const response = await this.http.request({ method: methodOf(form, 'POST'), url, body: input ?? null, contentType: form.contentType });
+    // An action that takes no input gets a request without a body, whatever the form held.
+    const none = affordance.input === undefined && (input === undefined || input === null || isEmptyObject(input));
+    const body = none ? undefined : (input ?? null);
+    const response = await this.http.request({
+      method: methodOf(form, 'POST'),
+      url,
+      body,
+      contentType: form.contentType,
+      what: `invoking ${this.name}.${action}`,
+      maxBytes: BODY_LIMITS.output,
+    });
     if (response.status < 200 || response.status >= 300) {
       throw httpError(response.status, response.body, 'invoke', `invoking ${this.name}.${action}`);
     }
@@ -131,7 +152,11 @@ export class WotDriver extends RemoteThingDriver {
     if (TERMINAL_STATUSES.includes(tracked.invocation.status) || !tracked.href) {
       throw new LabError('CONFLICT', `invocation "${id}" cannot be cancelled (it is ${tracked.invocation.status})`);
     }
-    const response = await this.http.request({ method: 'DELETE', url: tracked.href });
+    const response = await this.http.request({ method: 'DELETE', url: tracked.href, what: `cancelling ${this.name}.${tracked.invocation.action}` });
+    if (response.status === 404) {
+      this.lose(id, LOST_ON_RESTART);
+      return tracked.invocation;
+    }
     if (response.status < 200 || response.status >= 300) throw httpError(response.status, response.body, 'cancel', `cancelling ${id}`);
     await this.poll(id);
     return tracked.invocation;
@@ -147,7 +172,7 @@ export class WotDriver extends RemoteThingDriver {
     const all = this.td.forms ? findForm(this.td.forms, 'readallproperties', isJson) : undefined;
     let readAll = false;
     if (all) {
-      const response = await this.http.request({ method: methodOf(all, 'GET'), url: this.href(all) });
+      const response = await this.http.request({ method: methodOf(all, 'GET'), url: this.href(all), what: `reading all properties of ${this.name}` });
       const parsed = z.record(z.string(), z.unknown()).safeParse(response.body);
       if (response.status === 200 && parsed.success) {
         for (const [property, value] of Object.entries(parsed.data)) {
@@ -167,9 +192,13 @@ export class WotDriver extends RemoteThingDriver {
         }
       }
       const observe = findForm(affordance.forms, 'observeproperty');
+      const readable = findForm(affordance.forms, 'readproperty', isJson) !== undefined;
       if (observe?.subprotocol === 'sse') this.observeSse(session, property, observe);
       else if (observe?.subprotocol === 'longpoll') void this.observeLongPoll(session, property, observe);
-      else if (affordance.observable === true && findForm(affordance.forms, 'readproperty', isJson)) this.pollProperty(session, property);
+      else if (affordance.observable === true && readable) this.pollProperty(session, property);
+      if (observe?.subprotocol === 'sse' || observe?.subprotocol === 'longpoll') this.setFreshness(property, { mode: 'pushed' });
+      else if (affordance.observable === true && readable) this.setFreshness(property, { mode: 'polled', periodMs: this.pollMs });
+      else this.setFreshness(property, { mode: 'on-demand' });
     }
     // Teardown stopped following the running invocations: follow them again.
     for (const [id, tracked] of this.invocations) {
@@ -197,24 +226,67 @@ export class WotDriver extends RemoteThingDriver {
   }
 
   private observeSse(session: number, property: string, form: Form): void {
-    const headers = authHeaders(this.credentials);
-    const source = new EventSource(this.href(form), {
-      fetch: (input, init) => this.fetchImpl(String(input), { ...init, headers: { ...init.headers, ...headers } }),
+    const url = this.href(form);
+    const headers = authHeadersFor(url, this.credentials, this.credentialOrigin);
+    let lastTraffic = this.clock.now();
+    let refused: string | undefined;
+    const source = new EventSource(url, {
+      fetch: async (input, init) => {
+        const response = await this.fetchImpl(String(input), { ...init, headers: { ...init.headers, ...headers } });
+        return boundedEventStream(
+          response,
+          BODY_LIMITS.sseLine,
+          () => (lastTraffic = this.clock.now()),
+          (reason) => (refused = reason),
+        );
+      },
     });
     this.sources.push(source);
     source.onmessage = (event) => {
       if (!this.loop.isCurrent(session)) return;
+      let value: unknown;
       try {
-        this.publishProperty(property, JSON.parse(event.data) as unknown);
+        value = JSON.parse(event.data) as unknown;
       } catch {
         this.logger.warn(`${this.name}.${property}: SSE event is not JSON, ignored`);
+        return;
       }
+      this.publishProperty(property, value);
     };
     // Our loop reconnects (re-reading values), so EventSource must not retry on its own.
     source.onerror = (event) => {
       source.close();
-      this.loop.lost(session, `event stream of ${property} failed${event.message ? `: ${event.message}` : ''}`);
+      const reason = refused ?? (event.message ? `: ${event.message}` : '');
+      this.loop.lost(session, `event stream of ${property} failed${refused ? `: ${reason}` : reason}`);
     };
+    // A stream can go quiet while the server still holds it open: after a silence longer
+    // than expected, ask the server directly and open the stream again, or count it lost.
+    const watch = (): void => {
+      if (!this.loop.isCurrent(session) || source.readyState === EventSource.CLOSED) return;
+      const idle = this.clock.now() - lastTraffic;
+      if (idle < this.streamIdleMs) return this.later(watch, this.streamIdleMs - idle);
+      source.close();
+      this.sources = this.sources.filter((each) => each !== source);
+      void this.probe(session, property).then((alive) => {
+        if (!this.loop.isCurrent(session)) return;
+        if (alive) this.observeSse(session, property, form);
+        else this.loop.lost(session, `event stream of ${property}: nothing received for ${Math.round(idle / 1000)} s`);
+      });
+    };
+    this.later(watch, this.streamIdleMs);
+  }
+
+  /** Reads a property to see whether its server still answers (publishing the value); false when it does not. */
+  private async probe(session: number, property: string): Promise<boolean> {
+    const affordance = this.td.properties[property];
+    if (!affordance || !findForm(affordance.forms, 'readproperty', isJson)) return false;
+    try {
+      const value = await this.readProperty(property);
+      if (this.loop.isCurrent(session) && this.lastPublished.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+      return true;
+    } catch (error) {
+      return !(error instanceof LabError && ['DISCONNECTED', 'TIMEOUT', 'UNAUTHORIZED'].includes(error.code));
+    }
   }
 
   private async observeLongPoll(session: number, property: string, form: Form): Promise<void> {
@@ -223,15 +295,25 @@ export class WotDriver extends RemoteThingDriver {
     const url = this.href(form);
     while (this.loop.isCurrent(session)) {
       try {
-        const response = await this.http.request({ method: methodOf(form, 'GET'), url, timeoutMs: 90_000, signal: abort.signal });
+        const response = await this.http.request({
+          method: methodOf(form, 'GET'),
+          url,
+          timeoutMs: this.streamIdleMs,
+          signal: abort.signal,
+          what: `long-poll of ${this.name}.${property}`,
+        });
         if (!this.loop.isCurrent(session)) return;
         if (response.status === 200) this.publishProperty(property, response.body);
         else if (response.status !== 204 && response.status !== 408) {
           throw httpError(response.status, response.body, 'read', `long-poll of ${this.name}.${property}`);
         }
       } catch (error) {
-        if (error instanceof LabError && error.code === 'TIMEOUT') continue;
-        this.loop.lost(session, reasonOf(error));
+        if (!this.loop.isCurrent(session)) return;
+        // No answer for longer than expected: the server is asked directly; silence there too is a lost connection.
+        if (error instanceof LabError && error.code === 'TIMEOUT' && (await this.probe(session, property))) continue;
+        if (!this.loop.isCurrent(session)) return;
+        const reason = error instanceof LabError && error.code === 'TIMEOUT' ? `long-poll of ${property}: no answer for ${Math.round(this.streamIdleMs / 1000)} s` : reasonOf(error);
+        this.loop.lost(session, reason);
         return;
       }
     }
@@ -242,7 +324,8 @@ export class WotDriver extends RemoteThingDriver {
       try {
         const value = await this.readProperty(property);
         if (!this.loop.isCurrent(session)) return;
-        if (this.lastPublished.get(property) !== JSON.stringify(value)) this.publishProperty(property, value);
+        // Every read is published, changed or not: it confirms the value (its age restarts).
+        this.publishProperty(property, value);
       } catch (error) {
         if (!this.loop.isCurrent(session)) return;
         if (error instanceof LabError && error.code === 'DISCONNECTED') return this.loop.lost(session, error.message);
@@ -273,9 +356,31 @@ export class WotDriver extends RemoteThingDriver {
   private async poll(id: string): Promise<void> {
     const tracked = this.invocations.get(id);
     if (!tracked?.href) return;
-    const response = await this.http.request({ method: 'GET', url: tracked.href });
+    const response = await this.http.request({ method: 'GET', url: tracked.href, what: `following ${this.name}.${tracked.invocation.action}`, maxBytes: BODY_LIMITS.output });
+    if (response.status === 404 && !TERMINAL_STATUSES.includes(tracked.invocation.status)) {
+      // The server no longer knows it (it restarted): polling it again would never end.
+      this.lose(id, LOST_ON_RESTART);
+      return;
+    }
     if (response.status !== 200) throw httpError(response.status, response.body, 'get', `invocation ${id}`);
     this.apply(id, response.body);
+    this.publishInvocation(id);
+  }
+
+  protected endOpenInvocations(reason: string): void {
+    for (const [id, tracked] of this.invocations) if (!TERMINAL_STATUSES.includes(tracked.invocation.status)) this.lose(id, reason);
+  }
+
+  /** Ends an invocation we can no longer follow as failed, with the reason; it is no longer polled. */
+  private lose(id: string, reason: string): void {
+    const tracked = this.invocations.get(id);
+    if (!tracked) return;
+    const invocation = tracked.invocation;
+    invocation.status = 'error';
+    invocation.timeCompleted = toIso(this.clock.now());
+    invocation.error = { title: reason, detail: lostDetail(reason, this.name, id) };
+    tracked.published = false;
+    this.logger.warn(`${this.name}: invocation ${id} (${invocation.action}) ${reason}`);
     this.publishInvocation(id);
   }
 
@@ -320,6 +425,9 @@ function methodOf(form: Form, fallback: string): string {
   const ops = form.op === undefined ? [] : [form.op].flat();
   return ops.length <= 1 ? (form['htv:methodName'] ?? fallback) : fallback;
 }
+
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 
 function hrefOf(body: unknown): string | undefined {
   const parsed = z.object({ href: z.string() }).loose().safeParse(body);

@@ -58,7 +58,10 @@ export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
   const clientFor = (contents: WebContentsLike): LabClient => {
     const existing = clients.get(contents);
     if (existing) return existing;
+    // The desktop window is the operator at this machine.
     const client = core.openClient({
+      role: 'operator',
+      label: `window ${contents.id}`,
       send: (batch) => {
         if (!contents.isDestroyed()) contents.send(LIVE_BATCH_CHANNEL, batch);
       },

@@ -1,5 +1,6 @@
 import type {
   ConnectionState,
+  FreshnessMap,
   Invocation,
   ThingDescription,
   ThingSource,
@@ -33,6 +34,14 @@ export interface ThingDriver {
 
   /** Starts publishing (and connecting, for remote Things). */
   start(): Promise<void>;
-  /** Stops timers and connections; publishes nothing afterwards. */
-  stop(): Promise<void>;
+  /**
+   * Stops timers and connections; publishes nothing afterwards. `removed`: the Thing leaves
+   * the app, so invocations still open end (as failed, with the reason) before it goes.
+   */
+  stop(why?: 'removed'): Promise<void>;
+
+  /** How each property is kept fresh (see FRESHNESS_AFFORDANCE); every property pushed when absent. */
+  freshness?(): FreshnessMap;
+  /** A disconnected remote Thing tries again now instead of waiting for its next attempt. */
+  retryNow?(): void;
 }

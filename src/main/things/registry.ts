@@ -27,7 +27,7 @@ export class ThingRegistry {
     if (!driver) return;
     this.drivers.delete(name);
     this.announce();
-    await driver.stop();
+    await driver.stop('removed');
   }
 
   has(name: string): boolean {

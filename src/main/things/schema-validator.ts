@@ -38,3 +38,15 @@ export function describeValidationError(subject: string, errors: ErrorObject[] |
   }
   return `${where}: ${message} (${first.keyword})`;
 }
+
+/** The top-level inputs the errors name (`/x` → x, a missing "x" → x), for showing next to each input. */
+export function fieldsOfErrors(errors: ErrorObject[] | null | undefined): Record<string, string> | undefined {
+  const fields: Record<string, string> = {};
+  for (const error of errors ?? []) {
+    const missing: unknown = error.params['missingProperty'];
+    const name = error.instancePath ? error.instancePath.split('/')[1] : typeof missing === 'string' ? missing : undefined;
+    if (!name || fields[name]) continue;
+    fields[name] = describeValidationError(name, [error]).replace(/^[^:]*: /, '');
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}

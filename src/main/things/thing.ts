@@ -3,7 +3,7 @@ import type { ActionEventPayload, DataSchema, Invocation, ThingDescription } fro
 import { Message, type Publisher } from '../core/message';
 import { type ActionContext, type ActionRunner, InvocationManager, type PropertyAccess } from './invocations';
 import type { Now } from '../core/clock';
-import { compileSchema, describeValidationError, type Validator } from './schema-validator';
+import { compileSchema, describeValidationError, fieldsOfErrors, type Validator } from './schema-validator';
 import { buildThingDescription } from './thing-description';
 
 export interface PropertySpec<T> {
@@ -183,7 +183,9 @@ export class Thing {
           // Defaults are filled in by the validator, so work on a copy of the caller's data.
           copy = structuredClone(raw);
         }
-        if (!validateInput(copy)) throw new LabError('INVALID_ARGUMENT', describeValidationError(subject, validateInput.errors));
+        if (!validateInput(copy)) {
+          throw new LabError('INVALID_ARGUMENT', describeValidationError(subject, validateInput.errors), fieldsOfErrors(validateInput.errors));
+        }
         return copy;
       },
       run: async (input, context) => {

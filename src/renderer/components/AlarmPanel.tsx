@@ -17,6 +17,7 @@ type Call = (run: () => Promise<{ ok: boolean; error?: { message: string } }>) =
 
 function AlarmRow({ alarm, call }: { alarm: Alarm; call: Call }) {
   const { client } = useLabContext();
+  const canOperate = useLab((state) => state.role === 'operator');
   const [shelving, setShelving] = useState(false);
   const [duration, setDuration] = useState(SHELVE_CHOICES[1]?.[1] ?? 3600);
   const [reason, setReason] = useState('');
@@ -57,7 +58,8 @@ function AlarmRow({ alarm, call }: { alarm: Alarm; call: Call }) {
           {alarm.disabled.reason ? ` — ${alarm.disabled.reason}` : ''}
         </div>
       )}
-      <div className="alarm-actions">
+      {/* Viewers see alarms; acknowledging, shelving and disabling are for operators. */}
+      {canOperate && <div className="alarm-actions">
         {needsAck(alarm.state) && (
           <button type="button" className="small primary" data-testid={`alarm-ack-${alarm.id}`} onClick={() => void call(() => client.call('lab:alarms:acknowledge', { ids: [alarm.id] }))}>
             Acknowledge
@@ -83,8 +85,8 @@ function AlarmRow({ alarm, call }: { alarm: Alarm; call: Call }) {
             Disable
           </button>
         )}
-      </div>
-      {shelving && (
+      </div>}
+      {shelving && canOperate && (
         <form
           className="shelve-form"
           onSubmit={(event) => {
@@ -112,6 +114,7 @@ function AlarmRow({ alarm, call }: { alarm: Alarm; call: Call }) {
 /** Every alarm that is not normal, filtered by Thing, severity and state; acknowledge one or all shown. */
 export function AlarmPanel() {
   const { client } = useLabContext();
+  const canOperate = useLab((state) => state.role === 'operator');
   const snapshot = useLab((state) => state.alarms);
   const things = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
   const close = useLab((state) => state.setAlarmPanelOpen);
@@ -175,7 +178,7 @@ export function AlarmPanel() {
           ))}
         </select>
       </div>
-      <div className="alarm-ack-all">
+      {canOperate && <div className="alarm-ack-all">
         <input type="text" placeholder="note (optional)" value={note} maxLength={500} onChange={(event) => setNote(event.target.value)} data-testid="alarm-note" aria-label="Acknowledgement note" />
         <button
           type="button"
@@ -188,7 +191,7 @@ export function AlarmPanel() {
         >
           Acknowledge {ackable.length === shown.length ? 'all' : ackable.length} shown
         </button>
-      </div>
+      </div>}
       {error && (
         <p className="field-error" role="alert" data-testid="alarm-error">
           {error}

@@ -19,8 +19,10 @@ export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) 
   // Conflated property updates are by design; only real losses are flagged.
   const lost = useLab((state) => state.stats.dropped + state.stats.skipped + state.stats.missedBatches);
   const [open, setOpen] = useState(false);
+  const role = useLab((state) => state.role);
   const [sharing, setSharing] = useState(false);
-  const statusText = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
+  const statusText =
+    status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting…' : status === 'refused' ? 'access refused' : 'reconnecting…';
   return (
     <header className="app-header">
       <span className="app-name">Lab Monitor</span>
@@ -31,6 +33,11 @@ export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) 
       {lost > 0 && (
         <span className="tag warn-tag" data-testid="live-drops" title="Live messages lost on the way: dropped in main, missing batches or missing action transitions">
           {lost} live {lost === 1 ? 'message' : 'messages'} lost
+        </span>
+      )}
+      {role === 'viewer' && (
+        <span className="tag" data-testid="view-only" title="This address only watches: writing, running and adding instruments need the operator's address">
+          view only
         </span>
       )}
       <Annunciator />
@@ -58,30 +65,34 @@ export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) 
           ?
         </button>
       )}
-      <button
-        type="button"
-        data-testid="add-instrument"
-        aria-expanded={open}
-        onClick={() => {
-          setOpen(!open);
-          setSharing(false);
-        }}
-      >
-        Add instrument
-      </button>
-      {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
-      <button
-        type="button"
-        data-testid="share"
-        aria-expanded={sharing}
-        onClick={() => {
-          setSharing(!sharing);
-          setOpen(false);
-        }}
-      >
-        Share
-      </button>
-      {sharing && <SharePanel onClose={() => setSharing(false)} />}
+      {role === 'operator' && (
+        <>
+          <button
+            type="button"
+            data-testid="add-instrument"
+            aria-expanded={open}
+            onClick={() => {
+              setOpen(!open);
+              setSharing(false);
+            }}
+          >
+            Add instrument
+          </button>
+          {open && <InstrumentsPanel onClose={() => setOpen(false)} />}
+          <button
+            type="button"
+            data-testid="share"
+            aria-expanded={sharing}
+            onClick={() => {
+              setSharing(!sharing);
+              setOpen(false);
+            }}
+          >
+            Share
+          </button>
+          {sharing && <SharePanel onClose={() => setSharing(false)} />}
+        </>
+      )}
     </header>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Credentials } from '../../shared/contract';
+import { NextAttempt, RetryNow } from './RetryNow';
 import { useLab, useLabContext } from '../ui/lab-context';
 
 type Scheme = Credentials['scheme'];
@@ -136,6 +137,12 @@ export function InstrumentsPanel({ onClose }: { onClose: () => void }) {
               <span className="muted"> · {instrument.kind} · {instrument.things.length > 0 ? instrument.things.join(', ') : instrument.connection.status}</span>
               {instrument.connection.status !== 'connected' && instrument.connection.reason && (
                 <span className="instrument-reason">{instrument.connection.reason}</span>
+              )}
+              {instrument.connection.status === 'disconnected' && (
+                <span className="instrument-retry">
+                  <NextAttempt at={instrument.connection.nextAttempt} testId={`instrument-next-attempt-${instrument.id}`} />{' '}
+                  <RetryNow target={{ id: instrument.id }} testId={`retry-instrument-${instrument.id}`} />
+                </span>
               )}
             </span>
             <button type="button" className="danger small" onClick={() => void remove(instrument.id)} data-testid={`remove-instrument-${instrument.id}`}>

@@ -3,7 +3,8 @@ import type { DataSchema } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { formatValue } from '../ui/format';
 import { useLab, useLabContext } from '../ui/lab-context';
-import { checkDraft, fieldKind, initialDraft, type Draft } from '../ui/schema-input';
+import { rememberDrafts, rememberedDrafts } from '../ui/form-memory';
+import { checkDraft, fieldKind, initialDraft, range, type Draft } from '../ui/schema-input';
 import { FieldInput } from './FieldInput';
 
 /** Inline editor for a writable property: checks the schema first, then shows the host's refusal if any. */
@@ -15,7 +16,13 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
   // that lagged the instrument would switch it off on Set); numbers start empty, the value
   // being right beside them. Both change rarely, so following them costs no renders.
   const live = useLab((state) => (discrete ? state.live[liveKey(thing, name)]?.value : undefined));
-  const [edited, setEdited] = useState<Draft | undefined>(undefined);
+  // What was typed and not yet set survives switching Things (kept while the app runs).
+  const memory = `$property:${name}`;
+  const [edited, setEditedState] = useState<Draft | undefined>(() => rememberedDrafts(thing, memory)?.['value']);
+  const setEdited = (value: Draft | undefined) => {
+    setEditedState(value);
+    rememberDrafts(thing, memory, value === undefined ? {} : { value });
+  };
   const draft: Draft = edited ?? (discrete ? initialDraft({ ...schema, default: undefined }, live) : '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -53,7 +60,7 @@ export function PropertyEditor({ thing, name, schema, disabled }: { thing: strin
         testId={`edit-${thing}-${name}`}
         label={`New value for ${name}`}
         invalid={error !== null}
-        placeholder={schema.minimum !== undefined && schema.maximum !== undefined ? `${schema.minimum}–${schema.maximum}` : 'value'}
+        placeholder={range(schema, false) || 'value'}
       />
       <button type="submit" data-testid={`edit-submit-${thing}-${name}`} disabled={busy || disabled}>
         Set

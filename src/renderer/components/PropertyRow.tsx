@@ -46,6 +46,31 @@ export function ValueText({ thing, name, affordance, testId }: { thing: string; 
   return <span ref={ref} className="value-text" data-testid={testId ?? `value-${thing}-${name}`} />;
 }
 
+/** How the value is kept fresh, in words: "pushed", "polled every 1 s", "read once". */
+export function freshnessText(mode: 'pushed' | 'polled' | 'on-demand' | undefined, periodMs?: number): string {
+  if (mode === 'polled') return periodMs === undefined ? 'polled' : `polled every ${periodMs >= 1000 ? `${+(periodMs / 1000).toFixed(1)} s` : `${periodMs} ms`}`;
+  if (mode === 'on-demand') return 'read on demand';
+  return mode === 'pushed' ? 'pushed' : '';
+}
+
+function FreshnessNote({ thing, name }: { thing: string; name: string }) {
+  const mode = useLab((state) => state.freshness[thing]?.[name]?.mode);
+  const period = useLab((state) => state.freshness[thing]?.[name]?.periodMs);
+  const text = freshnessText(mode, period);
+  if (!text) return null;
+  const title =
+    mode === 'polled'
+      ? 'The instrument does not push changes of this value: Lab Monitor reads it regularly; the age is the time since the last read.'
+      : mode === 'on-demand'
+        ? 'Read when Lab Monitor connects or the Thing is opened; the age is the time since that read.'
+        : 'The instrument sends every change; the age is the time since the last one.';
+  return (
+    <span className={`freshness freshness-${mode}`} data-testid={`freshness-${thing}-${name}`} title={title}>
+      {text}
+    </span>
+  );
+}
+
 function useStale(thing: string, name: string): boolean {
   const { series, ticker } = useLabContext();
   const key = liveKey(thing, name);
@@ -69,6 +94,7 @@ export function PropertyRow({
     return Array.isArray(value) ? 'array' : typeof value;
   });
   const writable = affordance.readOnly !== true;
+  const canOperate = useLab((state) => state.role === 'operator');
   // Writable properties (setpoints) change on demand: a pause after a ramp is not staleness.
   const stale = (useStale(thing, name) && !writable) || disconnected;
   const isArray = affordance.type === 'array' || kind === 'array';
@@ -90,15 +116,22 @@ export function PropertyRow({
       <th scope="row" title={affordance.description ?? name}>
         <span className="prop-title">{affordance.title ?? name}</span>
         {affordance.title && affordance.title !== name && <span className="prop-name">{name}</span>}
+        {affordance.problem && (
+          <span className="prop-problem" role="note" data-testid={`problem-${thing}-${name}`}>
+            {affordance.problem}
+          </span>
+        )}
         <span className="prop-alarm">
           {alarm && (
             <span className={`sev-badge sev-${alarm}`} data-testid={`prop-alarm-${thing}-${name}`} data-severity={alarm}>
               {alarm}
             </span>
           )}
-          <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
-            alarm rules
-          </button>
+          {canOperate && (
+            <button type="button" className="link small-text" data-testid={`alarm-rules-${thing}-${name}`} aria-expanded={editingRules} onClick={() => setEditingRules(!editingRules)}>
+              alarm rules
+            </button>
+          )}
         </span>
       </th>
       <td className="value">
@@ -111,6 +144,7 @@ export function PropertyRow({
       </td>
       <td className="age-cell">
         <Age thing={thing} name={name} />
+        <FreshnessNote thing={thing} name={name} />
       </td>
       {isArray && !writable ? (
         // A spectrum needs the width more than a "read-only" note does.
@@ -124,7 +158,11 @@ export function PropertyRow({
       )}
       {(!isArray || writable) && (
         <td className="edit-cell">
-          {writable ? <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} /> : <span className="muted">read-only</span>}
+          {writable && canOperate ? (
+            <PropertyEditor thing={thing} name={name} schema={affordance} disabled={disconnected} />
+          ) : (
+            <span className="muted">{writable ? 'view only' : 'read-only'}</span>
+          )}
         </td>
       )}
     </tr>

@@ -6,11 +6,14 @@ import { PropertyTable } from './PropertyTable';
 import { templateFor } from '../store/layouts-slice';
 import { useState } from 'react';
 import { RuleEditor } from './RuleEditor';
+import { NextAttempt, RetryNow } from './RetryNow';
 
 export function ThingView({ thing }: { thing: string }) {
   const td = useLab((state) => state.tds[thing]);
   const { status, reason } = useThingStatus(thing);
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
+  const nextAttempt = useLab((state) => state.things.find((each) => each.name === thing)?.connection.nextAttempt);
+  const remote = useLab((state) => (state.things.find((each) => each.name === thing)?.source ?? 'simulated') !== 'simulated');
   const type = useLab((state) => state.things.find((each) => each.name === thing)?.type);
   // The type's template (made by the host the first time a Thing of the type appeared).
   const template = useLab((state) => templateFor(state.layouts, type));
@@ -39,6 +42,12 @@ export function ThingView({ thing }: { thing: string }) {
         <div className={disconnected ? 'banner banner-error' : 'banner banner-warn'} role="status" data-testid="thing-disconnected-banner">
           {status === 'unknown' ? `${td.title}: state unknown` : disconnected ? `${td.title} is disconnected` : status === 'stale' ? `${td.title} may be stale` : `${td.title} is connecting`}
           {reason ? ` — ${reason}` : ''}. Values shown are the last received.
+          {disconnected && remote && (
+            <span className="retry">
+              {' '}
+              <NextAttempt at={nextAttempt} testId="thing-next-attempt" /> <RetryNow target={{ thing }} testId="thing-retry" />
+            </span>
+          )}
         </div>
       )}
       {template ? (

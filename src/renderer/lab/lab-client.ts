@@ -67,6 +67,7 @@ export class LabClient {
 
   // Typed wrappers, so components never spell channel names.
   listThings = () => this.call('lab:things:list', {});
+  clientInfo = () => this.call('lab:client:info', {});
   describe = (thing: string) => this.call('lab:things:describe', { thing });
   read = (thing: string, property: string) => this.call('lab:property:read', { thing, property });
   write = (thing: string, property: string, value: unknown) => this.call('lab:property:write', { thing, property, value });

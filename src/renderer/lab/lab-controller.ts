@@ -1,26 +1,31 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
-import { ALARM_AFFORDANCE, ANY_AFFORDANCE, CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARM_AFFORDANCE, ANY_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, LOST_ON_REMOVE, THINGS_AFFORDANCE } from '../../shared/model';
 import { ALARMS_STATE_AFFORDANCE, ALARMS_THING } from '../../shared/alarms';
 import type { LabStore } from '../store/lab-store';
-import { liveKey } from '../store/keys';
 import type { LabClient } from './lab-client';
+import { CONNECTION_AND_ACTIONS, ThingWatch } from './thing-watch';
 
 /**
- * Wires the client to the store: the live stream, the Thing list and its connection keys,
- * invocations after a reload, and the selected Thing's '*' subscription.
+ * Wires the client to the store: the live stream, the Thing list, what is watched of every
+ * Thing (connection, freshness, action transitions: see ThingWatch), invocations after a
+ * reload, and the selected Thing's '*' subscription.
  */
+/** Alarm transitions of every Thing (the timeline shows them). */
+const ALARM_TRANSITIONS = (): readonly string[] => [ALARM_AFFORDANCE];
+
 export class LabController {
   private readonly owned = new DisposableStore();
-  private readonly connectionSubs = new Map<string, Disposer>();
-  /** Alarm transitions of every Thing, for the timeline. */
-  private readonly alarmSubs = new Map<string, Disposer>();
+  /** Every Thing's connection and actions; other views add their own selectors to it. */
+  readonly watch: ThingWatch;
   private selectedSub: { thing: string; dispose: Disposer } | undefined;
 
   constructor(
     readonly client: LabClient,
     readonly store: LabStore,
-  ) {}
+  ) {
+    this.watch = new ThingWatch(client, store);
+  }
 
   start(): void {
     this.owned.add(
@@ -34,18 +39,24 @@ export class LabController {
     this.owned.add(this.client.subscribe(LAB_THING, LAYOUTS_AFFORDANCE));
     // The alarm state, the same in every window: pushed by main on every change.
     this.owned.add(this.client.subscribe(ALARMS_THING, ALARMS_STATE_AFFORDANCE));
-    // Follow the Thing list (connection keys) and the selection ('*' of the selected Thing).
+    this.owned.add(this.watch.add(CONNECTION_AND_ACTIONS));
+    // Alarm transitions of every Thing, for the timeline.
+    this.owned.add(this.watch.add(ALARM_TRANSITIONS));
+    this.watch.start();
+    this.owned.add(() => this.watch.dispose());
+    // Follow the selection ('*' of the selected Thing); a Thing that leaves the list takes
+    // its unfinished invocations with it (nothing will ever report their end).
     this.owned.add(
       this.store.subscribe((state, previous) => {
-        if (state.things !== previous.things) this.syncConnectionSubs();
+        if (state.things !== previous.things) {
+          const names = new Set(state.things.map((thing) => thing.name));
+          const gone = previous.things.filter((thing) => !names.has(thing.name)).map((thing) => thing.name);
+          if (gone.length > 0) this.store.getState().endOpenInvocations(gone, LOST_ON_REMOVE);
+        }
         if (state.selected !== previous.selected) this.syncSelection();
       }),
     );
     this.owned.add(() => {
-      for (const dispose of this.connectionSubs.values()) dispose();
-      this.connectionSubs.clear();
-      for (const dispose of this.alarmSubs.values()) dispose();
-      this.alarmSubs.clear();
       this.selectedSub?.dispose();
       this.selectedSub = undefined;
     });
@@ -54,17 +65,18 @@ export class LabController {
 
   /** Everything a fresh channel needs: at start and after the link comes back. */
   async refresh(): Promise<void> {
+    // First: the role decides which controls the page shows.
+    const info = await this.client.clientInfo();
+    if (info.ok) this.store.getState().setRole(info.value.role);
     const things = await this.client.listThings();
     if (things.ok) this.store.getState().setThings(things.value);
-    this.syncConnectionSubs();
+    this.watch.sync();
     this.syncSelection();
     const invocations = await this.client.listInvocations();
     if (invocations.ok) this.store.getState().putInvocations(invocations.value);
     await this.refreshInstruments();
     const layouts = await this.client.call('lab:layouts:list', {});
     if (layouts.ok) this.store.getState().setLayouts(layouts.value);
-    const role = await this.client.call('lab:session:role', {});
-    if (role.ok) this.store.getState().setRole(role.value.role);
   }
 
   async refreshInstruments(): Promise<void> {
@@ -74,28 +86,6 @@ export class LabController {
 
   dispose(): void {
     this.owned.dispose();
-  }
-
-  private syncConnectionSubs(): void {
-    const names = new Set(this.store.getState().things.map((thing) => thing.name));
-    for (const [name, dispose] of this.connectionSubs) {
-      if (!names.has(name)) {
-        dispose();
-        this.connectionSubs.delete(name);
-      }
-    }
-    for (const name of names) {
-      if (!this.connectionSubs.has(name)) this.connectionSubs.set(name, this.client.subscribe(name, CONNECTION_AFFORDANCE));
-    }
-    for (const [name, dispose] of this.alarmSubs) {
-      if (!names.has(name)) {
-        dispose();
-        this.alarmSubs.delete(name);
-      }
-    }
-    for (const name of names) {
-      if (!this.alarmSubs.has(name)) this.alarmSubs.set(name, this.client.subscribe(name, ALARM_AFFORDANCE));
-    }
   }
 
   private syncSelection(): void {
@@ -108,8 +98,12 @@ export class LabController {
     void this.loadThing(selected);
   }
 
-  /** The TD (once), then a one-off read of every property that has no value yet. */
+  /**
+   * The TD (once), then a read of every property, so a view that comes back shows values as
+   * they are now (a setpoint changed while another Thing was shown), and its invocations.
+   */
   private async loadThing(thing: string): Promise<void> {
+    const asked = Date.now();
     let td = this.store.getState().tds[thing];
     if (!td) {
       const described = await this.client.describe(thing);
@@ -118,15 +112,18 @@ export class LabController {
       this.store.getState().setTd(thing, td);
     }
     const properties = td.properties;
-    const missing = Object.keys(properties).filter(
-      (name) => properties[name]?.writeOnly !== true && !this.store.getState().live[liveKey(thing, name)],
-    );
-    await Promise.all(
-      missing.map(async (name) => {
+    const readable = Object.keys(properties).filter((name) => properties[name]?.writeOnly !== true);
+    await Promise.all([
+      ...readable.map(async (name) => {
         const read = await this.client.read(thing, name);
-        if (read.ok) this.store.getState().setReadValue(thing, name, read.value);
+        // A live value received after the read was asked is newer: it stays.
+        if (read.ok) this.store.getState().setReadValue(thing, name, read.value, Date.now(), asked);
       }),
-    );
+      (async () => {
+        const invocations = await this.client.listInvocations(thing);
+        if (invocations.ok) this.store.getState().putInvocations(invocations.value);
+      })(),
+    ]);
   }
 
   private async refetchInvocation(thing: string, id: string): Promise<void> {

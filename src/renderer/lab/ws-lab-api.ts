@@ -27,11 +27,17 @@ export interface WebSocketLike {
 }
 
 const OPEN = 1;
+const REFUSED = 'access token refused (HTTP 401)';
 
 export type WsLinkState =
   | { status: 'connecting'; attempt: number }
   | { status: 'connected' }
-  | { status: 'reconnecting'; attempt: number; nextAttempt: number; reason: string };
+  | { status: 'reconnecting'; attempt: number; nextAttempt: number; reason: string }
+  /** The server answers but refuses this page's access token (it restarted with a new one). */
+  | { status: 'refused'; attempt: number; nextAttempt: number; reason: string };
+
+/** What a failed handshake was: the server refused the token, or it was not reachable at all. */
+export type AccessCheck = 'refused' | 'other';
 
 export interface WsLabApiOptions {
   url: string;
@@ -42,6 +48,11 @@ export interface WsLabApiOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   onState?: (state: WsLinkState) => void;
+  /**
+   * Asked when a socket closed before it opened (a browser never shows why a handshake
+   * failed): 'refused' when the server refuses the token (HTTP 401). None: never refused.
+   */
+  checkAccess?: () => Promise<AccessCheck>;
   now?: () => number;
   random?: () => number;
 }
@@ -60,9 +71,9 @@ interface Pending {
   frame: string | undefined;
 }
 
-/** The page's own URL gives the socket address and the access token. */
-export function wsUrlFromLocation(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
-  const token = new URLSearchParams(location.search).get(TOKEN_PARAM) ?? '';
+/** The page's own URL gives the socket address, and the access token unless it is given. */
+export function wsUrlFromLocation(location: Pick<Location, 'protocol' | 'host' | 'search'>, given?: string): string {
+  const token = given ?? new URLSearchParams(location.search).get(TOKEN_PARAM) ?? '';
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
 }
@@ -92,6 +103,8 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let state: WsLinkState = { status: 'connecting', attempt: 0 };
+  /** The last handshake failed on the token: every failure says so until one succeeds. */
+  let refused = false;
 
   const setState = (next: WsLinkState): void => {
     state = next;
@@ -165,8 +178,10 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
     if (closed) return;
     const ws = createSocket(options.url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
       if (socket !== ws) return;
+      opened = true;
       attempt = 0;
       setState({ status: 'connected' });
       resubscribe();
@@ -193,8 +208,20 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
       const delay = Math.min(maxDelay, baseDelay * 2 ** attempt) * (0.8 + 0.4 * random());
       attempt += 1;
       const reason = event.reason || (event.code === 1006 ? 'connection dropped' : `closed (${event.code})`);
-      setState({ status: 'reconnecting', attempt, nextAttempt: now() + delay, reason });
+      const current = attempt;
+      const nextAttempt = now() + delay;
+      if (!opened) refused = refused && options.checkAccess !== undefined;
+      else refused = false;
+      setState(refused ? { status: 'refused', attempt: current, nextAttempt, reason: REFUSED } : { status: 'reconnecting', attempt: current, nextAttempt, reason });
       retryTimer = setTimeout(connect, delay);
+      if (!opened && options.checkAccess) {
+        // Keeps trying (the server may be restarted with this token), but says why it fails.
+        void options.checkAccess().then((outcome) => {
+          if (closed || socket !== undefined || attempt !== current || refused === (outcome === 'refused')) return;
+          refused = outcome === 'refused';
+          setState(refused ? { status: 'refused', attempt: current, nextAttempt, reason: REFUSED } : { status: 'reconnecting', attempt: current, nextAttempt, reason });
+        });
+      }
     };
   };
 

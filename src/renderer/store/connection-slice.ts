@@ -1,8 +1,8 @@
-import type { LiveBatch } from '../../shared/contract';
+import type { LiveBatch, Role } from '../../shared/contract';
 import type { SliceCreator } from './types';
 
 /** State of the link between this window and the Lab Monitor host (IPC or WebSocket). */
-export type LinkStatus = 'connecting' | 'connected' | 'reconnecting';
+export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 export interface LinkState {
   host: 'electron' | 'browser';
@@ -31,6 +31,9 @@ export interface ConnectionSlice {
   link: LinkState;
   stats: LiveStats;
   setLink(link: LinkState): void;
+  /** What the server lets this client do; null until it has said (controls stay hidden meanwhile). */
+  role: Role | null;
+  setRole(role: Role): void;
 }
 
 export const emptyStats = (): LiveStats => ({ batches: 0, lastBatchSeq: 0, missedBatches: 0, skipped: 0, conflated: 0, dropped: 0 });
@@ -49,4 +52,6 @@ export const createConnectionSlice: SliceCreator<ConnectionSlice> = (set) => ({
   link: { host: 'browser', status: 'connecting', since: Date.now(), attempt: 0 },
   stats: emptyStats(),
   setLink: (link) => set({ link }),
+  role: null,
+  setRole: (role) => set({ role }),
 });

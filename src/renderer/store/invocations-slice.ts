@@ -21,6 +21,8 @@ export interface InvocationsSlice {
   liveStatus: Map<string, Invocation['status']>;
   /** Full invocations from a list or get call (after a reload, after a gap). */
   putInvocations(list: readonly Invocation[]): void;
+  /** Ends the unfinished invocations of these Things as failed with the reason (the Things are gone). */
+  endOpenInvocations(things: readonly string[], reason: string, at?: number): void;
 }
 
 export const createInvocationsSlice: SliceCreator<InvocationsSlice> = (set) => ({
@@ -31,6 +33,16 @@ export const createInvocationsSlice: SliceCreator<InvocationsSlice> = (set) => (
       let next = state.invocations;
       for (const invocation of list) next = putInvocation(next, invocation);
       return { invocations: boundInvocations(next) };
+    }),
+  endOpenInvocations: (things, reason, at = Date.now()) =>
+    set((state) => {
+      const gone = new Set(things);
+      const open = Object.values(state.invocations).filter((invocation) => gone.has(invocation.thing) && !isTerminal(invocation));
+      if (open.length === 0) return {};
+      const next = { ...state.invocations };
+      const timeCompleted = new Date(at).toISOString();
+      for (const invocation of open) next[invocation.id] = { ...invocation, status: 'error', timeCompleted, error: { title: reason } };
+      return { invocations: next };
     }),
 });
 

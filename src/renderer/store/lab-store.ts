@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LiveBatch } from '../../shared/contract';
-import { CONNECTION_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
+import { CONNECTION_AFFORDANCE, FRESHNESS_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
 import { createConnectionSlice, reduceStats } from './connection-slice';
 import { appendEvents, copySampler, createEventsSlice, releaseDue, sampleProperty, type NewTimelineEvent } from './events-slice';
 import { boundInvocations, createInvocationsSlice, reduceAction } from './invocations-slice';
@@ -9,7 +9,7 @@ import { createLayoutsSlice, keepOpenLayout, reduceLayoutList } from './layouts-
 import { advanceSeq, createLiveSliceState, putLiveValue, type BatchOutcome } from './live-slice';
 import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
-import { createThingsSlice, keepSelection, reduceConnection, reduceThingList } from './things-slice';
+import { createThingsSlice, keepSelection, reduceConnection, reduceFreshness, reduceThingList } from './things-slice';
 import type { LabState } from './types';
 import { createAlarmsSlice, parseAlarmSnapshot } from './alarms-slice';
 import { ALARMS_THING, AlarmTransition, type AlarmSnapshot } from '../../shared/alarms';
@@ -82,6 +82,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let things: ThingSummary[] = state.things;
       let layouts = state.layouts;
       let invocations: Record<string, Invocation> = state.invocations;
+      let freshness = state.freshness;
       const events: NewTimelineEvent[] = [];
       let alarms: AlarmSnapshot | undefined;
 
@@ -123,6 +124,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        if (item.affordance === FRESHNESS_AFFORDANCE) {
+          freshness = reduceFreshness(freshness, item.thing, item.payload);
+          continue;
+        }
+
         if (item.affordance === CONNECTION_AFFORDANCE) {
           const change = reduceConnection(things, item.thing, item.payload, item.time);
           if (change === undefined) continue;
@@ -146,6 +152,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       if (alarms) next.alarms = alarms;
       if (liveStatus) next.liveStatus = liveStatus;
       if (sampler) next.sampler = sampler;
+      if (freshness !== state.freshness) next.freshness = freshness;
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
@@ -159,10 +166,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       return outcome;
     },
 
-    setReadValue(thing, property, value, at = Date.now()) {
+    setReadValue(thing, property, value, at = Date.now(), readSince) {
       const key = liveKey(thing, property);
       const state = get();
-      if (state.live[key]) return;
+      const held = state.live[key];
+      if (held && (readSince === undefined || held.receivedAt >= readSince)) return;
       series.record(key, value, at);
       const live = own(state.live, copyRecord);
       putLiveValue(live, key, value, at, at, 0);

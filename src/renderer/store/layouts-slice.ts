@@ -7,25 +7,20 @@ export interface LayoutsSlice {
   layouts: Layout[];
   /** The named layout shown instead of a Thing view; null shows the selected Thing. */
   openLayout: string | null;
-  /** What this client may do with shared layouts (a viewer only looks). */
-  role: 'operator' | 'viewer';
   setLayouts(layouts: Layout[]): void;
   /** One layout as a call returned it (before the host's announcement arrives). */
   putLayout(layout: Layout): void;
   dropLayout(id: string): void;
   showLayout(id: string | null): void;
-  setRole(role: 'operator' | 'viewer'): void;
 }
 
 export const createLayoutsSlice: SliceCreator<LayoutsSlice> = (set) => ({
   layouts: [],
   openLayout: null,
-  role: 'operator',
   setLayouts: (layouts) => set((state) => ({ layouts, openLayout: keepOpenLayout(state.openLayout, layouts) })),
   putLayout: (layout) => set((state) => ({ layouts: upsertLayout(state.layouts, layout) })),
   dropLayout: (id) => set((state) => ({ layouts: state.layouts.filter((layout) => layout.id !== id), openLayout: state.openLayout === id ? null : state.openLayout })),
   showLayout: (openLayout) => set({ openLayout }),
-  setRole: (role) => set({ role }),
 });
 
 const LayoutList = z.array(Layout);

@@ -31,8 +31,11 @@ export interface LiveSlice {
   liveSeq: Map<string, number>;
   /** Applies a whole batch with exactly one setState. */
   applyBatch(batch: LiveBatch, receivedAt?: number): BatchOutcome;
-  /** A value read once (lab:property:read); ignored if a live value arrived meanwhile. */
-  setReadValue(thing: string, property: string, value: unknown, at?: number): void;
+  /**
+   * A value read once (lab:property:read). Without `readSince` it is ignored when any value is
+   * held; with it (when the read was asked), it replaces a value received before then.
+   */
+  setReadValue(thing: string, property: string, value: unknown, at?: number, readSince?: number): void;
   /** The live channel was recreated (reconnect, reload): sequences start again at 1. */
   resetSequences(): void;
 }

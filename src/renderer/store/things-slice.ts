@@ -1,6 +1,6 @@
 import type { Instrument } from '../../shared/contract';
 import { z } from 'zod';
-import { ConnectionState, ThingSummary, type ThingDescription } from '../../shared/model';
+import { ConnectionState, FreshnessMap, ThingSummary, type ThingDescription } from '../../shared/model';
 import type { NewTimelineEvent } from './events-slice';
 import type { SliceCreator } from './types';
 
@@ -10,6 +10,9 @@ export interface ThingsSlice {
   tds: Record<string, ThingDescription>;
   selected: string | null;
   instruments: Instrument[];
+  /** How each Thing keeps its properties fresh (pushed, polled, on demand), by Thing name. */
+  freshness: Record<string, FreshnessMap>;
+  setFreshness(name: string, freshness: FreshnessMap): void;
   setThings(things: ThingSummary[]): void;
   setTd(name: string, td: ThingDescription): void;
   select(name: string | null): void;
@@ -21,11 +24,19 @@ export const createThingsSlice: SliceCreator<ThingsSlice> = (set) => ({
   tds: {},
   selected: null,
   instruments: [],
+  freshness: {},
+  setFreshness: (name, freshness) => set((state) => ({ freshness: { ...state.freshness, [name]: freshness } })),
   setThings: (things) => set((state) => ({ things, selected: keepSelection(state.selected, things) })),
   setTd: (name, td) => set((state) => ({ tds: { ...state.tds, [name]: td } })),
   select: (selected) => set({ selected }),
   setInstruments: (instruments) => set({ instruments }),
 });
+
+/** A `$freshness` message: the Thing's new map, or the same record when the payload is not one. */
+export function reduceFreshness(freshness: Record<string, FreshnessMap>, thing: string, payload: unknown): Record<string, FreshnessMap> {
+  const parsed = FreshnessMap.safeParse(payload);
+  return parsed.success ? { ...freshness, [thing]: parsed.data } : freshness;
+}
 
 /** Keeps the selection while its Thing exists; otherwise falls back to the first Thing. */
 export function keepSelection(selected: string | null, things: readonly ThingSummary[]): string | null {

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { LabClient } from '../lab/lab-client';
+import type { ThingWatch } from '../lab/thing-watch';
 import type { LabStore } from '../store/lab-store';
 import type { SeriesRegistry } from '../store/series';
 import type { LabState } from '../store/types';
@@ -11,6 +12,8 @@ export interface LabContextValue {
   client: LabClient;
   series: SeriesRegistry;
   ticker: Ticker;
+  /** What is followed of every Thing (connection, actions); views add their own selectors. */
+  watch?: ThingWatch;
 }
 
 export const LabContext = createContext<LabContextValue | null>(null);

@@ -33,14 +33,62 @@ export function initialDraft(schema: DataSchema, current?: unknown): Draft {
   return typeof seed === 'string' ? seed : fieldKind(schema) === 'json' ? JSON.stringify(seed) : String(seed);
 }
 
-const range = (schema: DataSchema): string => {
-  const unit = unitSymbol(schema.unit);
+/** The allowed range in words: "0–200 °C", "> 0 mbar", "0 < x ≤ 1000 mbar"; '' when unbounded. */
+export function range(schema: DataSchema, withUnit = true): string {
+  const unit = withUnit ? unitSymbol(schema.unit) : '';
   const suffix = unit ? ` ${unit}` : '';
-  if (schema.minimum !== undefined && schema.maximum !== undefined) return `${schema.minimum}–${schema.maximum}${suffix}`;
-  if (schema.minimum !== undefined) return `≥ ${schema.minimum}${suffix}`;
-  if (schema.maximum !== undefined) return `≤ ${schema.maximum}${suffix}`;
+  const low = schema.exclusiveMinimum !== undefined ? { value: schema.exclusiveMinimum, sign: '<' } : schema.minimum !== undefined ? { value: schema.minimum, sign: '≤' } : undefined;
+  const high = schema.exclusiveMaximum !== undefined ? { value: schema.exclusiveMaximum, sign: '<' } : schema.maximum !== undefined ? { value: schema.maximum, sign: '≤' } : undefined;
+  if (low && high) {
+    if (low.sign === '≤' && high.sign === '≤') return `${low.value}–${high.value}${suffix}`;
+    return `${low.value} ${low.sign} x ${high.sign} ${high.value}${suffix}`;
+  }
+  if (low) return `${low.sign === '<' ? '>' : '≥'} ${low.value}${suffix}`;
+  if (high) return `${high.sign === '<' ? '<' : '≤'} ${high.value}${suffix}`;
   return '';
-};
+}
+
+/** A multiple of `step`, allowing for binary fractions (0.3 is a multiple of 0.1). */
+function isMultiple(value: number, step: number): boolean {
+  const ratio = value / step;
+  return Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, Math.abs(ratio));
+}
+
+/**
+ * What the operator should know before typing: range, step and default, in one short line
+ * ("0 < x ≤ 1000 mbar · default 1e-5"); '' when the schema says none of it.
+ */
+export function constraintHint(schema: DataSchema): string {
+  const parts: string[] = [];
+  const bounds = range(schema);
+  if (bounds) parts.push(bounds);
+  if (schema.multipleOf !== undefined) parts.push(`steps of ${schema.multipleOf}`);
+  if (schema.default !== undefined && fieldKind(schema) !== 'boolean') {
+    parts.push(`default ${typeof schema.default === 'string' ? `“${schema.default}”` : JSON.stringify(schema.default)}`);
+  }
+  return parts.join(' · ');
+}
+
+/** A schema that admits no value but "nothing": null, an object with no properties allowed, or a oneOf/anyOf of those. */
+export function takesNoInput(schema: DataSchema | undefined): boolean {
+  if (!schema) return true;
+  const choices = schema.oneOf ?? schema.anyOf;
+  if (choices && choices.length > 0) return choices.every((choice) => takesNoInput(choice));
+  if (schema.type === 'null') return true;
+  const emptyObject =
+    (schema.type === 'object' || schema.properties !== undefined) &&
+    Object.keys(schema.properties ?? {}).length === 0 &&
+    schema['additionalProperties'] === false;
+  return emptyObject;
+}
+
+/** What to send for an action that takes no input: null where the schema allows it, else {}. */
+export function noInputValue(schema: DataSchema | undefined): unknown {
+  if (!schema) return null;
+  const choices = schema.oneOf ?? schema.anyOf;
+  if (choices && choices.length > 0) return choices.some((choice) => choice.type === 'null') ? null : {};
+  return schema.type === 'null' ? null : {};
+}
 
 /** Client-side check against the schema; the host checks again and may still refuse. */
 export function checkDraft(schema: DataSchema, draft: Draft, required = true): Checked {
@@ -63,8 +111,15 @@ export function checkDraft(schema: DataSchema, draft: Draft, required = true): C
     const value = Number(text);
     if (!Number.isFinite(value)) return { ok: false, message: 'not a number' };
     if (kind === 'integer' && !Number.isInteger(value)) return { ok: false, message: 'must be a whole number' };
-    const outside = (schema.minimum !== undefined && value < schema.minimum) || (schema.maximum !== undefined && value > schema.maximum);
+    const outside =
+      (schema.minimum !== undefined && value < schema.minimum) ||
+      (schema.maximum !== undefined && value > schema.maximum) ||
+      (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) ||
+      (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum);
     if (outside) return { ok: false, message: `out of range (${range(schema)})` };
+    if (schema.multipleOf !== undefined && !isMultiple(value, schema.multipleOf)) {
+      return { ok: false, message: `must be a multiple of ${schema.multipleOf}` };
+    }
     return { ok: true, value };
   }
   if (kind === 'string') return { ok: true, value: text };
@@ -86,7 +141,7 @@ export interface FormField {
  * named "value", nothing for no input.
  */
 export function formFields(input: DataSchema | undefined): FormField[] {
-  if (!input) return [];
+  if (takesNoInput(input) || !input) return [];
   if (input.type === 'object' || input.properties) {
     const required = new Set(input.required ?? []);
     return Object.keys(input.properties ?? {}).flatMap((name) => {
@@ -98,13 +153,28 @@ export function formFields(input: DataSchema | undefined): FormField[] {
   return [{ name: 'value', schema: input, required: true }];
 }
 
+/**
+ * Where a refusal is shown: messages for the inputs it names go next to them (with a short
+ * line under the form); one that names none of the form's inputs goes under the form whole.
+ */
+export function placeRefusal(
+  error: { message: string; fields?: Record<string, string> },
+  fields: readonly FormField[],
+  what: string,
+): { errors: Record<string, string>; formError: string } {
+  const named = Object.entries(error.fields ?? {}).filter(([name]) => fields.some((field) => field.name === name));
+  if (named.length === 0) return { errors: {}, formError: error.message };
+  return { errors: Object.fromEntries(named), formError: `${what} refused the ${named.length === 1 ? 'input' : 'inputs'} marked above.` };
+}
+
 /** Builds the invoke input from the drafts, or the per-field errors. */
 export function buildInput(
   input: DataSchema | undefined,
   drafts: Record<string, Draft>,
 ): { ok: true; value: unknown } | { ok: false; errors: Record<string, string> } {
   const fields = formFields(input);
-  if (!input || fields.length === 0) return { ok: true, value: input?.type === 'object' ? {} : null };
+  if (!input) return { ok: true, value: null };
+  if (fields.length === 0) return { ok: true, value: takesNoInput(input) ? noInputValue(input) : input.type === 'object' ? {} : null };
   const errors: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   for (const field of fields) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Instrument, LiveBatch } from '../../../src/shared/contract';
+import { CALL_CHANNELS, isViewerAllowed, type Instrument, type LiveBatch } from '../../../src/shared/contract';
 import { silentLogger } from '../../../src/main/core/logger';
 import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
 import { chooseInstrumentConfig, type InstrumentsApi } from '../../../src/main/app/instrument-setup';
@@ -280,10 +280,34 @@ describe('createLabCore layouts', () => {
     expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
     expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
+});
 
-  it('tells each client its role, so a viewer is shown layouts without Edit', async () => {
-    const { core } = await makeCore();
-    expect(await core.openClient({ send: () => undefined }).call('lab:session:role', {})).toEqual({ ok: true, value: { role: 'operator' } });
-    expect(await core.openClient({ send: () => undefined, role: 'viewer' }).call('lab:session:role', {})).toEqual({ ok: true, value: { role: 'viewer' } });
+describe('roles', () => {
+  it('lets a viewer make only the calls its contract entry allows; everything else is FORBIDDEN before any handler runs', async () => {
+    const { core, things } = await makeCore();
+    const viewer = core.openClient({ send: () => undefined, role: 'viewer', label: 'wall screen' });
+    const writes = CALL_CHANNELS.filter((channel) => !isViewerAllowed(channel));
+    expect(writes).toEqual(
+      expect.arrayContaining(['lab:action:cancel', 'lab:action:invoke', 'lab:instruments:add', 'lab:instruments:remove', 'lab:property:write']),
+    );
+    // Reads of every kind stay open to viewers.
+    expect(writes.filter((channel) => /:(list|read|describe|get|series|events|status|info|subscribe|unsubscribe|ack|export)$/.test(channel))).toEqual([]);
+    for (const channel of writes) {
+      const result = await viewer.call(channel, {});
+      expect(result, channel).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: `${channel} needs an operator; this client (wall screen) only watches` } });
+    }
+    expect(await viewer.call('lab:property:write', { thing: 'thermo', property: 'level', value: 99 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(things[0]?.value).toBe(20);
+    expect(await viewer.call('lab:property:read', { thing: 'thermo', property: 'level' })).toEqual({ ok: true, value: 20 });
+    expect(await viewer.call('lab:live:subscribe', { thing: 'thermo', affordance: 'level' })).toEqual({ ok: true, value: null });
+    expect(await viewer.call('lab:client:info', {})).toEqual({ ok: true, value: { role: 'viewer', label: 'wall screen' } });
+  });
+
+  it('makes a client an operator by default, which may write', async () => {
+    const { core, things } = await makeCore();
+    const operator = core.openClient({ send: () => undefined });
+    expect(await operator.call('lab:client:info', {})).toMatchObject({ ok: true, value: { role: 'operator' } });
+    expect(await operator.call('lab:property:write', { thing: 'thermo', property: 'level', value: 3 })).toEqual({ ok: true, value: null });
+    expect(things[0]?.value).toBe(3);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LabThingsDriver } from '../../../src/main/drivers/labthings-driver';
 import { LabError } from '../../../src/shared/errors';
-import { ActionEventPayload, ThingDescription } from '../../../src/shared/model';
+import { ActionEventPayload, FRESHNESS_AFFORDANCE, ThingDescription } from '../../../src/shared/model';
 import { fastBackoff, RecordingLogger, RecordingPublisher, until } from './helpers';
 import { fixtureId, loadFixture, loadWsFixture, startLabThingsReplay, UNKNOWN_ID, type ReplayServer } from './servers/labthings-replay';
 
@@ -174,7 +174,17 @@ describe('LabThingsDriver against recorded labthings-fastapi exchanges', () => {
     await driver.start();
     await connected(publisher);
     await until(() => server.requests.filter((request) => request.path === '/sensor/doubled').length >= 3);
-    expect(publisher.values('sensor', 'doubled')).toEqual([0]);
+    // Every poll confirms the value (so its age restarts), changed or not.
+    await until(() => publisher.values('sensor', 'doubled').length >= 2);
+    expect(new Set(publisher.values('sensor', 'doubled'))).toEqual(new Set([0]));
+    // And it says how it is kept fresh: polled every 50 ms, the others pushed.
+    expect(publisher.values('sensor', FRESHNESS_AFFORDANCE).at(-1)).toEqual({
+      counter: { mode: 'pushed' },
+      doubled: { mode: 'polled', periodMs: 50 },
+      setpoint: { mode: 'pushed' },
+      temperature: { mode: 'pushed' },
+    });
+    expect(driver.freshness()['doubled']).toEqual({ mode: 'polled', periodMs: 50 });
   });
 
   it('logs WebSocket errors and ignores garbage frames without losing the connection', async () => {

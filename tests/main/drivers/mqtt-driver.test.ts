@@ -105,4 +105,24 @@ describe.skipIf(!binary)('MQTT driver with a real Mosquitto', () => {
     await until(() => publisher.values('boiler', 'temperature').includes(64));
     await until(() => registry.get('boiler').connection().status === 'connected');
   });
+
+
+  it('ignores deeply nested TDs and values, and keeps the good values coming', async () => {
+    broker = await startMosquitto(binary ?? 'mosquitto');
+    const port = broker.port;
+    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    await client.publishAsync('wot/td/boiler', JSON.stringify(boilerTd(port)), { retain: true, qos: 1 });
+    await client.publishAsync('wot/td/deep', `{"@context":"https://www.w3.org/2022/wot/td/v1.1","title":"Deep","properties":{},"actions":{},"extra":${deep}}`, { retain: true, qos: 1 });
+    const publisher = new RecordingPublisher();
+    const registry = new ThingRegistry(publisher);
+    manager = new InstrumentManager({ registry, publisher, settingsPath: join(dir, 'instruments.json'), logger: new RecordingLogger(), backoff: fastBackoff });
+    await manager.add(`mqtt://127.0.0.1:${port}`);
+    await until(() => registry.has('boiler'));
+    await client.publishAsync('boiler/temperature', deep, { qos: 1 });
+    await client.publishAsync('boiler/temperature', '62', { qos: 1 });
+    await until(() => publisher.values('boiler', 'temperature').includes(62));
+    expect(publisher.values('boiler', 'temperature').every((value) => typeof value === 'number')).toBe(true);
+    expect(registry.all().map((driver) => driver.name)).toEqual(['boiler']);
+  });
 });

@@ -65,7 +65,7 @@ describe('WebSocket transport: backpressure on live batches', () => {
     };
     server = createServer();
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    transport = attachWsTransport({ server, core, authorize: () => true, logger: silentLogger, highWaterMark: HIGH_WATER });
+    transport = attachWsTransport({ server, core, authorize: () => ({ role: 'operator' }), logger: silentLogger, highWaterMark: HIGH_WATER });
     const port = (server.address() as AddressInfo).port;
 
     const received: LiveBatch[] = [];

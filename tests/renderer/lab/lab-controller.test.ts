@@ -55,13 +55,35 @@ describe('LabController', () => {
     await settle();
     // The first Thing is selected once the list arrives.
     expect(store.getState().selected).toBe('thermo');
-    expect(api.held()).toEqual(['$alarms/state', '$lab/layouts', '$lab/things', 'stage/$alarm', 'stage/$connection', 'thermo/$alarm', 'thermo/$connection', 'thermo/*']);
+    expect(api.held()).toEqual([
+      '$alarms/state',
+      '$lab/layouts',
+      '$lab/things',
+      'stage/$alarm',
+      'stage/$connection',
+      'stage/$freshness',
+      'thermo/$alarm',
+      'thermo/$connection',
+      'thermo/$freshness',
+      'thermo/*',
+    ]);
     expect(store.getState().invocations['inv-1']?.status).toBe('running');
     expect(store.getState().tds['thermo']?.title).toBe('Thing');
 
     store.getState().select('stage');
     await settle();
-    expect(api.held()).toEqual(['$alarms/state', '$lab/layouts', '$lab/things', 'stage/$alarm', 'stage/$connection', 'stage/*', 'thermo/$alarm', 'thermo/$connection']);
+    expect(api.held()).toEqual([
+      '$alarms/state',
+      '$lab/layouts',
+      '$lab/things',
+      'stage/$alarm',
+      'stage/$connection',
+      'stage/$freshness',
+      'stage/*',
+      'thermo/$alarm',
+      'thermo/$connection',
+      'thermo/$freshness',
+    ]);
 
     controller.dispose();
     expect(api.held()).toEqual([]);

@@ -153,3 +153,68 @@ describe('ws LabApi', () => {
     api.close();
   });
 });
+
+describe('the access token in the page', () => {
+  it('is taken from the URL once, kept in session storage and removed from the address bar', async () => {
+    const { takeAccessToken } = await import('../../../src/renderer/lab/choose-lab-api');
+    const stored = new Map<string, string>();
+    const storage = { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => void stored.set(key, value) };
+    const replaced: string[] = [];
+    const history = { state: null, replaceState: (_state: unknown, _title: string, url?: string | URL | null) => void replaced.push(String(url)) };
+    expect(takeAccessToken({ search: '?token=abc&thing=thermo', pathname: '/', hash: '#x' }, history, storage)).toBe('abc');
+    expect(replaced).toEqual(['/?thing=thermo#x']);
+    // A reload: no token in the URL any more, the tab's storage still has it.
+    expect(takeAccessToken({ search: '', pathname: '/', hash: '' }, history, storage)).toBe('abc');
+    expect(replaced).toHaveLength(1);
+    expect(takeAccessToken({ search: '', pathname: '/', hash: '' }, history, undefined)).toBe('');
+    expect(wsUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5190', search: '' }, 'abc')).toBe('ws://127.0.0.1:5190/ws?token=abc');
+  });
+});
+
+describe('ws LabApi: a refused access token', () => {
+  it('says the token is refused when the handshake fails with a 401, and keeps saying it until one succeeds', async () => {
+    const states: WsLinkState[] = [];
+    let access: 'refused' | 'other' = 'refused';
+    const api = createWsLabApi({
+      url: 'ws://h/ws?token=old',
+      createSocket: (url) => new FakeSocket(url),
+      baseDelayMs: 100,
+      random: () => 0.5,
+      onState: (s) => states.push(s),
+      checkAccess: () => Promise.resolve(access),
+    });
+    FakeSocket.all[0]!.open();
+    FakeSocket.all[0]!.drop();
+    // The server restarted with a new token: the next handshake fails before it opens.
+    await vi.advanceTimersByTimeAsync(150);
+    FakeSocket.all[1]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.at(-1)).toMatchObject({ status: 'refused', reason: 'access token refused (HTTP 401)' });
+    // Still refused on the next failure, with no flicker back to a plain "reconnecting".
+    await vi.advanceTimersByTimeAsync(500);
+    FakeSocket.all[2]!.drop();
+    expect(states.at(-1)?.status).toBe('refused');
+    // The server is restarted with the old token again: the tab comes back by itself.
+    access = 'other';
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeSocket.all[3]!.open();
+    expect(states.at(-1)).toEqual({ status: 'connected' });
+    api.close();
+  });
+
+  it('reports a plain reconnect when the server is only unreachable', async () => {
+    const states: WsLinkState[] = [];
+    const api = createWsLabApi({
+      url: 'ws://h/ws?token=t',
+      createSocket: (url) => new FakeSocket(url),
+      baseDelayMs: 100,
+      random: () => 0.5,
+      onState: (s) => states.push(s),
+      checkAccess: () => Promise.resolve('other'),
+    });
+    FakeSocket.all[0]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.map((s) => s.status)).toEqual(['reconnecting']);
+    api.close();
+  });
+});

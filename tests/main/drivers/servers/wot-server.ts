@@ -8,6 +8,8 @@ export interface WotServer {
   tdUrl: string;
   set(name: string, value: unknown): void;
   values: Map<string, unknown>;
+  /** Every request answered: method, path and the body text ('' when none was sent). */
+  requests: { method: string; path: string; body: string }[];
   /** Ends the open event streams and long polls (a network blip), the server stays up. */
   dropStreams(): void;
   close(): Promise<void>;
@@ -18,7 +20,9 @@ export interface WotServer {
  * only readable (observable, so polled), setpoint writable, a synchronous and an
  * asynchronous action. Checks basic or bearer credentials on every request.
  */
-export async function startWotServer(options: { auth?: WotAuth; port?: number } = {}): Promise<WotServer> {
+export async function startWotServer(options: { auth?: WotAuth; port?: number; measureMs?: number } = {}): Promise<WotServer> {
+  const measureMs = options.measureMs ?? 100;
+  const requests: WotServer['requests'] = [];
   const auth = options.auth ?? { scheme: 'nosec' };
   const values = new Map<string, unknown>([
     ['temperature', 20],
@@ -81,6 +85,7 @@ export async function startWotServer(options: { auth?: WotAuth; port?: number } 
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
+      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', body: text });
       if (expected && req.headers.authorization !== expected) return json(res, 401, { title: 'Unauthorized' }, { 'www-authenticate': auth.scheme });
       const path = req.url ?? '/';
       if (path === '/td') return json(res, 200, td);
@@ -116,7 +121,7 @@ export async function startWotServer(options: { auth?: WotAuth; port?: number } 
       }
       const invocation = /^\/actions\/measure\/(\d+)$/.exec(path)?.[1];
       if (invocation && invocations.has(invocation)) {
-        const done = Date.now() - (invocations.get(invocation)?.started ?? 0) > 100;
+        const done = Date.now() - (invocations.get(invocation)?.started ?? 0) > measureMs;
         return json(res, 200, done ? { status: 'completed', output: 42 } : { status: 'running' });
       }
       json(res, 404, { title: 'Not Found' });
@@ -127,6 +132,7 @@ export async function startWotServer(options: { auth?: WotAuth; port?: number } 
     port,
     tdUrl: `${base}td`,
     values,
+    requests,
     set: (name, value) => {
       values.set(name, value);
       if (name === 'temperature') for (const res of sse) res.write(`data: ${JSON.stringify(value)}\n\n`);
