@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from './fixtures';
-import { LIVE_TIMEOUT, invocationIds, openApp, selectThing } from './helpers';
+import { E2E_VIEWER_URL } from '../../playwright.config';
+import { LIVE_TIMEOUT, invocationIds, openApp, selectThing, waitForApp } from './helpers';
 
 // Named layouts are made here and deleted at the end of each test: the server is shared, and
 // the thermo template other specs look at is left as the host generated it.
@@ -179,8 +180,16 @@ for (const [width, height] of [
       [...document.querySelectorAll<HTMLElement>('button, input, select, textarea')]
         .filter((element) => element.offsetParent !== null && element.getAttribute('type') !== 'file')
         .map((element) => {
+          // What shows of it: its box cut by every ancestor that clips (a panel's scrolling body).
           const rect = element.getBoundingClientRect();
-          return { name: element.dataset['testid'] ?? element.tagName, x: rect.left, y: rect.top, width: rect.width, height: rect.height };
+          let [left, top, right, bottom] = [rect.left, rect.top, rect.right, rect.bottom];
+          for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+            const style = getComputedStyle(parent);
+            if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+            const clip = parent.getBoundingClientRect();
+            [left, top, right, bottom] = [Math.max(left, clip.left), Math.max(top, clip.top), Math.min(right, clip.right), Math.min(bottom, clip.bottom)];
+          }
+          return { name: element.dataset['testid'] ?? element.tagName, x: left, y: top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
         }),
     );
     const overlaps: string[] = [];
@@ -201,3 +210,13 @@ for (const [width, height] of [
     expect(split).toEqual([]);
   });
 }
+
+test('a viewer sees the layout but no Edit, Save, New layout or Import', async ({ page, transport }) => {
+  test.skip(transport !== 'browser', 'viewer URLs belong to browser mode');
+  await page.goto(E2E_VIEWER_URL);
+  await waitForApp(page);
+  await selectThing(page, 'thermo');
+  await expect(page.getByTestId('thing-view-thermo').locator('section.layout-view')).toBeVisible();
+  await expect(page.getByTestId('layout-export')).toBeVisible();
+  for (const control of ['layout-edit', 'layout-save', 'layout-duplicate', 'layout-new', 'layout-import']) await expect(page.getByTestId(control)).toHaveCount(0);
+});
