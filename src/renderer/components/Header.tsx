@@ -1,11 +1,20 @@
 import { useState } from 'react';
 import { useLab } from '../ui/lab-context';
+import { modLabel } from '../ui/shortcuts';
+import { THEME_CHOICES, type ThemeChoice } from '../ui/theme';
 import { InstrumentsPanel } from './InstrumentsPanel';
 import { RecorderBadge } from './RecorderBadge';
 import { Annunciator } from './Annunciator';
 import { SharePanel } from './SharePanel';
 
-export function Header() {
+export interface HeaderProps {
+  theme?: ThemeChoice;
+  onTheme?(theme: ThemeChoice): void;
+  onPalette?(): void;
+  onHelp?(): void;
+}
+
+export function Header({ theme, onTheme, onPalette, onHelp }: HeaderProps = {}) {
   const host = useLab((state) => state.link.host);
   const status = useLab((state) => state.link.status);
   // Conflated property updates are by design; only real losses are flagged.
@@ -48,6 +57,29 @@ export function Header() {
       )}
       <Annunciator />
       <span className="spacer" />
+      {onPalette && (
+        <button type="button" data-testid="open-palette" aria-label="Command palette" title={`Command palette (${modLabel()} K)`} onClick={onPalette}>
+          <span className="find-label">Find… </span>
+          <kbd>{modLabel()} K</kbd>
+        </button>
+      )}
+      {theme && onTheme && (
+        <label className="theme-switch">
+          <span className="visually-hidden">Theme</span>
+          <select data-testid="theme" aria-label="Theme" value={theme} onChange={(event) => onTheme(event.target.value as ThemeChoice)}>
+            {THEME_CHOICES.map((choice) => (
+              <option key={choice} value={choice}>
+                {choice === 'system' ? 'System theme' : choice === 'light' ? 'Light' : 'Dark'}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {onHelp && (
+        <button type="button" data-testid="open-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={onHelp}>
+          ?
+        </button>
+      )}
       {role === 'operator' && (
         <>
           <button

@@ -32,7 +32,7 @@ function Age({ thing, name }: { thing: string; name: string }) {
  * The shown value, bound transiently: a 10 Hz property rewrites this text on animation frames
  * instead of re-rendering its whole row per sample.
  */
-function ValueText({ thing, name, affordance }: { thing: string; name: string; affordance: PropertyAffordance }) {
+export function ValueText({ thing, name, affordance, testId }: { thing: string; name: string; affordance: PropertyAffordance; testId?: string }) {
   const { store } = useLabContext();
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
@@ -44,7 +44,7 @@ function ValueText({ thing, name, affordance }: { thing: string; name: string; a
     update();
     return bindToFrames(store, (state) => state.live[key]?.value, update);
   }, [store, thing, name, affordance]);
-  return <span ref={ref} data-testid={`value-${thing}-${name}`} />;
+  return <span ref={ref} className="value-text" data-testid={testId ?? `value-${thing}-${name}`} />;
 }
 
 /** How the value is kept fresh, in words: "pushed", "polled every 1 s", "read once". */

@@ -1,4 +1,7 @@
+import type { KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { stepThing } from '../ui/side-panels';
+import { LayoutList } from './LayoutList';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { selectThingSeverity } from '../store/alarms-slice';
@@ -76,21 +79,41 @@ function ViewLinks() {
   );
 }
 
-export function ThingList() {
+export function ThingList({ onCollapse }: { onCollapse?: () => void }) {
   const names = useLab(useShallow((state) => state.things.map((thing) => thing.name)));
+  const { select, showLayout } = useLab(useShallow((state) => ({ select: state.select, showLayout: state.showLayout })));
+  const selected = useLab((state) => state.selected);
+  // ↑ ↓ move through the list: the next Thing opens and its button keeps the focus.
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>): void => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    const next = stepThing(names, selected, event.key === 'ArrowDown' ? 1 : -1);
+    if (next === null) return;
+    select(next);
+    showLayout(null);
+    event.currentTarget.querySelector<HTMLElement>(`[data-testid="thing-${CSS.escape(next)}"]`)?.focus();
+  };
   return (
-    <nav className="sidebar" aria-label="Things">
+    <nav className="sidebar" aria-label="Things" data-testid="things-panel">
       <ViewLinks />
-      <h2>Things</h2>
+      <div className="side-head">
+        <h2>Things</h2>
+        {onCollapse && (
+          <button type="button" className="small link" data-testid="collapse-things" aria-label="Hide the Thing list" title="Hide the Thing list ([)" onClick={onCollapse}>
+            «
+          </button>
+        )}
+      </div>
       {names.length === 0 ? (
         <p className="muted">No Things yet.</p>
       ) : (
-        <ul className="thing-list" data-testid="thing-list">
+        <ul className="thing-list" data-testid="thing-list" onKeyDown={onKeyDown}>
           {names.map((name) => (
             <ThingItem key={name} name={name} />
           ))}
         </ul>
       )}
+      <LayoutList />
     </nav>
   );
 }

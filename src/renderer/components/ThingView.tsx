@@ -1,7 +1,9 @@
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
-import { PropertyRow } from './PropertyRow';
+import { LayoutView } from './LayoutView';
+import { PropertyTable } from './PropertyTable';
+import { templateFor } from '../store/layouts-slice';
 import { useState } from 'react';
 import { RuleEditor } from './RuleEditor';
 import { NextAttempt, RetryNow } from './RetryNow';
@@ -12,13 +14,15 @@ export function ThingView({ thing }: { thing: string }) {
   const origin = useLab((state) => state.things.find((each) => each.name === thing)?.origin ?? '');
   const nextAttempt = useLab((state) => state.things.find((each) => each.name === thing)?.connection.nextAttempt);
   const remote = useLab((state) => (state.things.find((each) => each.name === thing)?.source ?? 'simulated') !== 'simulated');
+  const type = useLab((state) => state.things.find((each) => each.name === thing)?.type);
+  // The type's template (made by the host the first time a Thing of the type appeared).
+  const template = useLab((state) => templateFor(state.layouts, type));
   const disconnected = status === 'disconnected';
   // A stale Thing (known only from what a broker kept) may still answer: it stays usable, with a warning.
   const usable = status === 'connected' || status === 'stale';
   const [thingRules, setThingRules] = useState(false);
 
   if (!td) return <main className="thing-view muted">Loading {thing}…</main>;
-  const properties = Object.keys(td.properties);
   const actions = Object.keys(td.actions);
   return (
     <main className="thing-view" data-testid={`thing-view-${thing}`}>
@@ -46,36 +50,26 @@ export function ThingView({ thing }: { thing: string }) {
           )}
         </div>
       )}
-      <section className="card">
-        <h2>Properties</h2>
-        <table className="props" data-testid={`properties-${thing}`}>
-          <thead>
-            <tr>
-              <th scope="col">Property</th>
-              <th scope="col">Value</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Trend</th>
-              <th scope="col">Set</th>
-            </tr>
-          </thead>
-          <tbody>
-            {properties.map((name) => {
-              const affordance = td.properties[name];
-              return affordance ? <PropertyRow key={name} thing={thing} name={name} affordance={affordance} disconnected={!usable} /> : null;
-            })}
-          </tbody>
-        </table>
-      </section>
-      {actions.length > 0 && (
-        <section className="actions">
-          <h2>Actions</h2>
-          <div className="action-grid">
-            {actions.map((name) => {
-              const affordance = td.actions[name];
-              return affordance ? <ActionCard key={name} thing={thing} name={name} affordance={affordance} disabled={!usable} /> : null;
-            })}
-          </div>
-        </section>
+      {template ? (
+        <LayoutView layout={template} self={thing} />
+      ) : (
+        <>
+          <section className="card">
+            <h2>Properties</h2>
+            <PropertyTable thing={thing} td={td} usable={usable} />
+          </section>
+          {actions.length > 0 && (
+            <section className="actions">
+              <h2>Actions</h2>
+              <div className="action-grid">
+                {actions.map((name) => {
+                  const affordance = td.actions[name];
+                  return affordance ? <ActionCard key={name} thing={thing} name={name} affordance={affordance} disabled={!usable} /> : null;
+                })}
+              </div>
+            </section>
+          )}
+        </>
       )}
     </main>
   );

@@ -22,7 +22,7 @@ const EXPORT_FORMATS: { value: ExportFormat; label: string }[] = [
   { value: 'parquet', label: 'Parquet' },
 ];
 
-export function Timeline() {
+export function Timeline({ onCollapse }: { onCollapse?: () => void } = {}) {
   const { store, client } = useLabContext();
   const events = useLab((state) => state.events);
   const query = useLab((state) => state.timelineQuery);
@@ -80,7 +80,14 @@ export function Timeline() {
 
   return (
     <aside className="timeline" data-testid="timeline" aria-label="Event timeline" data-source={recorded ? 'recorder' : 'live'}>
-      <h2>Events</h2>
+      <div className="side-head">
+        <h2>Events</h2>
+        {onCollapse && (
+          <button type="button" className="small link" data-testid="collapse-timeline" aria-label="Hide the timeline" title="Hide the timeline (])" onClick={onCollapse}>
+            »
+          </button>
+        )}
+      </div>
       <div className="timeline-filters">
         <select value={query.thing} onChange={(event) => setQuery({ thing: event.target.value })} data-testid="timeline-filter-thing" aria-label="Filter by Thing">
           <option value="">All Things</option>

@@ -1,7 +1,7 @@
 import type { Disposer } from '../../shared/disposable';
 import { DisposableStore } from '../../shared/disposable';
 import { EVENTS_AFFORDANCE } from '../../shared/history';
-import { ALARM_AFFORDANCE, ANY_AFFORDANCE, LAB_THING, LOST_ON_REMOVE, THINGS_AFFORDANCE } from '../../shared/model';
+import { ALARM_AFFORDANCE, ANY_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, LOST_ON_REMOVE, THINGS_AFFORDANCE } from '../../shared/model';
 import { ALARMS_STATE_AFFORDANCE, ALARMS_THING } from '../../shared/alarms';
 import type { LabStore } from '../store/lab-store';
 import type { LabClient } from './lab-client';
@@ -41,6 +41,8 @@ export class LabController {
       }),
     );
     this.owned.add(this.client.subscribe(LAB_THING, THINGS_AFFORDANCE));
+    // The host announces the layout list at once and after every change.
+    this.owned.add(this.client.subscribe(LAB_THING, LAYOUTS_AFFORDANCE));
     // The alarm state, the same in every window: pushed by main on every change.
     this.owned.add(this.client.subscribe(ALARMS_THING, ALARMS_STATE_AFFORDANCE));
     // Every event the recorder records, as it records them (the timeline's live tail).
@@ -86,6 +88,8 @@ export class LabController {
     // The timeline as recorded: what happened before this page opened, or while the link was down.
     await Promise.all([loadTimeline(this.client, this.store), refreshRecorderStatus(this.client, this.store)]);
     await this.refreshInstruments();
+    const layouts = await this.client.call('lab:layouts:list', {});
+    if (layouts.ok) this.store.getState().setLayouts(layouts.value);
   }
 
   private queryTimer: ReturnType<typeof setTimeout> | undefined;

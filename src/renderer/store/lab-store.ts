@@ -2,11 +2,12 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LiveBatch } from '../../shared/contract';
 import { z } from 'zod';
 import { EVENTS_AFFORDANCE, HistoryEvent } from '../../shared/history';
-import { CONNECTION_AFFORDANCE, FRESHNESS_AFFORDANCE, LAB_THING, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
+import { CONNECTION_AFFORDANCE, FRESHNESS_AFFORDANCE, LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type Invocation, type ThingSummary } from '../../shared/model';
 import { createConnectionSlice, reduceStats } from './connection-slice';
 import { appendEvents, copySampler, createEventsSlice, matchesQuery, releaseDue, sampleProperty, toTimelineEvent, type NewTimelineEvent } from './events-slice';
 import { boundInvocations, createInvocationsSlice, reduceAction } from './invocations-slice';
 import { liveKey } from './keys';
+import { createLayoutsSlice, keepOpenLayout, reduceLayoutList } from './layouts-slice';
 import { advanceSeq, createLiveSliceState, putLiveValue, type BatchOutcome } from './live-slice';
 import { copyMap, copyRecord, createOwnership } from './owned';
 import { SeriesRegistry } from './series';
@@ -70,6 +71,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
     ...createInvocationsSlice(set, get, api),
     ...createConnectionSlice(set, get, api),
     ...createEventsSlice(set, get, api),
+    ...createLayoutsSlice(set, get, api),
     ...createLiveSliceState(),
     ...createWatchSlice(set, get, api),
     ...createAlarmsSlice(set, get, api),
@@ -84,6 +86,7 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       let liveStatus: Map<string, Invocation['status']> | undefined;
       let sampler: LabState['sampler'] | undefined;
       let things: ThingSummary[] = state.things;
+      let layouts = state.layouts;
       let invocations: Record<string, Invocation> = state.invocations;
       let freshness = state.freshness;
       const events: NewTimelineEvent[] = [];
@@ -139,6 +142,11 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
           continue;
         }
 
+        if (item.thing === LAB_THING && item.affordance === LAYOUTS_AFFORDANCE) {
+          layouts = reduceLayoutList(layouts, item.payload);
+          continue;
+        }
+
         if (item.affordance === FRESHNESS_AFFORDANCE) {
           freshness = reduceFreshness(freshness, item.thing, item.payload);
           continue;
@@ -175,6 +183,10 @@ export function createLabStore(options: LabStoreOptions = {}): LabStore {
       if (things !== state.things) {
         next.things = things;
         next.selected = keepSelection(state.selected, things);
+      }
+      if (layouts !== state.layouts) {
+        next.layouts = layouts;
+        next.openLayout = keepOpenLayout(state.openLayout, layouts);
       }
       if (invocations !== state.invocations) next.invocations = boundInvocations(invocations);
       set(next);

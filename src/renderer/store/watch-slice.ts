@@ -1,7 +1,7 @@
 import type { SliceCreator } from './types';
 
 /** What the main area shows: the overview of every Thing (home), one Thing, or the charts. */
-export type MainView = 'overview' | 'thing' | 'charts';
+export type MainView = 'overview' | 'thing' | 'charts' | 'layout';
 
 export type ProblemKind = 'disconnected' | 'connecting' | 'stalled' | 'action-failed' | 'out-of-range';
 

@@ -58,6 +58,7 @@ describe('LabController', () => {
     expect(api.held()).toEqual([
       '$alarms/state',
       '$lab/events',
+      '$lab/layouts',
       '$lab/things',
       'stage/$alarm',
       'stage/$connection',
@@ -75,6 +76,7 @@ describe('LabController', () => {
     expect(api.held()).toEqual([
       '$alarms/state',
       '$lab/events',
+      '$lab/layouts',
       '$lab/things',
       'stage/$alarm',
       'stage/$connection',
