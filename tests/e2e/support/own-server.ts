@@ -19,7 +19,10 @@ async function spawnUntil(command: string, args: string[], pattern: RegExp, what
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never left running behind a failed test
+      reject(new Error(`${what} did not start:\n${output}`));
+    }, 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const found = pattern.exec(output)?.[1];
@@ -80,7 +83,7 @@ export async function startOwnServer(options: { port?: number; token: string; ar
   const { child, url } = await spawnUntil(
     process.execPath,
     ['out/main/serve.js', '--port', String(port), '--token', options.token, '--config', config, ...(options.args ?? [])],
-    /browser mode\): (http\S+)/,
+    /browser mode\), operator[^:]*: (http\S+)/,
     'browser mode',
   );
   return {
