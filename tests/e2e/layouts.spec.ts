@@ -49,8 +49,8 @@ test('a layout with a chart of two properties and a value tile is still there af
   await expect(reopened.getByTestId('chart-series-thermo-temperature')).toBeVisible();
   await expect(reopened.getByTestId('chart-series-thermo-setpoint')).toBeVisible();
   // The tile shows a live number, its unit beside it.
-  await expect(reopened.getByTestId('tile-value-psu-voltage')).toHaveText(/^-?\d/, { timeout: LIVE_TIMEOUT });
-  await expect(reopened.getByTestId('tile-psu-voltage')).toContainText('V');
+  await expect(reopened.getByTestId('panel-value-psu-voltage')).toHaveText(/^-?\d/, { timeout: LIVE_TIMEOUT });
+  await expect(reopened.getByTestId('panel-tile-psu-voltage')).toContainText('V');
   await deleteLayout(page, reopened);
 });
 
@@ -203,7 +203,7 @@ for (const [width, height] of [
     expect(overlaps).toEqual([]);
     // A value is one line: never split inside the number or from its unit.
     const split = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('[data-testid^="value-thermo-"], [data-testid^="tile-value-thermo-"]')]
+      [...document.querySelectorAll<HTMLElement>('[data-testid^="value-thermo-"], [data-testid^="panel-value-thermo-"]')]
         .filter((element) => element.getClientRects().length > 1 || element.getBoundingClientRect().height > parseFloat(getComputedStyle(element).lineHeight || '20') * 1.6)
         .map((element) => `${element.dataset['testid']}: ${element.textContent}`),
     );

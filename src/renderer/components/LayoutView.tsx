@@ -56,10 +56,10 @@ function ValueTile({ thing, property }: { thing: string; property: string }) {
   if (!affordance) return <span className="muted">…</span>;
   const unit = unitSymbol(affordance.unit);
   return (
-    <div className="tile" data-testid={`tile-${thing}-${property}`}>
-      <span className="tile-value">
-        <ValueText thing={thing} name={property} affordance={{ ...affordance, unit: undefined }} testId={`tile-value-${thing}-${property}`} />
-        {unit && <span className="tile-unit"> {unit}</span>}
+    <div className="value-panel" data-testid={`panel-tile-${thing}-${property}`}>
+      <span className="value-panel-number">
+        <ValueText thing={thing} name={property} affordance={{ ...affordance, unit: undefined }} testId={`panel-value-${thing}-${property}`} />
+        {unit && <span className="value-panel-unit"> {unit}</span>}
       </span>
     </div>
   );
@@ -72,7 +72,7 @@ function ChartSeries({ thing, property }: { thing: string; property: string }) {
     <li className="chart-series" data-testid={`chart-series-${thing}-${property}`}>
       <span className="chart-label">
         {thing} · {affordance?.title ?? property}{' '}
-        <span className="tile-value small">
+        <span className="chart-value">
           {affordance && <ValueText thing={thing} name={property} affordance={affordance} testId={`chart-value-${thing}-${property}`} />}
         </span>
       </span>
