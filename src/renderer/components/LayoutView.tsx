@@ -11,7 +11,7 @@ import { ActionCard } from './ActionCard';
 import { LayoutGrid } from './LayoutGrid';
 import { buildPanel } from '../ui/layout-place';
 import { PropertyTable } from './PropertyTable';
-import { ValueText } from './PropertyRow';
+import { LiveValueText } from './LiveText';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
 import { isLogScale, unitSymbol } from '../ui/format';
@@ -58,7 +58,7 @@ function ValueTile({ thing, property }: { thing: string; property: string }) {
   return (
     <div className="value-panel" data-testid={`panel-tile-${thing}-${property}`}>
       <span className="value-panel-number">
-        <ValueText thing={thing} name={property} affordance={{ ...affordance, unit: undefined }} testId={`panel-value-${thing}-${property}`} />
+        <LiveValueText thing={thing} name={property} affordance={{ ...affordance, unit: undefined }} testId={`panel-value-${thing}-${property}`} />
         {unit && <span className="value-panel-unit"> {unit}</span>}
       </span>
     </div>
@@ -73,7 +73,7 @@ function ChartSeries({ thing, property }: { thing: string; property: string }) {
       <span className="chart-label">
         {thing} · {affordance?.title ?? property}{' '}
         <span className="chart-value">
-          {affordance && <ValueText thing={thing} name={property} affordance={affordance} testId={`chart-value-${thing}-${property}`} />}
+          {affordance && <LiveValueText thing={thing} name={property} affordance={affordance} testId={`chart-value-${thing}-${property}`} />}
         </span>
       </span>
       <Sparkline thing={thing} property={property} logScale={isLogScale(affordance)} />

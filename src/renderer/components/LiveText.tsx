@@ -5,8 +5,23 @@ import { formatAge, formatValue } from '../ui/format';
 import { bindToFrames } from '../ui/frame-binding';
 import { useLabContext } from '../ui/lab-context';
 
-/** A live value as text, rewritten on animation frames (never a React render per sample). */
-export function LiveValueText({ thing, name, affordance, testId }: { thing: string; name: string; affordance: PropertyAffordance; testId: string }) {
+/**
+ * A live value as text, rewritten on animation frames (never a React render per sample): the
+ * property table, overview tiles and layout panels all show values through this one binding.
+ */
+export function LiveValueText({
+  thing,
+  name,
+  affordance,
+  testId,
+  className = 'value-text',
+}: {
+  thing: string;
+  name: string;
+  affordance: PropertyAffordance;
+  testId: string;
+  className?: string;
+}) {
   const { store } = useLabContext();
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
@@ -18,7 +33,7 @@ export function LiveValueText({ thing, name, affordance, testId }: { thing: stri
     update();
     return bindToFrames(store, (state) => state.live[key]?.value, update);
   }, [store, thing, name, affordance]);
-  return <span ref={ref} className="live-value" data-testid={testId} />;
+  return <span ref={ref} className={className} data-testid={testId} />;
 }
 
 /** "0.4 s ago", from the shared ticker. */

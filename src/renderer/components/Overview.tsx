@@ -29,7 +29,7 @@ function TileValue({ thing, name }: { thing: string; name: string }) {
       <span className="tile-value-name" title={affordance.description ?? name}>
         {affordance.title ?? name}
       </span>
-      <LiveValueText thing={thing} name={name} affordance={affordance} testId={`tile-${thing}-${name}`} />
+      <LiveValueText thing={thing} name={name} affordance={affordance} testId={`tile-${thing}-${name}`} className="live-value" />
       <span className="tile-value-meta muted">
         <LiveAge thing={thing} name={name} testId={`tile-age-${thing}-${name}`} />
         {' · '}

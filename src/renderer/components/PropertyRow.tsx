@@ -1,9 +1,9 @@
-import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import type { PropertyAffordance } from '../../shared/model';
 import { liveKey } from '../store/keys';
-import { formatAge, formatValue, isLogScale } from '../ui/format';
-import { bindToFrames } from '../ui/frame-binding';
+import { isLogScale } from '../ui/format';
 import { useLab, useLabContext } from '../ui/lab-context';
+import { LiveAge, LiveValueText } from './LiveText';
 import { PropertyEditor } from './PropertyEditor';
 import { SERIES_DRAG_TYPE } from './drag';
 import { Sparkline } from './Sparkline';
@@ -11,41 +11,6 @@ import { SpectrumPlot } from './SpectrumPlot';
 import { useState } from 'react';
 import { severityRank, type Severity } from '../../shared/alarms';
 import { RuleEditor } from './RuleEditor';
-
-/** "0.4 s ago", updated from the shared ticker by writing text, not by re-rendering. */
-function Age({ thing, name }: { thing: string; name: string }) {
-  const { store, ticker } = useLabContext();
-  const ref = useRef<HTMLSpanElement>(null);
-  useEffect(() => {
-    const key = liveKey(thing, name);
-    const update = () => {
-      const at = store.getState().live[key]?.receivedAt;
-      if (ref.current) ref.current.textContent = at === undefined ? '' : formatAge(Date.now() - at);
-    };
-    update();
-    return ticker.subscribe(update);
-  }, [store, ticker, thing, name]);
-  return <span ref={ref} className="age" data-testid={`age-${thing}-${name}`} />;
-}
-
-/**
- * The shown value, bound transiently: a 10 Hz property rewrites this text on animation frames
- * instead of re-rendering its whole row per sample.
- */
-export function ValueText({ thing, name, affordance, testId }: { thing: string; name: string; affordance: PropertyAffordance; testId?: string }) {
-  const { store } = useLabContext();
-  const ref = useRef<HTMLSpanElement>(null);
-  useEffect(() => {
-    const key = liveKey(thing, name);
-    const update = () => {
-      const live = store.getState().live[key];
-      if (ref.current) ref.current.textContent = live === undefined ? '…' : formatValue(live.value, affordance);
-    };
-    update();
-    return bindToFrames(store, (state) => state.live[key]?.value, update);
-  }, [store, thing, name, affordance]);
-  return <span ref={ref} className="value-text" data-testid={testId ?? `value-${thing}-${name}`} />;
-}
 
 /** How the value is kept fresh, in words: "pushed", "polled every 1 s", "read once". */
 export function freshnessText(mode: 'pushed' | 'polled' | 'on-demand' | undefined, periodMs?: number): string {
@@ -166,7 +131,7 @@ export function PropertyRow({
         </span>
       </th>
       <td className="value">
-        <ValueText thing={thing} name={name} affordance={affordance} />
+        <LiveValueText thing={thing} name={name} affordance={affordance} testId={`value-${thing}-${name}`} />
         {stale && (
           <span className="tag stale-tag" data-testid={`stale-${thing}-${name}`}>
             stale
@@ -174,7 +139,7 @@ export function PropertyRow({
         )}
       </td>
       <td className="age-cell">
-        <Age thing={thing} name={name} />
+        <LiveAge thing={thing} name={name} testId={`age-${thing}-${name}`} />
         <FreshnessNote thing={thing} name={name} />
       </td>
       {isArray && !writable ? (
