@@ -8,10 +8,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 
-/** The Electron executable, or undefined (never throws). LAB_E2E_ELECTRON names one explicitly. */
+/** The Electron executable for the test runs, or undefined (never throws). LAB_E2E_ELECTRON names one explicitly. */
 export function electronBinary() {
   const explicit = process.env.LAB_E2E_ELECTRON;
   if (explicit) return existsSync(explicit) ? explicit : undefined;
+  return installedElectronBinary();
+}
+
+/** The executable the `electron` package installed, or undefined (never throws). */
+export function installedElectronBinary() {
   let electronDir;
   try {
     electronDir = dirname(require.resolve('electron/package.json'));

@@ -3,10 +3,11 @@
 // host, and not again for a day after a failure (scripts/electron-fetch.mjs); where that
 // fails (offline), it runs the same app in browser mode instead. Arguments pass through.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedElectronBinary } from './electron-binary.mjs';
 import { fetchElectronOnce } from './electron-fetch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,21 +19,6 @@ const build = spawnSync(npx, ['electron-vite', 'build'], { cwd: root, stdio: 'in
 if (build.status !== 0) {
   console.error('The build failed; see the messages above.');
   process.exit(build.status ?? 1);
-}
-
-/** The Electron executable when it is installed, else undefined (never throws). */
-function electronBinary() {
-  let electronDir;
-  try {
-    electronDir = dirname(require.resolve('electron/package.json'));
-  } catch {
-    return undefined;
-  }
-  const pathFile = join(electronDir, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(electronDir, 'dist');
-  const binary = join(dist, readFileSync(pathFile, 'utf8').trim());
-  return existsSync(binary) ? binary : undefined;
 }
 
 /** Tries to fetch Electron; returns why it is still missing (a clause of one sentence), or undefined. */
@@ -61,11 +47,11 @@ function run(command, commandArgs) {
   });
 }
 
-let binary = electronBinary();
+let binary = installedElectronBinary();
 let why;
 if (!binary) {
   why = await tryInstallElectron();
-  binary = electronBinary();
+  binary = installedElectronBinary();
 }
 
 if (binary) {
