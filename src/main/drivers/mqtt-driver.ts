@@ -37,6 +37,16 @@ import {
 
 export { topicMatches } from './mqtt-forms';
 
+/**
+ * Lets go of a broker connection at once: its events no longer reach us, a late error from it is
+ * swallowed (an unhandled 'error' would end the process), and it closes without waiting.
+ */
+export async function abandonClient(client: MqttClient): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => {});
+  await client.endAsync(true).catch(() => {});
+}
+
 /** Bounds on what a broker (and every client publishing to it) can make Lab Monitor hold. */
 export interface MqttLimits {
   /** Largest MQTT packet accepted (MQTT 5 tells the broker; larger ones are dropped on 3.1.1). */
@@ -343,9 +353,7 @@ export class MqttInstrument {
     this.setState('disconnected', reason, delay);
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners();
-    client?.on('error', () => {});
-    client?.end(true);
+    if (client) void abandonClient(client);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.reconnect(reason);

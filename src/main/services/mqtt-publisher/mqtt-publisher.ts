@@ -20,6 +20,7 @@ import type { Message } from '../../core/message';
 import type { MessageSendStream } from '../../core/streams';
 import { Backoff, type BackoffOptions } from '../../drivers/backoff';
 import { redactUrl } from '../../drivers/http';
+import { abandonClient } from '../../drivers/mqtt-driver';
 import type { Service, ServiceContext } from '../service';
 import { parsePublishUrl, publishedTd, topicSegment, Topics, type PublishTarget } from './topics';
 
@@ -267,9 +268,7 @@ export class MqttPublisher implements Service {
     this.setState('disconnected', reason, delay);
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners();
-    client?.on('error', () => {});
-    client?.end(true);
+    if (client) void abandonClient(client);
     this.timer = this.context.clock.setTimeout(() => {
       this.timer = undefined;
       this.connect();
@@ -289,11 +288,7 @@ export class MqttPublisher implements Service {
         .publishAsync(topics.status, JSON.stringify({ status: 'disconnected', reason, since: nowIso(this.context.clock.now()) }), { qos: 1, retain: true })
         .catch(() => {});
     }
-    if (client) {
-      client.removeAllListeners();
-      client.on('error', () => {});
-      await client.endAsync(true).catch(() => {});
-    }
+    if (client) await abandonClient(client);
     this.setState('disconnected', reason);
   }
 
