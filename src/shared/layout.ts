@@ -32,6 +32,7 @@ const place = {
 };
 
 export const ChartWindow = z.enum(['1m', '10m', '1h', '8h', '24h']);
+export type ChartWindow = z.infer<typeof ChartWindow>;
 
 export const LayoutPanel = z.discriminatedUnion('kind', [
   z.strictObject({ ...place, kind: z.literal('value'), thing: ThingRef, property: name }),

@@ -77,7 +77,10 @@ test('a strip chart of thermo temperature and setpoint: one °C axis, a time axi
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
   await page.mouse.up();
   await expect(page.getByTestId('chart-1-status')).toHaveAttribute('data-mode', 'zoomed');
-  const zoomed = Number(await chart(page).getAttribute('data-to')) - Number(await chart(page).getAttribute('data-from'));
+  // The status line changes with the model, the plot on its next frame: wait for the frame that
+  // shows the zoom, and read both of its ends at once (two reads may straddle a redraw).
+  await expect(chart(page)).toHaveAttribute('data-view', 'zoomed');
+  const zoomed = await chart(page).evaluate((element) => Number(element.dataset['to']) - Number(element.dataset['from']));
   expect(zoomed).toBeLessThan(30_000);
   expect(zoomed).toBeGreaterThan(10_000);
   await page.getByTestId('chart-1-follow').click();

@@ -14,17 +14,17 @@ function SeverityCount({ severity }: { severity: 'minor' | 'major' | 'invalid' }
   );
 }
 
-/** The header's alarm summary: counts by severity, how many wait for acknowledgement; opens the alarm list. */
-export function Annunciator() {
-  const { client } = useLabContext();
+/**
+ * The header's alarm summary: counts by severity, how many wait for acknowledgement; opens the
+ * alarm list. `controls`: the sound and notification switches beside it (else they sit elsewhere,
+ * the header's menu).
+ */
+export function Annunciator({ controls = true }: { controls?: boolean } = {}) {
   const unacknowledged = useLab(selectUnacknowledged);
   const shelved = useLab((state) => state.alarms?.counts.shelved ?? 0);
   const notices = useLab((state) => state.alarms?.notices.length ?? 0);
   const open = useLab((state) => state.alarmPanelOpen);
   const setOpen = useLab((state) => state.setAlarmPanelOpen);
-  const sound = useLab((state) => state.alarmSound);
-  const setSound = useLab((state) => state.setAlarmSound);
-  const [permission, setPermission] = useState(browserNotifications);
   return (
     <span className="annunciator-wrap">
       <button
@@ -48,6 +48,19 @@ export function Annunciator() {
         {shelved > 0 && <span className="muted small-text">{shelved} shelved</span>}
         {notices > 0 && <span className="tag warn-tag">rules!</span>}
       </button>
+      {controls && <AlarmAlertControls />}
+    </span>
+  );
+}
+
+/** Whether a new alarm beeps, and (in a browser) leave to show notifications. */
+export function AlarmAlertControls() {
+  const { client } = useLabContext();
+  const sound = useLab((state) => state.alarmSound);
+  const setSound = useLab((state) => state.setAlarmSound);
+  const [permission, setPermission] = useState(browserNotifications);
+  return (
+    <>
       <button
         type="button"
         className="small"
@@ -79,6 +92,6 @@ export function Annunciator() {
           notifications blocked
         </span>
       )}
-    </span>
+    </>
   );
 }

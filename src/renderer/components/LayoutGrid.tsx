@@ -3,6 +3,7 @@ import ReactGridLayout, { useContainerWidth, verticalCompactor, type Layout as G
 import 'react-grid-layout/css/styles.css';
 import 'react-resizable/css/styles.css';
 import { LAYOUT_COLUMNS, type LayoutBody, type LayoutPanel } from '../../shared/layout';
+import { NARROW_GRID_PX, stackPanels } from '../ui/layout-place';
 
 /** Grid row height in px: a value tile is two rows. */
 export const ROW_HEIGHT = 44;
@@ -25,10 +26,16 @@ export function LayoutGrid({
   onRemove(panel: LayoutPanel): void;
 }) {
   const { width, containerRef, mounted } = useContainerWidth();
+  // On a narrow screen the panels stack and keep their places in the layout (arranging waits for a wider window).
+  const narrow = mounted && width < NARROW_GRID_PX;
   const items: GridItems = useMemo(
-    () => body.panels.map((panel) => ({ i: panel.id, x: panel.x, y: panel.y, w: panel.w, h: panel.h, minW: 2, minH: 2 })),
-    [body.panels],
+    () =>
+      narrow
+        ? stackPanels(body.panels).map((item) => ({ ...item, minW: 2, minH: 2 }))
+        : body.panels.map((panel) => ({ i: panel.id, x: panel.x, y: panel.y, w: panel.w, h: panel.h, minW: 2, minH: 2 })),
+    [body.panels, narrow],
   );
+  const arranging = editing && !narrow;
   const moved = (next: GridItems): void => {
     let changed = false;
     const panels = body.panels.map((panel) => {
@@ -40,14 +47,15 @@ export function LayoutGrid({
     if (changed) onChange({ ...body, panels });
   };
   return (
-    <div ref={containerRef} className={editing ? 'layout-grid editing' : 'layout-grid'} data-testid="layout-grid">
+    <div ref={containerRef} className={editing ? 'layout-grid editing' : 'layout-grid'} data-testid="layout-grid" data-narrow={narrow}>
+      {editing && narrow && <p className="muted layout-narrow-note">The panels are stacked to fit this window: widen it to move or resize them.</p>}
       {mounted && (
         <ReactGridLayout
           width={width}
           layout={items}
           gridConfig={{ cols: LAYOUT_COLUMNS, rowHeight: ROW_HEIGHT, margin: [10, 10], containerPadding: [0, 0] }}
-          dragConfig={{ enabled: editing, handle: '.panel-head' }}
-          resizeConfig={{ enabled: editing, handles: ['se'] }}
+          dragConfig={{ enabled: arranging, handle: '.panel-head' }}
+          resizeConfig={{ enabled: arranging, handles: ['se'] }}
           compactor={verticalCompactor}
           onDragStop={(layout) => moved(layout)}
           onResizeStop={(layout) => moved(layout)}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { needsAck } from '../../shared/alarms';
 import { ANY_AFFORDANCE } from '../../shared/model';
-import { resolveThing, type Layout, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
+import { resolveThing, type ChartWindow, type Layout, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
 import { currentBody } from '../store/layouts-slice';
 import { formatClock } from '../ui/format';
 import { useLab, useLabContext } from '../ui/lab-context';
@@ -11,10 +11,9 @@ import { ActionCard } from './ActionCard';
 import { LayoutGrid } from './LayoutGrid';
 import { buildPanel } from '../ui/layout-place';
 import { PropertyTable } from './PropertyTable';
-import { LiveValueText } from './LiveText';
-import { Sparkline } from './Sparkline';
+import { SeriesChart } from './SeriesChart';
 import { SpectrumPlot } from './SpectrumPlot';
-import { isLogScale, unitSymbol } from '../ui/format';
+import { TileValue } from './TileValue';
 
 /** Keeps a Thing's TD loaded and its values live while a panel shows it (ref-counted). */
 function useThingFeed(thing: string | undefined): void {
@@ -50,34 +49,85 @@ function Missing({ what }: { what: string }) {
   );
 }
 
-function ValueTile({ thing, property }: { thing: string; property: string }) {
+/** A value as the overview shows it (the same tile line), sized to the panel. */
+function ValuePanel({ thing, property, showThing }: { thing: string; property: string; showThing: boolean }) {
   useThingFeed(thing);
-  const affordance = useLab((state) => state.tds[thing]?.properties[property]);
-  if (!affordance) return <span className="muted">…</span>;
-  const unit = unitSymbol(affordance.unit);
+  const known = useLab((state) => state.tds[thing]?.properties[property] !== undefined);
+  const described = useLab((state) => state.tds[thing] !== undefined);
+  if (!known) return described ? <p className="panel-missing" data-testid="panel-missing" role="status">{thing} has no property {property}.</p> : <span className="muted">…</span>;
   return (
-    <div className="value-panel" data-testid={`panel-tile-${thing}-${property}`}>
-      <span className="value-panel-number">
-        <LiveValueText thing={thing} name={property} affordance={{ ...affordance, unit: undefined }} testId={`panel-value-${thing}-${property}`} />
-        {unit && <span className="value-panel-unit"> {unit}</span>}
-      </span>
-    </div>
+    <ul className="tile-values panel-values">
+      <TileValue thing={thing} name={property} showThing={showThing} />
+    </ul>
   );
 }
 
-function ChartSeries({ thing, property }: { thing: string; property: string }) {
-  useThingFeed(thing);
-  const affordance = useLab((state) => state.tds[thing]?.properties[property]);
+const WINDOW_MS: Record<ChartWindow, number> = { '1m': 60_000, '10m': 600_000, '1h': 3_600_000, '8h': 8 * 3_600_000, '24h': 24 * 3_600_000 };
+const windowOf = (ms: number): ChartWindow | undefined => (Object.entries(WINDOW_MS) as [ChartWindow, number][]).find(([, each]) => each === ms)?.[0];
+
+/** Keeps the TDs of a chart's Things loaded and their values live (one feed per Thing). */
+function ThingFeeds({ things }: { things: readonly string[] }) {
   return (
-    <li className="chart-series" data-testid={`chart-series-${thing}-${property}`}>
-      <span className="chart-label">
-        {thing} · {affordance?.title ?? property}{' '}
-        <span className="chart-value">
-          {affordance && <LiveValueText thing={thing} name={property} affordance={affordance} testId={`chart-value-${thing}-${property}`} />}
-        </span>
-      </span>
-      <Sparkline thing={thing} property={property} logScale={isLogScale(affordance)} />
-    </li>
+    <>
+      {things.map((thing) => (
+        <ThingFeed key={thing} thing={thing} />
+      ))}
+    </>
+  );
+}
+function ThingFeed({ thing }: { thing: string }) {
+  useThingFeed(thing);
+  return null;
+}
+
+/** The overview's strip chart in a panel: its window is the layout's, its series the panel's. */
+function ChartPanel({
+  panel,
+  resolve,
+  onChange,
+}: {
+  panel: Extract<LayoutPanel, { kind: 'chart' }>;
+  resolve(ref: ThingRef): string | undefined;
+  onChange?(panel: LayoutPanel): void;
+}) {
+  const present = panel.series.flatMap((series, index) => {
+    const thing = resolve(series.thing);
+    return thing === undefined ? [] : [{ thing, property: series.property, index }];
+  });
+  const missing = panel.series.filter((series) => resolve(series.thing) === undefined);
+  const things = [...new Set(present.map((series) => series.thing))];
+  const testId = `layout-chart-${panel.id}`;
+  return (
+    <>
+      <ThingFeeds things={things} />
+      {missing.length > 0 && <Missing what={[...new Set(missing.map((series) => refLabel(series.thing)))].join(', ')} />}
+      <SeriesChart
+        series={present}
+        testId={testId}
+        fill
+        className="panel-chart-card"
+        windowMs={WINDOW_MS[panel.window]}
+        onWindow={onChange && ((ms) => {
+          const chosen = windowOf(ms);
+          if (chosen && chosen !== panel.window) onChange({ ...panel, window: chosen });
+        })}
+        onRemoveSeries={
+          onChange &&
+          ((ref) => {
+            const gone = present.find((series) => series.thing === ref.thing && series.property === ref.property);
+            if (gone) onChange({ ...panel, series: panel.series.filter((_, index) => index !== gone.index) });
+          })
+        }
+        emptyText={missing.length > 0 ? undefined : 'No series yet: add one from the palette (Ctrl K) or drop a property here.'}
+        onDropSeries={
+          onChange &&
+          ((ref) => {
+            if (panel.series.length >= 16 || present.some((series) => series.thing === ref.thing && series.property === ref.property)) return;
+            onChange({ ...panel, series: [...panel.series, { thing: { name: ref.thing }, property: ref.property }] });
+          })
+        }
+      />
+    </>
   );
 }
 
@@ -99,7 +149,7 @@ function PropertiesPanel({ thing }: { thing: string }) {
 
 function SpectrumPanel({ thing, property }: { thing: string; property: string }) {
   useThingFeed(thing);
-  return <SpectrumPlot thing={thing} property={property} />;
+  return <SpectrumPlot thing={thing} property={property} fill />;
 }
 
 function RecentEvents() {
@@ -164,28 +214,14 @@ function AlarmsPanel() {
 }
 
 /** One panel's content for the Thing it refers to now. */
-function PanelContent({ panel, resolve }: { panel: LayoutPanel; resolve(ref: ThingRef): string | undefined }) {
+function PanelContent({ panel, resolve, onChange }: { panel: LayoutPanel; resolve(ref: ThingRef): string | undefined; onChange?(panel: LayoutPanel): void }) {
   switch (panel.kind) {
     case 'value': {
       const thing = resolve(panel.thing);
-      return thing === undefined ? <Missing what={refLabel(panel.thing)} /> : <ValueTile thing={thing} property={panel.property} />;
+      return thing === undefined ? <Missing what={refLabel(panel.thing)} /> : <ValuePanel thing={thing} property={panel.property} showThing={!('self' in panel.thing)} />;
     }
     case 'chart':
-      return (
-        <ul className="chart-list">
-          {panel.series.length === 0 && <li className="muted">No series yet: add one from the palette (Ctrl K).</li>}
-          {panel.series.map((series, index) => {
-            const thing = resolve(series.thing);
-            return thing === undefined ? (
-              <li key={index}>
-                <Missing what={refLabel(series.thing)} />
-              </li>
-            ) : (
-              <ChartSeries key={`${thing}/${series.property}`} thing={thing} property={series.property} />
-            );
-          })}
-        </ul>
-      );
+      return <ChartPanel panel={panel} resolve={resolve} onChange={onChange} />;
     case 'spectrum': {
       const thing = resolve(panel.thing);
       return thing === undefined ? <Missing what={refLabel(panel.thing)} /> : <SpectrumPanel thing={thing} property={panel.property} />;
@@ -431,7 +467,9 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
         editing={editing && canEdit}
         onChange={edit}
         onRemove={(panel) => edit({ ...body, panels: body.panels.filter((each) => each.id !== panel.id) })}
-        renderPanel={(panel) => <PanelContent panel={panel} resolve={resolve} />}
+        renderPanel={(panel) => (
+          <PanelContent panel={panel} resolve={resolve} onChange={canEdit ? (changed) => edit({ ...body, panels: body.panels.map((each) => (each.id === changed.id ? changed : each)) }) : undefined} />
+        )}
       />
     </section>
   );

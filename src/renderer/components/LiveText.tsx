@@ -1,9 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { severityRank, type Severity } from '../../shared/alarms';
 import type { PropertyAffordance } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { formatAge, formatValue } from '../ui/format';
 import { bindToFrames } from '../ui/frame-binding';
-import { useLabContext } from '../ui/lab-context';
+import { useLab, useLabContext } from '../ui/lab-context';
 
 /**
  * A live value as text, rewritten on animation frames (never a React render per sample): the
@@ -28,7 +29,10 @@ export function LiveValueText({
     const key = liveKey(thing, name);
     const update = () => {
       const live = store.getState().live[key];
-      if (ref.current) ref.current.textContent = live === undefined ? '…' : formatValue(live.value, affordance);
+      if (!ref.current) return;
+      ref.current.textContent = live === undefined ? '…' : formatValue(live.value, affordance);
+      // Text may wrap between words; a number never (the stylesheet reads this).
+      ref.current.dataset['kind'] = live === undefined ? 'none' : typeof live.value;
     };
     update();
     return bindToFrames(store, (state) => state.live[key]?.value, update);
@@ -87,4 +91,23 @@ export function LiveRate({ thing, name, testId }: { thing: string; name: string;
     return ticker.subscribe(update);
   }, [series, ticker, thing, name]);
   return <span ref={ref} className="rate" data-testid={testId} />;
+}
+
+/** Whether the value stopped arriving (from the shared ticker; a re-render only when it flips). */
+export function useStale(thing: string, name: string): boolean {
+  const { series, ticker } = useLabContext();
+  const key = liveKey(thing, name);
+  return useSyncExternalStore(ticker.subscribe, () => series.isStale(key, Date.now()));
+}
+
+/** The highest annunciated alarm on a property, or null (a primitive: re-renders only when it changes). */
+export function usePropertyAlarm(thing: string, name: string): Severity | null {
+  return useLab((state) => {
+    let worst: Severity | null = null;
+    for (const each of state.alarms?.alarms ?? []) {
+      if (each.thing !== thing || each.property !== name || each.state === 'shelved' || each.state === 'disabled') continue;
+      if (severityRank(each.severity) > severityRank(worst)) worst = each.severity;
+    }
+    return worst;
+  });
 }

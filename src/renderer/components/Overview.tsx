@@ -1,69 +1,9 @@
 import { useShallow } from 'zustand/react/shallow';
-import { isNumeric, keyProperties } from '../lab/watch';
-import { isLogScale, unitSymbol } from '../ui/format';
+import { keyProperties } from '../lab/watch';
 import { useLab } from '../ui/lab-context';
 import { useThingStatus } from '../ui/thing-status';
 import { ChartCard } from './ChartsView';
-import { LiveAge, LiveRate, LiveValueText } from './LiveText';
-import { Sparkline } from './Sparkline';
-import { SERIES_DRAG_TYPE } from './drag';
-
-function TileValue({ thing, name }: { thing: string; name: string }) {
-  const affordance = useLab((state) => state.tds[thing]?.properties[name]);
-  const pinned = useLab((state) => (state.pinned[thing] ?? []).includes(name));
-  const togglePin = useLab((state) => state.togglePin);
-  const addToChart = useLab((state) => state.addToChart);
-  const problem = useLab((state) => state.problems[thing]?.some((each) => each.affordance === name && each.kind !== 'action-failed') ?? false);
-  if (!affordance) return null;
-  const numeric = isNumeric(affordance);
-  return (
-    <li
-      className={problem ? 'tile-value problem' : 'tile-value'}
-      data-testid={`tile-value-${thing}-${name}`}
-      draggable={numeric}
-      onDragStart={(event) => {
-        event.dataTransfer.setData(SERIES_DRAG_TYPE, JSON.stringify({ thing, property: name }));
-        event.dataTransfer.effectAllowed = 'copy';
-      }}
-    >
-      <span className="tile-value-name" title={affordance.description ?? name}>
-        {affordance.title ?? name}
-      </span>
-      <LiveValueText thing={thing} name={name} affordance={affordance} testId={`tile-${thing}-${name}`} className="live-value" />
-      <span className="tile-value-meta muted">
-        <LiveAge thing={thing} name={name} testId={`tile-age-${thing}-${name}`} />
-        {' · '}
-        <LiveRate thing={thing} name={name} testId={`rate-${thing}-${name}`} />
-      </span>
-      <span className="tile-trend">
-        {numeric && <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} holdsValue={affordance.readOnly !== true} />}
-      </span>
-      <span className="tile-value-actions">
-        {numeric && (
-          <button
-            type="button"
-            className="icon"
-            data-testid={`chart-add-${thing}-${name}`}
-            title={`Chart ${affordance.title ?? name}${unitSymbol(affordance.unit) ? ` (${unitSymbol(affordance.unit)})` : ''}`}
-            onClick={() => addToChart({ thing, property: name })}
-          >
-            + chart
-          </button>
-        )}
-        <button
-          type="button"
-          className={pinned ? 'icon pinned' : 'icon'}
-          aria-pressed={pinned}
-          data-testid={`pin-toggle-${thing}-${name}`}
-          title={pinned ? 'Unpin from the tile' : 'Pinned values replace the default ones'}
-          onClick={() => togglePin(thing, name)}
-        >
-          {pinned ? 'unpin' : 'pin'}
-        </button>
-      </span>
-    </li>
-  );
-}
+import { TileValue } from './TileValue';
 
 function PinMenu({ thing }: { thing: string }) {
   const candidates = useLab(
@@ -144,7 +84,7 @@ function Tile({ name }: { name: string }) {
       ) : (
         <ul className="tile-values">
           {keys.map((property) => (
-            <TileValue key={property} thing={name} name={property} />
+            <TileValue key={property} thing={name} name={property} tools />
           ))}
         </ul>
       )}

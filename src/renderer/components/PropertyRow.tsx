@@ -1,15 +1,13 @@
-import { useSyncExternalStore } from 'react';
 import type { PropertyAffordance } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { isLogScale } from '../ui/format';
-import { useLab, useLabContext } from '../ui/lab-context';
-import { LiveAge, LiveValueText } from './LiveText';
+import { useLab } from '../ui/lab-context';
+import { LiveAge, LiveValueText, usePropertyAlarm, useStale } from './LiveText';
 import { PropertyEditor } from './PropertyEditor';
 import { SERIES_DRAG_TYPE } from './drag';
 import { Sparkline } from './Sparkline';
 import { SpectrumPlot } from './SpectrumPlot';
 import { useState } from 'react';
-import { severityRank, type Severity } from '../../shared/alarms';
 import { RuleEditor } from './RuleEditor';
 
 /** How the value is kept fresh, in words: "pushed", "polled every 1 s", "read once". */
@@ -57,12 +55,6 @@ function ChartButton({ thing, name }: { thing: string; name: string }) {
   );
 }
 
-function useStale(thing: string, name: string): boolean {
-  const { series, ticker } = useLabContext();
-  const key = liveKey(thing, name);
-  return useSyncExternalStore(ticker.subscribe, () => series.isStale(key, Date.now()));
-}
-
 export function PropertyRow({
   thing,
   name,
@@ -87,14 +79,7 @@ export function PropertyRow({
   const isNumber = affordance.type === 'number' || affordance.type === 'integer' || kind === 'number';
   const [editingRules, setEditingRules] = useState(false);
   // The highest annunciated alarm on this property (a primitive: re-renders only when it changes).
-  const alarm = useLab((state) => {
-    let worst: Severity | null = null;
-    for (const each of state.alarms?.alarms ?? []) {
-      if (each.thing !== thing || each.property !== name || each.state === 'shelved' || each.state === 'disabled') continue;
-      if (severityRank(each.severity) > severityRank(worst)) worst = each.severity;
-    }
-    return worst;
-  });
+  const alarm = usePropertyAlarm(thing, name);
 
   return (
     <>

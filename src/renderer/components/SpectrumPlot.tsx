@@ -41,7 +41,7 @@ export function spectrumAxis(td: ThingDescription | undefined): SpectrumAxis {
 const cssVar = (name: string, fallback: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 /** An array property (a spectrum) on a real x axis (wavelength where the Thing says, else index), with axis labels and a cursor. */
-export function SpectrumPlot({ thing, property }: { thing: string; property: string }) {
+export function SpectrumPlot({ thing, property, fill = false }: { thing: string; property: string; fill?: boolean }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLDivElement>(null);
   const { store } = useLabContext();
@@ -61,10 +61,12 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
     const colour = cssVar('--plot', '#2563eb');
     const font = '10px system-ui, sans-serif';
     const xLabel = axis.unit ? `${axis.label} (${axis.unit})` : axis.label;
+    // In a layout panel the plot takes the panel's height; in the property table a fixed one.
+    const heightOf = (): number => (fill ? Math.max(100, Math.floor(host.clientHeight)) : 150);
     const chart = new uPlot(
       {
         width: Math.max(200, host.clientWidth),
-        height: 150,
+        height: heightOf(),
         legend: { show: false },
         cursor: { drag: { x: false, y: false }, points: { size: 5 } },
         scales: { x: { time: false } },
@@ -119,7 +121,8 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
     };
     const resize = new ResizeObserver(() => {
       const width = Math.max(200, host.clientWidth);
-      if (Math.abs(width - chart.width) >= 2) chart.setSize({ width, height: 150 });
+      const height = heightOf();
+      if (Math.abs(width - chart.width) >= 2 || Math.abs(height - chart.height) >= 2) chart.setSize({ width, height });
     });
     resize.observe(host);
     const unbind = bindToFrames(store, (state) => state.live[key]?.value, draw);
@@ -128,10 +131,10 @@ export function SpectrumPlot({ thing, property }: { thing: string; property: str
       resize.disconnect();
       chart.destroy();
     };
-  }, [store, thing, property, td, affordance?.title, affordance?.unit, yLabel]);
+  }, [store, thing, property, td, affordance?.title, affordance?.unit, yLabel, fill]);
 
   return (
-    <div className="spectrum-plot" data-testid={`plot-${thing}-${property}`} aria-label={`${property} plot`}>
+    <div className={fill ? 'spectrum-plot fill' : 'spectrum-plot'} data-testid={`plot-${thing}-${property}`} aria-label={`${property} plot`}>
       <div ref={hostRef} className="spectrum-host" />
       <div ref={readoutRef} className="chart-readout" data-testid={`plot-readout-${thing}-${property}`} />
     </div>

@@ -13,6 +13,8 @@ export const SERIES_COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3
 const cssVar = (name: string, fallback: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 const HEIGHT = 230;
+/** The least a chart that fills its container is drawn at. */
+const MIN_FILL_HEIGHT = 90;
 
 interface StripChartProps {
   model: ChartModel;
@@ -20,10 +22,12 @@ interface StripChartProps {
   /** Every marker to draw (recorder, live invocations, writes, alarms), on the host's clock. */
   markers: () => ChartMarker[];
   testId: string;
+  /** Take the height of the container (a layout panel) instead of a fixed one. */
+  fill?: boolean;
 }
 
 /** One uPlot time chart over a ChartModel: redrawn on animation frames at most once per pixel column's time. */
-export function StripChart({ model, infos, markers, testId }: StripChartProps) {
+export function StripChart({ model, infos, markers, testId, fill = false }: StripChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLDivElement>(null);
   const markersRef = useRef(markers);
@@ -37,6 +41,7 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
+    const heightOf = (): number => (fill ? Math.max(MIN_FILL_HEIGHT, Math.floor(host.clientHeight)) : HEIGHT);
     model.setSeries(infos);
     const { axes, axisOf } = assignAxes(infos);
     const muted = cssVar('--muted', '#6b7385');
@@ -96,7 +101,7 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
 
     const options: uPlot.Options = {
       width: Math.max(200, host.clientWidth),
-      height: HEIGHT,
+      height: heightOf(),
       // Times are ms since the epoch (uPlot's default is seconds); the axis shows local time.
       ms: 1,
       legend: { show: false },
@@ -132,7 +137,10 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
             stroke: muted,
             grid: { show: axis === axes[0], stroke: grid, width: 1 },
             ticks: { stroke: grid, width: 1 },
-            values: (_u, values) => values.map((value) => (axis.logScale ? value.toExponential(0) : formatNumber(value))),
+            // A log axis leaves the splits between its labelled ones null.
+            // Linear: as many decimals as the step between ticks needs (5.002, 5.004, not 5.00, 5.00).
+            values: (_u, values, _axis, _space, step) =>
+              values.map((value: number | null) => (value === null || value === undefined ? '' : axis.logScale ? value.toExponential(0) : tickLabel(value, step))),
           }),
         ),
       ],
@@ -209,6 +217,8 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
         root.dataset['earliest'] = Number.isFinite(earliest) ? String(Math.round(earliest)) : '';
         root.dataset['from'] = String(Math.round(built.from));
         root.dataset['to'] = String(Math.round(built.to));
+        // The window this frame shows (the status line may already say the next one).
+        root.dataset['view'] = model.view.mode;
         root.dataset['axes'] = axes.map((axis) => axis.label).join('|');
         root.dataset['timeTicks'] = xTicks.join('|');
       }
@@ -237,7 +247,8 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
 
     const resize = new ResizeObserver(() => {
       const width = Math.max(200, host.clientWidth);
-      if (Math.abs(width - chart.width) >= 2) chart.setSize({ width, height: HEIGHT });
+      const height = heightOf();
+      if (Math.abs(width - chart.width) >= 2 || Math.abs(height - chart.height) >= 2) chart.setSize({ width, height });
       model.setWidth(chart.bbox.width / (window.devicePixelRatio || 1));
     });
     resize.observe(host);
@@ -272,7 +283,7 @@ export function StripChart({ model, infos, markers, testId }: StripChartProps) {
       chart.destroy();
       redrawRef.current = () => {};
     };
-  }, [model, infos]);
+  }, [model, infos, fill]);
 
   return (
     <div className="strip-chart" data-testid={testId}>
@@ -324,6 +335,15 @@ function gapsOf(series: PlotPoints): [number, number][] {
   }
   if (open !== undefined) gaps.push([open, Number.POSITIVE_INFINITY]);
   return gaps;
+}
+
+/** A y tick: plain formatting, unless the ticks are closer than it shows (then the step's decimals). */
+export function tickLabel(value: number, step: number): string {
+  const plain = formatNumber(value);
+  if (!(step > 0) || !Number.isFinite(step) || Math.abs(value) >= 1e6) return plain;
+  const decimals = Math.max(0, Math.min(9, -Math.floor(Math.log10(step) + 1e-9)));
+  const shownDecimals = plain.includes('.') && !/e/i.test(plain) ? (plain.split('.')[1]?.length ?? 0) : 0;
+  return decimals > shownDecimals ? value.toFixed(decimals) : plain;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

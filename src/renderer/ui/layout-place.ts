@@ -42,3 +42,37 @@ export function buildPanel(body: LayoutBody, kind: LayoutPanelKind, thing: Thing
   }
 }
 
+
+/** Below this width of the grid, panels stack (value tiles two a row) instead of keeping their places. */
+export const NARROW_GRID_PX = 640;
+
+/**
+ * Where panels go on a narrow screen: in reading order (top to bottom, left to right), value
+ * tiles two a row, everything else the full width, each as tall as the operator made it.
+ */
+export function stackPanels(panels: readonly Pick<LayoutPanel, 'id' | 'kind' | 'x' | 'y' | 'h'>[]): { i: string; x: number; y: number; w: number; h: number }[] {
+  const sorted = [...panels].sort((a, b) => a.y - b.y || a.x - b.x);
+  const placed: { i: string; x: number; y: number; w: number; h: number }[] = [];
+  let y = 0;
+  let half: { y: number; h: number } | undefined;
+  for (const panel of sorted) {
+    if (panel.kind === 'value') {
+      if (half === undefined) {
+        placed.push({ i: panel.id, x: 0, y, w: 6, h: panel.h });
+        half = { y, h: panel.h };
+      } else {
+        placed.push({ i: panel.id, x: 6, y: half.y, w: 6, h: panel.h });
+        y = half.y + Math.max(half.h, panel.h);
+        half = undefined;
+      }
+      continue;
+    }
+    if (half !== undefined) {
+      y = half.y + half.h;
+      half = undefined;
+    }
+    placed.push({ i: panel.id, x: 0, y, w: 12, h: panel.h });
+    y += panel.h;
+  }
+  return placed;
+}

@@ -9,7 +9,6 @@ import {
   LayoutBody,
   type Layout,
   type LayoutExport,
-  type LayoutPanel,
   type LayoutsFile,
 } from '../../../shared/layout';
 import { LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type ThingDescription, type ThingSummary } from '../../../shared/model';
@@ -17,7 +16,10 @@ import { toIso } from '../../core/clock';
 import { Message } from '../../core/message';
 import type { MessageSendStream } from '../../core/streams';
 import type { Service, ServiceContext } from '../service';
+import { generateLayout } from './generate-layout';
 import { migrateLayouts } from './layout-migrations';
+
+export { generateLayout } from './generate-layout';
 
 export const LAYOUTS_FILE = 'layouts.json';
 
@@ -216,38 +218,3 @@ export class LayoutStore implements Service {
 }
 
 const sameBody = (a: LayoutBody, b: LayoutBody): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-const isNumeric = (schema: { type?: unknown }): boolean => schema.type === 'number' || schema.type === 'integer';
-
-/**
- * The first screen of a new Thing type: its key values (the first readable numeric
- * properties), one chart of its numeric properties, its actions, and its property table.
- */
-export function generateLayout(td: ThingDescription): LayoutBody {
-  const self = { self: true } as const;
-  const properties = Object.entries(td.properties ?? {});
-  const numeric = properties.filter(([, schema]) => isNumeric(schema) && schema.writeOnly !== true).map(([name]) => name);
-  const panels: LayoutPanel[] = [];
-  let y = 0;
-  numeric.slice(0, 4).forEach((property, index) => {
-    panels.push({ id: `value-${property}`, kind: 'value', thing: self, property, x: index * 3, y, w: 3, h: 2 });
-  });
-  if (panels.length > 0) y += 2;
-  if (numeric.length > 0) {
-    panels.push({ id: 'chart', kind: 'chart', series: numeric.slice(0, 6).map((property) => ({ thing: self, property })), window: '10m', x: 0, y, w: 12, h: 6 });
-    y += 6;
-  }
-  const spectra = properties.filter(([, schema]) => schema.type === 'array').map(([name]) => name);
-  for (const property of spectra.slice(0, 1)) {
-    panels.push({ id: `spectrum-${property}`, kind: 'spectrum', thing: self, property, x: 0, y, w: 12, h: 6 });
-    y += 6;
-  }
-  Object.keys(td.actions ?? {})
-    .slice(0, 6)
-    .forEach((action, index) => {
-      panels.push({ id: `action-${action}`, kind: 'action', thing: self, action, x: (index % 3) * 4, y: y + Math.floor(index / 3) * 5, w: 4, h: 5 });
-    });
-  y += Math.ceil(Math.min(Object.keys(td.actions ?? {}).length, 6) / 3) * 5;
-  panels.push({ id: 'properties', kind: 'properties', thing: self, x: 0, y, w: 12, h: 8 });
-  return { name: td.title, panels };
-}
