@@ -1,4 +1,4 @@
-import { unitSymbol } from '../ui/format';
+import { formatNumber, unitSymbol } from '../ui/format';
 
 /** One y axis of a chart: every series with this unit shares it (never two units on one axis). */
 export interface UnitAxis {
@@ -46,4 +46,12 @@ export function assignAxes(series: readonly { unit: string | null | undefined; l
     return index;
   });
   return { axes, axisOf };
+}
+
+/** A y tick with the decimals of the step between ticks (5.0025 for a step of 0.0025), so every tick reads differently. */
+export function tickLabel(value: number, step: number): string {
+  if (!(step > 0) || !Number.isFinite(step) || !Number.isFinite(value) || Math.abs(value) >= 1e6) return formatNumber(value);
+  let decimals = 0;
+  while (decimals < 9 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6 * 10 ** decimals) decimals += 1;
+  return decimals >= 9 ? formatNumber(value) : value.toFixed(decimals);
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
-import { assignAxes } from '../charts/axes';
+import { assignAxes, tickLabel } from '../charts/axes';
 import { valueAt, type PlotPoints } from '../charts/buckets';
 import type { ChartSeriesInfo, ChartModel } from '../charts/chart-model';
 import { queueDraw } from '../charts/draw-queue';
@@ -335,15 +335,6 @@ function gapsOf(series: PlotPoints): [number, number][] {
   }
   if (open !== undefined) gaps.push([open, Number.POSITIVE_INFINITY]);
   return gaps;
-}
-
-/** A y tick: plain formatting, unless the ticks are closer than it shows (then the step's decimals). */
-export function tickLabel(value: number, step: number): string {
-  const plain = formatNumber(value);
-  if (!(step > 0) || !Number.isFinite(step) || Math.abs(value) >= 1e6) return plain;
-  const decimals = Math.max(0, Math.min(9, -Math.floor(Math.log10(step) + 1e-9)));
-  const shownDecimals = plain.includes('.') && !/e/i.test(plain) ? (plain.split('.')[1]?.length ?? 0) : 0;
-  return decimals > shownDecimals ? value.toFixed(decimals) : plain;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
