@@ -71,11 +71,13 @@ async function start(): Promise<void> {
     chooseExportFile: async (suggestedName) => {
       const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
       const options = {
-        title: 'Export recording',
+        title: suggestedName.endsWith('.layout.json') ? 'Export layout' : 'Export recording',
         defaultPath: join(documentsFolder(), suggestedName),
         filters: suggestedName.endsWith('.parquet')
           ? [{ name: 'Parquet', extensions: ['parquet'] }]
-          : [{ name: 'CSV', extensions: ['csv'] }],
+          : suggestedName.endsWith('.json')
+            ? [{ name: 'Lab Monitor layout', extensions: ['json'] }]
+            : [{ name: 'CSV', extensions: ['csv'] }],
       };
       const chosen = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       return chosen.canceled || !chosen.filePath ? undefined : chosen.filePath;

@@ -69,7 +69,7 @@ import { needsAck } from '../shared/alarms';
 import { useLab, useLabContext } from './ui/lab-context';
 import { addToChart, paletteItems, type PaletteMove } from './ui/palette-commands';
 import { loadSidePanels, saveSidePanels, stepThing, type SidePanels } from './ui/side-panels';
-import { useShortcuts, type Shortcut } from './ui/shortcuts';
+import { bindShortcuts, SHORTCUTS, useShortcuts } from './ui/shortcuts';
 import { applyTheme, loadTheme, nextTheme, type ThemeChoice } from './ui/theme';
 
 /** Waits for an element of the page to appear (after a navigation), then shows and focuses it. */
@@ -160,31 +160,21 @@ export function App() {
     if (result.ok) store.getState().putLayout(result.value);
   };
 
-  const shortcuts: Shortcut[] = [
-    { keys: 'mod+k', does: 'Command palette: go to a Thing, property, action or layout; run an action', run: () => setPalette((open) => !open), inFields: true },
-    { keys: '?', does: 'Show these shortcuts', run: () => setHelp(true) },
-    { keys: '[', does: 'Show or hide the Thing list', run: () => toggle('things') },
-    { keys: ']', does: 'Show or hide the timeline', run: () => toggle('timeline') },
-    { keys: 't', does: 'Switch theme: system, light, dark', run: () => setTheme(nextTheme) },
-    {
-      keys: 'j',
-      does: 'Next Thing',
-      run: () => {
-        const next = stepThing(store.getState().things.map((thing) => thing.name), store.getState().selected, 1);
-        if (next !== null) go(next);
-      },
-    },
-    {
-      keys: 'k',
-      does: 'Previous Thing',
-      run: () => {
-        const next = stepThing(store.getState().things.map((thing) => thing.name), store.getState().selected, -1);
-        if (next !== null) go(next);
-      },
-    },
-  ];
+  const step = (by: 1 | -1): void => {
+    const next = stepThing(store.getState().things.map((thing) => thing.name), store.getState().selected, by);
+    if (next !== null) go(next);
+  };
+  const shortcuts = bindShortcuts({
+    palette: () => setPalette((open) => !open),
+    help: () => setHelp(true),
+    things: () => toggle('things'),
+    timeline: () => toggle('timeline'),
+    theme: () => setTheme(nextTheme),
+    next: () => step(1),
+    previous: () => step(-1),
+  });
   useShortcuts(shortcuts);
-  const listed = [...shortcuts.map(({ keys, does }) => ({ keys, does })), { keys: 'ArrowDown', does: 'In the Thing list: next Thing (↑ previous)' }, { keys: 'Escape', does: 'Close the palette or a dialog' }];
+  const listed = SHORTCUTS;
 
   const things = useLab((state) => state.things);
   const tds = useLab((state) => state.tds);

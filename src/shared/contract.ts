@@ -137,6 +137,11 @@ export const calls = {
   'lab:layouts:delete': { request: z.object({ id: name }), response: z.null() },
   'lab:layouts:export': { request: z.object({ id: name }), response: LayoutExport, viewer },
   'lab:layouts:import': { request: z.object({ file: LayoutExport }), response: Layout },
+  /**
+   * The desktop app: a layout's export written to a file the operator picks in a save dialog
+   * (null when cancelled). Browser mode downloads the export instead.
+   */
+  'lab:layouts:saveFile': { request: z.object({ id: name }), response: z.object({ path: z.string().nullable() }), viewer },
   /** Sharing Lab Monitor's Things through an MQTT broker. */
   'lab:publisher:status': { request: z.object({}), response: PublisherStatus, viewer },
   'lab:publisher:configure': { request: PublisherSettings, response: PublisherStatus },

@@ -109,3 +109,8 @@ export function thingTypeOf(td: { '@type'?: unknown; title: string }, origin: st
   if (origin?.startsWith('simulated:')) return origin;
   return `title:${td.title}`;
 }
+
+/** The file a layout is exported to: its name, safe on every file system. */
+export function layoutFileName(name: string): string {
+  return `${name.replace(/[^\w.-]+/g, '-')}.layout.json`;
+}

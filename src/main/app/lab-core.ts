@@ -29,6 +29,7 @@ import { createLiveChannel, type LiveBroker, type LiveChannel, type LiveChannelO
 import { consoleLogger, rateLimitedLogger, type Logger } from '../core/logger';
 import { systemClock } from '../core/clock';
 import { LayoutStore } from '../services/layouts/layout-store';
+import { layoutFileName } from '../../shared/layout';
 import { hasHistory, type HistoryProvider, type Service, type ServiceContext } from '../services/service';
 import { AlarmService } from '../services/alarms';
 import { ALARMS_STATE_AFFORDANCE, ALARMS_THING, emptyCounts, type AlarmSnapshot } from '../../shared/alarms';
@@ -305,6 +306,13 @@ export async function createLabCore(options: LabCoreOptions = {}): Promise<LabCo
     },
     'lab:layouts:export': ({ id }) => layouts.export(id),
     'lab:layouts:import': ({ file }) => layouts.import(file),
+    'lab:layouts:saveFile': async ({ id }, caller) => {
+      if (!options.chooseExportFile) throw new LabError('INVALID_ARGUMENT', 'this host has no save dialog: download the export instead');
+      const path = await options.chooseExportFile(layoutFileName(layouts.export(id).layout.name), caller);
+      if (path === undefined) return { path: null };
+      await layouts.exportTo(id, path);
+      return { path };
+    },
     'lab:client:info': (_request, { role, label }) => ({ role, label }),
     'lab:alarms:list': ({ thing }) => alarms?.list(thing) ?? [],
     'lab:alarms:snapshot': () => alarms?.snapshot() ?? EMPTY_ALARMS,

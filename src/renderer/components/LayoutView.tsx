@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { needsAck } from '../../shared/alarms';
 import { ANY_AFFORDANCE } from '../../shared/model';
-import { resolveThing, type ChartWindow, type Layout, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
+import { layoutFileName, resolveThing, type ChartWindow, type Layout, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
 import { currentBody } from '../store/layouts-slice';
 import { formatClock } from '../ui/format';
 import { useLab, useLabContext } from '../ui/lab-context';
@@ -329,18 +329,26 @@ function AddPanelForm({ body, self, onAdd }: { body: LayoutBody; self: string | 
   );
 }
 
-/** Downloads a layout's export as a JSON file. */
-async function exportLayout(client: ReturnType<typeof useLabContext>['client'], layout: Layout): Promise<string | undefined> {
+/**
+ * Exports a layout to a JSON file: in the desktop app through a save dialog (main writes the
+ * file), in a browser as a download. Says what happened, or what went wrong.
+ */
+async function exportLayout(client: ReturnType<typeof useLabContext>['client'], layout: Layout): Promise<{ error?: string; note?: string }> {
+  if (client.host === 'electron') {
+    const saved = await client.call('lab:layouts:saveFile', { id: layout.id });
+    if (!saved.ok) return { error: saved.error.message };
+    return saved.value.path === null ? {} : { note: `Exported to ${saved.value.path}` };
+  }
   const result = await client.call('lab:layouts:export', { id: layout.id });
-  if (!result.ok) return result.error.message;
+  if (!result.ok) return { error: result.error.message };
   const blob = new Blob([JSON.stringify(result.value, null, 2)], { type: 'application/json' });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = `${layout.saved.name.replace(/[^\w.-]+/g, '-')}.layout.json`;
+  link.download = layoutFileName(layout.saved.name);
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return undefined;
+  return {};
 }
 
 /**
@@ -353,6 +361,7 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string>();
+  const [note, setNote] = useState<string>();
   const resolve = useResolve(self);
   const body = currentBody(layout);
   const dirty = layout.working !== null;
@@ -408,7 +417,16 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
             Duplicate
           </button>
         )}
-        <button type="button" data-testid="layout-export" onClick={() => void exportLayout(client, layout).then(setError)}>
+        <button
+          type="button"
+          data-testid="layout-export"
+          onClick={() =>
+            void exportLayout(client, layout).then(({ error: failed, note: done }) => {
+              setError(failed);
+              setNote(done);
+            })
+          }
+        >
           Export
         </button>
         {canEdit && layout.forType === null && !confirming && (
@@ -441,6 +459,11 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
       {error && (
         <p className="field-error" role="alert" data-testid="layout-error">
           {error}
+        </p>
+      )}
+      {note && (
+        <p className="muted" role="status" data-testid="layout-note">
+          {note}
         </p>
       )}
       {editing && canEdit && (

@@ -10,6 +10,32 @@ export interface Shortcut {
   inFields?: boolean;
 }
 
+/**
+ * Every keyboard shortcut of the window, as the help overlay (and the README) lists them. The
+ * app binds each `id` to what it does; `listed` ones are handled where they apply (the Thing
+ * list's arrow keys, Escape in a dialog).
+ */
+export const SHORTCUTS = [
+  { id: 'palette', keys: 'mod+k', does: 'Command palette: go to a Thing, property, action or layout; run an action (opens its form); add a property to a chart; acknowledge alarms; show or hide panels; switch theme', inFields: true },
+  { id: 'help', keys: '?', does: 'Show these shortcuts' },
+  { id: 'things', keys: '[', does: 'Show or hide the Thing list' },
+  { id: 'timeline', keys: ']', does: 'Show or hide the timeline' },
+  { id: 'theme', keys: 't', does: 'Switch theme: system, light, dark (also in the header menu ⋯; remembered)' },
+  { id: 'next', keys: 'j', does: 'Next Thing' },
+  { id: 'previous', keys: 'k', does: 'Previous Thing' },
+  { id: 'list', keys: 'ArrowDown', does: 'In the Thing list: next Thing (↑ previous)', listed: true },
+  { id: 'close', keys: 'Escape', does: 'Close the palette or a dialog', listed: true },
+] as const satisfies readonly { id: string; keys: string; does: string; inFields?: boolean; listed?: boolean }[];
+
+export type ShortcutId = Exclude<(typeof SHORTCUTS)[number], { listed: true }>['id'];
+
+/** The shortcuts with what each does here. */
+export function bindShortcuts(run: Record<ShortcutId, (event: KeyboardEvent) => void>): Shortcut[] {
+  return SHORTCUTS.flatMap((shortcut) =>
+    'listed' in shortcut ? [] : [{ keys: shortcut.keys, does: shortcut.does, run: run[shortcut.id], inFields: 'inFields' in shortcut ? shortcut.inFields : undefined }],
+  );
+}
+
 const isMac = (): boolean => /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? '');
 export const modLabel = (): string => (isMac() ? '⌘' : 'Ctrl');
 

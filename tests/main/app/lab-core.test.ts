@@ -3,7 +3,7 @@ import { CALL_CHANNELS, isViewerAllowed, type Instrument, type LiveBatch } from 
 import { silentLogger } from '../../../src/main/core/logger';
 import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
 import { chooseInstrumentConfig, type InstrumentsApi } from '../../../src/main/app/instrument-setup';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeThing } from '../ipc/fake-thing';
@@ -279,6 +279,39 @@ describe('createLabCore layouts', () => {
     const id = created.ok ? (created.value as { id: string }).id : '';
     expect(await viewer.call('lab:layouts:export', { id })).toMatchObject({ ok: true, value: { format: 'lab-monitor-layout' } });
     expect(await viewer.call('lab:layouts:delete', { id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('writes a layout to the file a save dialog chose (the desktop app); without a dialog it says to download', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-layout-file-'));
+    try {
+      const asked: string[] = [];
+      const answers: (string | undefined)[] = [join(dir, 'bench.layout.json'), undefined];
+      core = await createLabCore({
+        logger: silentLogger,
+        instruments: false,
+        things: (publisher) => [new FakeThing('thermo', publisher)],
+        chooseExportFile: async (name) => {
+          asked.push(name);
+          return answers.shift();
+        },
+      });
+      const created = await core.handleCall('lab:layouts:create', { body: { name: 'Bench 2', panels: [] } });
+      const id = created.ok ? (created.value as { id: string }).id : '';
+      expect(await core.handleCall('lab:layouts:saveFile', { id })).toEqual({ ok: true, value: { path: join(dir, 'bench.layout.json') } });
+      expect(asked).toEqual(['Bench-2.layout.json']);
+      expect(JSON.parse(readFileSync(join(dir, 'bench.layout.json'), 'utf8'))).toMatchObject({ format: 'lab-monitor-layout', layout: { name: 'Bench 2' } });
+      expect(statSync(join(dir, 'bench.layout.json')).mode & 0o777).toBe(0o600);
+      // Cancelled: nothing written, no error.
+      expect(await core.handleCall('lab:layouts:saveFile', { id })).toEqual({ ok: true, value: { path: null } });
+      await core.dispose();
+      core = undefined;
+      const { core: plain } = await makeCore();
+      const other = await plain.handleCall('lab:layouts:create', { body: { name: 'B', panels: [] } });
+      const refused = await plain.handleCall('lab:layouts:saveFile', { id: other.ok ? (other.value as { id: string }).id : '' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('download') } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { matches, showKeys } from '../../../src/renderer/ui/shortcuts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { matches, SHORTCUTS, showKeys } from '../../../src/renderer/ui/shortcuts';
 import { applyTheme, loadTheme, nextTheme } from '../../../src/renderer/ui/theme';
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
@@ -38,5 +40,21 @@ describe('theme choice', () => {
   });
   it('falls back to the system when storage is refused', () => {
     expect(loadTheme({ getItem: () => { throw new Error('denied'); } })).toBe('system');
+  });
+});
+
+describe('the shortcuts list', () => {
+  it('is what the README lists, row for row', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+    const start = readme.indexOf('| Keys | Does |');
+    expect(start).toBeGreaterThan(0);
+    const rows = readme
+      .slice(start)
+      .split('\n')
+      .slice(2)
+      .filter((line, index, lines) => line.startsWith('|') && lines.slice(0, index).every((before) => before.startsWith('|')))
+      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    expect(rows.map(([, does]) => does)).toEqual(SHORTCUTS.map((shortcut) => shortcut.does));
+    expect(rows.map(([keys]) => keys?.replace(' (⌘ K on macOS)', ''))).toEqual(SHORTCUTS.map((shortcut) => showKeys(shortcut.keys)));
   });
 });

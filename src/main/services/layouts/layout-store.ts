@@ -111,6 +111,16 @@ export class LayoutStore implements Service {
     return { format: 'lab-monitor-layout', version: LAYOUT_VERSION, forType: layout.forType, layout: layout.saved };
   }
 
+  /** Writes a layout's export to a file (atomically, owner-only). */
+  async exportTo(id: string, path: string): Promise<void> {
+    const text = `${JSON.stringify(this.export(id), null, 2)}\n`;
+    try {
+      await writeFileAtomic(path, text, { mode: 0o600 });
+    } catch (error) {
+      throw new LabError('INTERNAL', `the layout could not be written to ${path}: ${(error as Error).message}`);
+    }
+  }
+
   /** Imports a file another Lab Monitor exported; a type's template replaces that type's one. */
   async import(file: LayoutExport): Promise<Layout> {
     const existing = file.forType === null ? undefined : this.forType(file.forType);
