@@ -20,6 +20,8 @@ export interface CliOptions {
   publish?: string;
   /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
   publishWritable: boolean;
+  /** `--alarm-reminder-min`: an unacknowledged major alarm is announced again this often, in s (0: never). */
+  alarmReminderSec?: number;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -29,7 +31,7 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec']);
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec', '--alarm-reminder-min']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
@@ -117,6 +119,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--data':
         options.data = value;
         break;
+      case '--alarm-reminder-min': {
+        const minutes = Number(value);
+        if (!Number.isFinite(minutes) || minutes < 0 || minutes > 24 * 60) throw new CliError(`--alarm-reminder-min must be 0 (never) to 1440, got "${value}"`);
+        options.alarmReminderSec = Math.round(minutes * 60);
+        break;
+      }
       case '--publish': {
         let url: URL;
         try {

@@ -262,7 +262,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--alarm-reminder-min M] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(resolve(cli.data), 'instruments.json')),
     // Recordings (and, with --data, settings and alarm rules) live in the data folder.
     dataDir: cli.data === undefined ? userDataDir() : resolve(cli.data),
-    services: (context) => [createRecorder(context), new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    services: (context) => [createRecorder(context), new AlarmService(context, { reminderSec: cli.alarmReminderSec }), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     reconnectMaxMs: cli.retryMaxMs,
   });
   if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
