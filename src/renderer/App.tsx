@@ -45,11 +45,13 @@
  *   layouts:    layout-<id> (data-dirty), layout-edit, layout-save, layout-revert, layout-duplicate,
  *               layout-export, layout-delete, layout-delete-confirm, layout-delete-cancel, layout-name, layout-error, layout-grid, panel-<id> (data-kind),
  *               panel-remove-<id>, panel-missing, add-panel, add-panel-kind, add-panel-thing,
- *               add-panel-affordance, add-panel-submit, tile-<thing>-<prop>, tile-value-<thing>-<prop>,
- *               chart-series-<thing>-<prop>, panel-timeline, named-layout
+ *               add-panel-affordance, add-panel-submit, layout-note, panel-timeline, named-layout;
+ *               value panels: the overview's tile-value-<thing>-<prop> (data-stale, data-alarm),
+ *               tile-<thing>-<prop>, tile-stale-…, tile-alarm-…; chart panels: the charts' ids with
+ *               the prefix layout-chart-<panel id> (…-card, -series, -window-<w>, -status, -history)
  *   sidebar:    things-panel, collapse-things, expand-things, collapse-timeline, expand-timeline,
  *               layout-list, open-layout-<id>, layout-new, layout-import, layout-import-file
- *   header:     theme, open-palette, open-help
+ *   header:     open-palette, header-menu, header-menu-panel (theme, alarm-sound, open-help)
  *   dialogs:    palette, palette-input, palette-item-<id>, help-overlay
  */
 import { useEffect, useMemo, useState } from 'react';

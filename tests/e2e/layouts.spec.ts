@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from './fixtures';
 import { E2E_VIEWER_URL } from '../../playwright.config';
-import { LIVE_TIMEOUT, invocationIds, openApp, selectThing, waitForApp } from './helpers';
+import { LIVE_TIMEOUT, THINGS, invocationIds, openApp, selectThing, waitForApp } from './helpers';
 import { answerNextSaveDialog, savedDialogOptions } from './support/desktop';
 
 // Named layouts are made here and deleted at the end of each test: the server is shared, and
@@ -83,6 +83,34 @@ test('a layout with a chart of two properties and a value tile is still there af
   await expect(reopened.getByTestId('tile-psu-voltage')).toHaveText(/^-?\d[\d.]*\u00a0V$/, { timeout: LIVE_TIMEOUT });
   await expect(reopened.getByTestId('tile-value-psu-voltage')).toContainText('psu');
   await deleteLayout(page, reopened);
+});
+
+test('the generated layout of every simulated Thing shows every control of its panels without scrolling', async ({ page }, testInfo) => {
+  await openApp(page);
+  for (const thing of THINGS) {
+    await selectThing(page, thing);
+    const view = page.getByTestId(`thing-view-${thing}`).locator('section.layout-view');
+    await expect(view.locator('[data-kind="properties"]')).toBeVisible({ timeout: LIVE_TIMEOUT });
+    await expect(view.locator('[data-kind="action"] form').first().or(view.locator('[data-kind="properties"] table'))).toBeVisible();
+    await page.waitForTimeout(300);
+    await testInfo.attach(`layout-${thing}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    // Each control of a panel (its invocation history aside, which grows) lies wholly inside
+    // the panel's body as it stands, unscrolled.
+    const clipped = await view.evaluate((root) =>
+      [...root.querySelectorAll<HTMLElement>('.panel-body')].flatMap((body) => {
+        body.scrollTop = 0;
+        const box = body.getBoundingClientRect();
+        return [...body.querySelectorAll<HTMLElement>('button, input, select, textarea')]
+          .filter((control) => control.offsetParent !== null && !control.closest('.invocations'))
+          .filter((control) => {
+            const rect = control.getBoundingClientRect();
+            return rect.top < box.top - 0.5 || rect.bottom > box.bottom + 0.5 || rect.left < box.left - 0.5 || rect.right > box.right + 0.5;
+          })
+          .map((control) => `${body.closest('[data-testid^="panel-"]')?.getAttribute('data-testid') ?? '?'}: ${control.dataset['testid'] ?? control.textContent?.trim()}`);
+      }),
+    );
+    expect(clipped, thing).toEqual([]);
+  }
 });
 
 test('Revert discards a change to a layout', async ({ page }) => {

@@ -10,6 +10,7 @@ import { useThingStatus } from '../ui/thing-status';
 import { ActionCard } from './ActionCard';
 import { LayoutGrid } from './LayoutGrid';
 import { buildPanel } from '../ui/layout-place';
+import { sizedToContent } from '../../shared/layout-size';
 import { PropertyTable } from './PropertyTable';
 import { SeriesChart } from './SeriesChart';
 import { SpectrumPlot } from './SpectrumPlot';
@@ -268,7 +269,10 @@ function AddPanelForm({ body, self, onAdd }: { body: LayoutBody; self: string | 
           .filter(([, schema]) => (kind === 'spectrum' ? schema.type === 'array' : kind === 'properties' ? false : schema.type === 'number' || schema.type === 'integer' || kind === 'value'))
           .map(([name]) => name);
   const ref: ThingRef | undefined = thingChoice === '$self' ? { self: true } : thingChoice ? (summaryId === undefined ? { name: thingChoice } : { name: thingChoice, id: summaryId }) : undefined;
-  const panel = buildPanel(body, kind, needsThing ? ref : undefined, names.filter((name) => options.includes(name)));
+  const chosen = names.filter((name) => options.includes(name));
+  // An action card as tall as its form, a property table as its rows.
+  const unsized = buildPanel(body, kind, needsThing ? ref : undefined, chosen);
+  const panel = unsized && td ? buildPanel(body, kind, needsThing ? ref : undefined, chosen, { h: sizedToContent(unsized, td).h }) : unsized;
   return (
     <form
       className="add-panel"

@@ -57,7 +57,7 @@ export function TileValue({ thing, name, tools = false, showThing = false }: { t
       <LiveValueText thing={thing} name={name} affordance={affordance} testId={`tile-${thing}-${name}`} className="live-value value-text" />
       <span className="tile-value-meta muted">
         <LiveAge thing={thing} name={name} testId={`tile-age-${thing}-${name}`} />
-        {' · '}
+        <span className="meta-sep"> · </span>
         <LiveRate thing={thing} name={name} testId={`rate-${thing}-${name}`} />
       </span>
       <span className="tile-trend">{numeric && <Sparkline thing={thing} property={name} logScale={isLogScale(affordance)} holdsValue={writable} />}</span>

@@ -1,18 +1,30 @@
-import type { LayoutBody, LayoutPanel, LayoutPanelKind, ThingRef } from '../../shared/layout';
+import { LAYOUT_COLUMNS, type LayoutBody, type LayoutPanel, type LayoutPanelKind, type ThingRef } from '../../shared/layout';
 
-/** Where a new panel goes: below everything, full width for wide kinds. */
-export function placeNewPanel(body: LayoutBody, kind: LayoutPanel['kind']): Pick<LayoutPanel, 'x' | 'y' | 'w' | 'h'> {
+/** The size a new panel of a kind starts with (columns, rows). */
+export const NEW_PANEL_SIZE: Record<LayoutPanel['kind'], [number, number]> = {
+  value: [3, 2],
+  chart: [12, 8],
+  spectrum: [12, 6],
+  action: [4, 6],
+  properties: [12, 8],
+  alarms: [6, 6],
+  timeline: [6, 8],
+};
+
+/**
+ * Where a new panel goes: the first place, row by row from the top, left to right, where it
+ * fits beside the panels there (a value tile goes next to the last one), else below everything.
+ */
+export function placeNewPanel(body: LayoutBody, kind: LayoutPanel['kind'], size?: { w?: number; h?: number }): Pick<LayoutPanel, 'x' | 'y' | 'w' | 'h'> {
+  const [defaultW, defaultH] = NEW_PANEL_SIZE[kind];
+  const w = Math.min(LAYOUT_COLUMNS, size?.w ?? defaultW);
+  const h = size?.h ?? defaultH;
   const bottom = body.panels.reduce((lowest, panel) => Math.max(lowest, panel.y + panel.h), 0);
-  const size: Record<LayoutPanel['kind'], [number, number]> = {
-    value: [3, 2],
-    chart: [12, 6],
-    spectrum: [12, 6],
-    action: [4, 5],
-    properties: [12, 8],
-    alarms: [6, 6],
-    timeline: [6, 8],
-  };
-  const [w, h] = size[kind];
+  const free = (x: number, y: number): boolean =>
+    body.panels.every((panel) => x + w <= panel.x || panel.x + panel.w <= x || y + h <= panel.y || panel.y + panel.h <= y);
+  for (let y = 0; y < bottom; y += 1) {
+    for (let x = 0; x + w <= LAYOUT_COLUMNS; x += 1) if (free(x, y)) return { x, y, w, h };
+  }
   return { x: 0, y: bottom, w, h };
 }
 
@@ -23,8 +35,8 @@ const newId = (body: LayoutBody, kind: string): string => {
 };
 
 /** Builds the panel the add form describes (undefined while something is missing). */
-export function buildPanel(body: LayoutBody, kind: LayoutPanelKind, thing: ThingRef | undefined, names: readonly string[]): LayoutPanel | undefined {
-  const place = { id: newId(body, kind), ...placeNewPanel(body, kind) };
+export function buildPanel(body: LayoutBody, kind: LayoutPanelKind, thing: ThingRef | undefined, names: readonly string[], size?: { h?: number }): LayoutPanel | undefined {
+  const place = { id: newId(body, kind), ...placeNewPanel(body, kind, size) };
   const first = names[0];
   switch (kind) {
     case 'alarms':
