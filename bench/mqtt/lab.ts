@@ -13,7 +13,7 @@ import { MqttPublisher } from '../../src/main/services/mqtt-publisher/mqtt-publi
 import type { ThingDriver } from '../../src/main/things/driver';
 import { LabError } from '../../src/shared/errors';
 import { ANY_AFFORDANCE, ANY_THING, type ConnectionState, type ThingDescription } from '../../src/shared/model';
-import { BENCH_THING, DRAIN_MS, LatencyHistogram, PROPERTIES, cpuMs, onCommands, propertyName, schedule, type Report } from './protocol';
+import { BENCH_THING, MeasuredWindow, PROPERTIES, propertyName, schedule } from './protocol';
 
 const [roleArg, urlArg] = process.argv.slice(2);
 if ((roleArg !== 'publisher' && roleArg !== 'viewer') || !urlArg) throw new Error('usage: lab.ts publisher|viewer URL');
@@ -40,15 +40,13 @@ class BenchThing implements ThingDriver {
   connection(): ConnectionState {
     return { status: 'connected', since: this.since };
   }
-  /** Publishes properties [first, last); returns how many were published inside [from, until). */
-  publish(first: number, last: number, from: number, until: number): number {
-    let inside = 0;
+  /** Publishes properties [first, last), each with its publish time as the value. */
+  publish(first: number, last: number, window: MeasuredWindow): void {
     for (let index = first; index < last; index += 1) {
       const now = Date.now();
       this.publisher.publish(new Message({ thing: this.name, affordance: this.names[index] ?? '', messageType: 'property', payload: now }));
-      if (now >= from && now < until) inside += 1;
+      window.sent(now);
     }
-    return inside;
   }
   readProperty(): Promise<unknown> {
     return Promise.reject(new LabError('NOT_FOUND', 'not read in the benchmark'));
@@ -72,14 +70,11 @@ class BenchThing implements ThingDriver {
   async stop(): Promise<void> {}
 }
 
+/** Module-level, so it lives as long as the process: the broker keeps sinks weakly. */
+let sink: MessageSendStream | undefined;
+
 async function main(): Promise<void> {
-  let updates = 0;
-  let cpu = process.cpuUsage();
-  let started = 0;
-  let from = Number.POSITIVE_INFINITY;
-  let until = Number.POSITIVE_INFINITY;
-  const latency = new LatencyHistogram();
-  let sink: MessageSendStream | undefined;
+  const window = new MeasuredWindow(role, () => setTimeout(() => process.exit(0), 50));
   if (role === 'publisher') {
     let thing: BenchThing | undefined;
     await createLabCore({
@@ -90,40 +85,17 @@ async function main(): Promise<void> {
     });
     // Give the publisher a moment to connect and send the TD before values flow.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    schedule((first, last) => {
-      updates += thing?.publish(first, last, from, until) ?? 0;
-    });
+    schedule((first, last) => thing?.publish(first, last, window));
   } else {
     const core = await createLabCore({ things: () => [], connect: [url], logger: silentLogger });
-    // Held here for the life of the process: the broker keeps sinks weakly.
     sink = {
       sendNowait(message) {
         if (message.messageType !== 'property' || typeof message.payload !== 'number' || message.affordance.startsWith('$')) return;
-        if (message.payload < from || message.payload >= until) return;
-        updates += 1;
-        latency.add(Date.now() - message.payload);
+        window.delivered(message.payload);
       },
     };
     core.broker.subscribe(ANY_THING, ANY_AFFORDANCE, sink);
   }
-  onCommands({
-    start(at) {
-      updates = 0;
-      from = at;
-      started = performance.now();
-      cpu = process.cpuUsage();
-    },
-    stop(at) {
-      until = at;
-      // The viewer waits for updates published in the window that are still on their way.
-      setTimeout(() => {
-        const report: Report = { role, updates, cpuMs: cpuMs(cpu), windowMs: performance.now() - started };
-        if (role === 'viewer') Object.assign(report, { p50Ms: latency.quantile(0.5), p99Ms: latency.quantile(0.99), maxMs: latency.max });
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        setTimeout(() => process.exit(0), 50);
-      }, role === 'viewer' ? DRAIN_MS : 0);
-    },
-  });
   process.stdout.write('ready\n');
 }
 

@@ -30,8 +30,63 @@ export interface Report {
 
 export const propertyName = (index: number): string => `p${String(index).padStart(4, '0')}`;
 
+/**
+ * The measurement window of one child, as the parent sets it: what was published (or
+ * delivered, of what was published) inside it, its CPU time and, for the viewer, latencies.
+ * Prints the Report line after `stop` (the viewer after DRAIN_MS) and then calls `done`.
+ */
+export class MeasuredWindow {
+  /** The window, in epoch ms; nothing counts until `start`. */
+  from = Number.POSITIVE_INFINITY;
+  until = Number.POSITIVE_INFINITY;
+  private updates = 0;
+  private cpu = process.cpuUsage();
+  private started = 0;
+  private readonly latency = new LatencyHistogram();
+
+  constructor(
+    private readonly role: Report['role'],
+    done: () => void,
+  ) {
+    onCommands({
+      start: (at) => {
+        this.updates = 0;
+        this.from = at;
+        this.started = performance.now();
+        this.cpu = process.cpuUsage();
+      },
+      stop: (at) => {
+        this.until = at;
+        // The viewer waits for updates published in the window that are still on their way.
+        setTimeout(() => {
+          const report: Report = { role, updates: this.updates, cpuMs: cpuMs(this.cpu), windowMs: performance.now() - this.started };
+          if (role === 'viewer') Object.assign(report, { p50Ms: this.latency.quantile(0.5), p99Ms: this.latency.quantile(0.99), maxMs: this.latency.max });
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+          done();
+        }, role === 'viewer' ? DRAIN_MS : 0);
+      },
+    });
+  }
+
+  inside(publishedAt: number): boolean {
+    return publishedAt >= this.from && publishedAt < this.until;
+  }
+
+  /** The publisher: one update sent at `publishedAt`. */
+  sent(publishedAt: number): void {
+    if (this.inside(publishedAt)) this.updates += 1;
+  }
+
+  /** The viewer: one update published at `publishedAt` arrived now. */
+  delivered(publishedAt: number): void {
+    if (!this.inside(publishedAt)) return;
+    this.updates += 1;
+    this.latency.add(Date.now() - publishedAt);
+  }
+}
+
 /** Reads `start` / `stop` lines from the parent. */
-export function onCommands(handlers: { start(at: number): void; stop(at: number): void }): void {
+function onCommands(handlers: { start(at: number): void; stop(at: number): void }): void {
   let buffered = '';
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
@@ -47,13 +102,13 @@ export function onCommands(handlers: { start(at: number): void; stop(at: number)
   });
 }
 
-export function cpuMs(since: NodeJS.CpuUsage): number {
+function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 }
 
 /** Latencies kept in 0.1 ms bins up to 10 s, so a long window costs no memory. */
-export class LatencyHistogram {
+class LatencyHistogram {
   private readonly bins = new Uint32Array(100_001);
   count = 0;
   max = 0;

@@ -20,6 +20,10 @@ export interface CliOptions {
   publish?: string;
   /** `--publish-writable`: peers on the broker may write properties and invoke actions. */
   publishWritable: boolean;
+  /** `--host-name NAME` (repeatable): more names this machine is reached by, for the Host check of `--host 0.0.0.0`. */
+  hostNames: string[];
+  /** `--alarm-reminder-min`: an unacknowledged major alarm is announced again this often, in s (0: never). */
+  alarmReminderSec?: number;
 }
 
 export const DEFAULT_PORT = 5190;
@@ -29,7 +33,8 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec']);
+const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[?[0-9a-f]*:[0-9a-f:.]*\]?$/i;
+const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec', '--alarm-reminder-min', '--host-name']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
 const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
@@ -40,7 +45,7 @@ const OPTIONAL_VALUE_OPTIONS = new Set(['--token-file']);
  * other arguments (Electron's and Chromium's own switches) are ignored.
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [], publishWritable: false };
+  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, connect: [], publishWritable: false, hostNames: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) continue;
@@ -86,6 +91,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--host':
         options.host = value;
         break;
+      case '--host-name':
+        // A DNS name or an address, without a port or a scheme: what a browser puts in Host.
+        if (!HOST_NAME.test(value)) throw new CliError(`--host-name needs a host name or address without port or scheme (lab-pc.example.org, 10.0.0.5), got "${value}"`);
+        options.hostNames.push(value.toLowerCase());
+        break;
       case '--config':
         options.config = value;
         break;
@@ -117,6 +127,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case '--data':
         options.data = value;
         break;
+      case '--alarm-reminder-min': {
+        const minutes = Number(value);
+        if (!Number.isFinite(minutes) || minutes < 0 || minutes > 24 * 60) throw new CliError(`--alarm-reminder-min must be 0 (never) to 1440, got "${value}"`);
+        options.alarmReminderSec = Math.round(minutes * 60);
+        break;
+      }
       case '--publish': {
         let url: URL;
         try {

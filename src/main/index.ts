@@ -65,7 +65,7 @@ async function start(): Promise<void> {
     settingsPath: cli.settings ?? join(dataDir, 'instruments.json'),
     dataDir,
     services: (context) => {
-      alarms = new AlarmService(context);
+      alarms = new AlarmService(context, { reminderSec: cli.alarmReminderSec });
       return [createRecorder(context), alarms, new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })];
     },
     chooseExportFile: async (suggestedName) => {

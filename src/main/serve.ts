@@ -228,7 +228,8 @@ export async function startBrowserServer(options: BrowserServerOptions = {}): Pr
   const address = server.address();
   boundPort = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
   allowed = allowedHosts(host, boundPort, options.allowedHostNames);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost(host);
+  // The URL to print: a name others reach this machine by, when given, rather than the address bound.
+  const shownHost = options.allowedHostNames?.[0] !== undefined ? urlHost(options.allowedHostNames[0].replace(/^\[|\]$/g, '')) : host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost(host);
   const urlWith = (token: string): string => `http://${shownHost}:${boundPort}/?${TOKEN_PARAM}=${token}`;
   const operatorUrl = tokens.operator === undefined ? undefined : urlWith(tokens.operator);
   const viewerUrl = urlWith(tokens.viewer);
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
     if (error instanceof CliError) {
       console.error(`lab-monitor: ${error.message}`);
       console.error(
-        'usage: serve [--port N] [--host H] [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
+        'usage: serve [--port N] [--host H] [--host-name NAME]... [--config FILE] [--connect URL]... [--token T] [--viewer-token T] [--settings FILE] [--data DIR] [--retry-max-sec S] [--alarm-reminder-min M] [--viewer-only] [--token-file [FILE]] [--publish mqtt://broker[:port][/prefix] [--publish-writable]]',
       );
       process.exit(2);
     }
@@ -287,8 +288,9 @@ async function main(): Promise<void> {
     settingsPath: cli.settings ?? (cli.data === undefined ? undefined : join(resolve(cli.data), 'instruments.json')),
     // Recordings (and, with --data, settings and alarm rules) live in the data folder.
     dataDir: cli.data === undefined ? userDataDir() : resolve(cli.data),
-    services: (context) => [createRecorder(context), new AlarmService(context), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
+    services: (context) => [createRecorder(context), new AlarmService(context, { reminderSec: cli.alarmReminderSec }), new MqttPublisher(context, { url: cli.publish, writable: cli.publishWritable })],
     reconnectMaxMs: cli.retryMaxMs,
+    allowedHostNames: cli.hostNames,
   });
   if (server.operatorUrl) console.log(`Lab Monitor (browser mode), operator — watch, write, run, add instruments: ${server.operatorUrl}`);
   else console.log('Lab Monitor (browser mode): --viewer-only, there is no operator URL');

@@ -88,6 +88,7 @@ function reveal(testId: string, focus: string | null, tries = 60): void {
 }
 import { AlarmPanel } from './components/AlarmPanel';
 import { useAlarmEffects } from './ui/alarm-effects';
+import { useRememberedViews } from './ui/remembered-views';
 
 export function App() {
   const { client, store } = useLabContext();
@@ -95,6 +96,7 @@ export function App() {
   const view = useLab((state) => state.view);
   const alarmPanelOpen = useLab((state) => state.alarmPanelOpen);
   useAlarmEffects();
+  useRememberedViews();
   const openLayout = useLab((state) => state.layouts.find((layout) => layout.id === state.openLayout));
   const [palette, setPalette] = useState(false);
   const [help, setHelp] = useState(false);

@@ -172,6 +172,8 @@ export const Alarm = z.object({
   since: z.string(),
   /** When it was last raised; null if never. */
   raisedAt: z.string().nullable(),
+  /** While unacknowledged: when it was last announced again (it is every few minutes until acknowledged). */
+  remindedAt: z.string().optional(),
   acknowledged: Who.extend({ note: z.string().optional() }).nullable(),
   shelved: Who.extend({ until: z.string(), reason: z.string() }).nullable(),
   disabled: Who.extend({ reason: z.string().optional() }).nullable(),

@@ -12,6 +12,8 @@ import { recordNotifications as recordDesktopNotifications, shownNotifications }
 // spectrometer, so the alarms this spec waits for are known in advance.
 const TOKEN = 'e2e-alarms-token-0123456789abcdef';
 const STALE_SEC = 2;
+/** Reminders of unacknowledged alarms come this often here (10 minutes by default). */
+const REMINDER_SEC = 6;
 const TIMEOUT = 60_000;
 
 let server: ChildProcess | undefined;
@@ -40,7 +42,7 @@ test.beforeAll(async ({ transport }) => {
   );
   const port = await freePort();
   url = `http://127.0.0.1:${port}/?token=${TOKEN}`;
-  const child = spawn(process.execPath, ['out/main/serve.js', '--port', String(port), '--token', TOKEN, '--config', 'config/training-faults.json', '--data', dataDir], {
+  const child = spawn(process.execPath, ['out/main/serve.js', '--port', String(port), '--token', TOKEN, '--config', 'config/training-faults.json', '--data', dataDir, '--alarm-reminder-min', String(REMINDER_SEC / 60)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server = child;
@@ -234,4 +236,36 @@ test('desktop: a new major alarm is shown as a system notification by the main p
   await page.getByTestId('rule-remove-threshold-temperature').click();
   await expect(page.getByTestId('rule-item-threshold-temperature')).toHaveCount(0);
   await expect(page).toHaveTitle('Lab Monitor', { timeout: LIVE_TIMEOUT });
+});
+
+test('an active alarm nobody acknowledges is announced again until someone does', async ({ page }, testInfo) => {
+  test.skip(isDesktop(testInfo), 'browser mode: the server of this spec announces reminders every few seconds');
+  test.setTimeout(120_000);
+  await recordNotifications(page);
+  await page.goto(url);
+  await expect(page.getByTestId('link-status')).toHaveAttribute('data-status', 'connected', { timeout: TIMEOUT });
+  await selectThing(page, 'thermo');
+  await page.getByTestId('alarm-rules-thermo-temperature').click();
+  for (const name of ['hi', 'lo', 'lolo', 'deadband']) await page.getByTestId(`rule-${name}`).fill('');
+  // A HIHI limit far below room temperature: major at the next reading, and it stays.
+  await page.getByTestId('rule-hihi').fill('-100');
+  await page.getByTestId('rule-save').click();
+  await expect(page.getByTestId('rule-saved')).toBeVisible();
+  // This rule's alarm only (the training faults also drop thermo's link, which is an alarm of its own).
+  const ofRule = async () => (await notifications(page)).filter((each) => each.body.includes('HIHI -100'));
+  await expect.poll(async () => (await ofRule()).filter((each) => !each.title.startsWith('Still')).length, { timeout: LIVE_TIMEOUT }).toBe(1);
+  await expect
+    .poll(async () => (await ofRule()).filter((each) => each.title.startsWith('Still unacknowledged — MAJOR alarm: Temperature controller')).length, { timeout: REMINDER_SEC * 3000 })
+    .toBeGreaterThanOrEqual(1);
+
+  await page.getByTestId('annunciator').click();
+  await page.getByTestId('alarm-ack-thermo/threshold-temperature').click();
+  await expect(page.getByTestId('alarm-row-thermo/threshold-temperature')).toHaveAttribute('data-state', 'acknowledged');
+  const afterAck = (await ofRule()).length;
+  // Two reminder intervals with the alarm acknowledged: nothing more about it.
+  await page.waitForTimeout(REMINDER_SEC * 2000 + 1000);
+  expect((await ofRule()).length).toBe(afterAck);
+  await page.getByTestId('alarm-panel-close').click();
+  await page.getByTestId('rule-remove-threshold-temperature').click();
+  await expect(page.getByTestId('rule-item-threshold-temperature')).toHaveCount(0);
 });

@@ -31,7 +31,7 @@ async function openThermoChart(page: Page): Promise<void> {
   await expect(page.getByTestId('chart-1-series')).toHaveCount(2);
 }
 
-test('a strip chart of thermo temperature and setpoint: one °C axis, a time axis, ramp markers, zoom, pause and follow, history after a reload', async ({ page }, testInfo) => {
+test('a strip chart of thermo temperature and setpoint: one °C axis, a time axis, ramp markers, zoom, pause and follow, the chart and its history after a reload', async ({ page }, testInfo) => {
   test.setTimeout(150_000);
   await page.goto(ownServer(testInfo));
   await waitForApp(page);
@@ -99,7 +99,9 @@ test('a strip chart of thermo temperature and setpoint: one °C axis, a time axi
   const reloadedAt = Date.now();
   await page.reload();
   await waitForApp(page);
-  await openThermoChart(page);
+  // The chart itself is remembered: the same two series, without adding them again.
+  await page.getByTestId('nav-charts').click();
+  await expect(page.getByTestId('chart-1-series')).toHaveCount(2);
   await page.getByTestId('chart-1-window-10min').click();
   await expect(page.getByTestId('chart-1-history')).toHaveAttribute('data-state', 'ok', { timeout: LIVE_TIMEOUT });
   await expect

@@ -82,13 +82,16 @@ export const test = base.extend<{ desktopLog: string[] }, TransportOptions & { d
     { scope: 'worker', timeout: 120_000 },
   ],
 
-  // Browser mode: a fresh page per test. Desktop: the app's window (openApp reloads it).
+  // Browser mode: a fresh page per test. Desktop: the app's window, its storage cleared (openApp reloads it).
   page: async ({ transport, desktopApp, context }, use, testInfo) => {
     if (transport === 'browser' || desktopApp === undefined) {
       await use(await context.newPage());
       return;
     }
     const page = await desktopApp.app.firstWindow();
+    // Each test starts from what the window remembers being empty, as a fresh browser context does
+    // (charts, pins, theme, collapsed panels); openApp reloads the window.
+    await page.evaluate(() => localStorage.clear()).catch(() => undefined);
     await use(page);
     if (testInfo.status !== testInfo.expectedStatus && !page.isClosed()) {
       await testInfo.attach('desktop window on failure', { body: await page.screenshot(), contentType: 'image/png' }).catch(() => undefined);

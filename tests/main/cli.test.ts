@@ -3,13 +3,13 @@ import { CliError, isLoopbackHost, parseCliArgs, userDataDir } from '../../src/m
 
 describe('parseCliArgs', () => {
   it('has safe defaults', () => {
-    expect(parseCliArgs([])).toEqual({ port: 5190, host: '127.0.0.1', connect: [], publishWritable: false });
+    expect(parseCliArgs([])).toEqual({ port: 5190, host: '127.0.0.1', connect: [], publishWritable: false, hostNames: [] });
   });
 
   it('reads every option, in both spellings, and repeats --connect', () => {
     expect(
       parseCliArgs(['--port', '0', '--host=::1', '--config', 'lab.json', '--connect', 'http://a:5000/', '--connect=mqtt://b/', '--token', 'x'.repeat(32), '--no-sandbox']),
-    ).toEqual({ port: 0, host: '::1', config: 'lab.json', connect: ['http://a:5000/', 'mqtt://b/'], token: 'x'.repeat(32), publishWritable: false });
+    ).toEqual({ port: 0, host: '::1', config: 'lab.json', connect: ['http://a:5000/', 'mqtt://b/'], token: 'x'.repeat(32), publishWritable: false, hostNames: [] });
   });
 
   it('shares through a broker with --publish, writable only with --publish-writable', () => {
@@ -27,6 +27,22 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--config'])).toThrow('--config needs a value');
     expect(() => parseCliArgs(['--token', 'short'])).toThrow('--token');
     expect(() => parseCliArgs(['--retry-max-sec', '0'])).toThrow('--retry-max-sec must be 0.1–3600');
+  });
+
+  it('reads --host-name (repeatable) and refuses what is not a bare host name or address', () => {
+    expect(parseCliArgs(['--host', '0.0.0.0', '--host-name', 'Lab-PC.example.org', '--host-name=10.0.0.5', '--host-name', '[fe80::1]']).hostNames).toEqual([
+      'lab-pc.example.org',
+      '10.0.0.5',
+      '[fe80::1]',
+    ]);
+    for (const bad of ['http://lab-pc', 'lab-pc:5190', 'lab pc', 'lab-pc/x', '-lab', 'a'.repeat(64)]) expect(() => parseCliArgs(['--host-name', bad]), bad).toThrow('--host-name needs');
+  });
+
+  it('reads how often an unacknowledged alarm is announced again, in minutes', () => {
+    expect(parseCliArgs(['--alarm-reminder-min', '15']).alarmReminderSec).toBe(900);
+    expect(parseCliArgs(['--alarm-reminder-min=0']).alarmReminderSec).toBe(0);
+    expect(() => parseCliArgs(['--alarm-reminder-min', '-1'])).toThrow('--alarm-reminder-min must be');
+    expect(() => parseCliArgs(['--alarm-reminder-min', 'soon'])).toThrow('--alarm-reminder-min must be');
   });
 
   it('reads the longest wait between reconnect attempts, in seconds', () => {

@@ -143,6 +143,36 @@ describe('browser mode: HTTP', () => {
     expect((await get('/', { Host: `localhost:${server.port}` })).status).toBe(200);
   });
 
+  it('accepts the names given with --host-name and prints its URLs with the first one', async () => {
+    const named = await startBrowserServer({
+      port: 0,
+      token: TOKEN,
+      rendererDir: root,
+      logger: silentLogger,
+      allowedHostNames: ['lab-pc.example.org', '10.1.2.3'],
+      things: (publisher) => [new FakeThing('thermo', publisher)],
+    });
+    try {
+      const at = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: named.port, path: '/', headers: { Host: host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await at(`lab-pc.example.org:${named.port}`)).toBe(200);
+      expect(await at(`LAB-PC.example.org:${named.port}`)).toBe(200);
+      expect(await at(`10.1.2.3:${named.port}`)).toBe(200);
+      expect(await at(`127.0.0.1:${named.port}`)).toBe(200);
+      expect(await at(`other.example.org:${named.port}`)).toBe(421);
+      expect(named.url).toBe(`http://lab-pc.example.org:${named.port}/?token=${TOKEN}`);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('never serves files outside the renderer directory', async () => {
     const auth = { Cookie: `lab_token=${TOKEN}` };
     for (const path of ['/../secret-lab-test.txt', '/%2e%2e/secret-lab-test.txt', '/assets/..%2f..%2fsecret-lab-test.txt', '/..%5csecret-lab-test.txt', '/%00', '/%E0%A4%A']) {

@@ -18,7 +18,7 @@ export function browserNotifications(): 'granted' | 'denied' | 'default' | 'unsu
 
 /**
  * What the operator notices without looking at the right Thing: the title count, a browser
- * notification for each new major or invalid alarm (browser mode, when allowed; the desktop
+ * notification for each new major or invalid alarm and each reminder of one (browser mode, when allowed; the desktop
  * app's notifications come from the main process), and the optional beep.
  */
 export function useAlarmEffects(): void {
@@ -33,7 +33,8 @@ export function useAlarmEffects(): void {
       const keys = new Set<string>();
       for (const alarm of snapshot.alarms) {
         if (alarm.state !== 'unacknowledged' || alarm.severity === null) continue;
-        const key = `${alarm.id}@${alarm.raisedAt ?? ''}@${alarm.severity}`;
+        // A reminder (still unacknowledged after a while) is announced like a new alarm.
+        const key = `${alarm.id}@${alarm.raisedAt ?? ''}@${alarm.severity}@${alarm.remindedAt ?? ''}`;
         keys.add(key);
         if (seen !== undefined && !seen.has(key)) fresh.push(alarm);
       }
@@ -46,7 +47,8 @@ export function useAlarmEffects(): void {
         if (severityRank(alarm.severity) < NOTIFY_RANK) continue;
         const title = store.getState().things.find((thing) => thing.name === alarm.thing)?.title ?? alarm.thing;
         try {
-          new Notification(`${alarm.severity?.toUpperCase()} alarm: ${title}`, { body: alarm.message, tag: alarm.id });
+          const again = alarm.remindedAt ? 'Still unacknowledged — ' : '';
+          new Notification(`${again}${alarm.severity?.toUpperCase()} alarm: ${title}`, { body: alarm.message, tag: alarm.id });
         } catch {
           // Some browsers allow notifications only from a service worker: the annunciator still shows it.
         }

@@ -41,6 +41,7 @@ import type { MessageSendStream } from '../../core/streams';
 import type { Service, ServiceContext } from '../service';
 import { boundedValue, equalsHolds, formatNumber, LEVEL_NAMES, levelLimit, levelSeverity, roundNice, thresholdLevel } from './conditions';
 import { RuleStore, type RuleNotice } from './rule-store';
+import { ShelfStore, type Shelf } from './shelf-store';
 
 /** Asked of the desktop (or any) notifier for each new alarm of severity major or worse. */
 export interface AlarmNotification {
@@ -58,6 +59,8 @@ export interface AlarmServiceOptions {
   snapshotIntervalMs?: number;
   /** Rules for a Thing that has no rules file (or a bad one). */
   defaultRules?: (thing: string) => AlarmRule[];
+  /** An alarm still unacknowledged after this many seconds is announced again, and again (600; 0: never). */
+  reminderSec?: number;
 }
 
 /** Every Thing gets these until the operator saves its own: disconnected, and any action failing. */
@@ -103,6 +106,9 @@ class Instance {
   acknowledged: Alarm['acknowledged'] = null;
   shelved: (NonNullable<Alarm['shelved']> & { timer: unknown }) | null = null;
   disabled: Alarm['disabled'] = null;
+  /** The reminder of an unacknowledged alarm, and when the last one was given. */
+  reminderTimer: unknown;
+  remindedAt: number | null = null;
   /** Stale rules: the deadline timer, and when the rule began watching. */
   staleTimer: unknown;
   watchingSince: number;
@@ -156,6 +162,9 @@ export class AlarmService implements Service {
   private readonly owned = new DisposableStore();
   private readonly things = new Map<string, ThingState>();
   private readonly store: RuleStore;
+  private readonly shelves: ShelfStore;
+  /** Shelves read back at start whose alarm does not exist yet (its Thing has not appeared). */
+  private readonly restoredShelves = new Map<string, Shelf>();
   private loadedRules = new Map<string, AlarmRule[]>();
   private notices: RuleNotice[] = [];
   private readonly snapshotListeners = new Set<(snapshot: AlarmSnapshot) => void>();
@@ -167,6 +176,7 @@ export class AlarmService implements Service {
   private stopped = false;
   private readonly snapshotIntervalMs: number;
   private readonly makeDefaults: (thing: string) => AlarmRule[];
+  private readonly reminderMs: number;
   /** Held strongly here: the broker holds sinks weakly. */
   private readonly sink: MessageSendStream;
 
@@ -175,6 +185,8 @@ export class AlarmService implements Service {
     options: AlarmServiceOptions = {},
   ) {
     this.store = new RuleStore(context.dataDir, context.logger, () => context.clock.now());
+    this.shelves = new ShelfStore(context.dataDir, context.logger, () => context.clock.now());
+    this.reminderMs = (options.reminderSec ?? 600) * 1000;
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? 50;
     this.makeDefaults = options.defaultRules ?? defaultRules;
     this.sink = {
@@ -188,7 +200,9 @@ export class AlarmService implements Service {
     this.started = true;
     const loaded = await this.store.loadAll();
     this.loadedRules = loaded.rules;
-    this.notices = loaded.notices;
+    const shelved = await this.shelves.load();
+    for (const shelf of shelved.shelves) this.restoredShelves.set(shelf.id, shelf);
+    this.notices = [...loaded.notices, ...shelved.notices];
     this.owned.add(this.context.broker.subscribe(ANY_THING, ANY_AFFORDANCE, this.sink));
     for (const driver of this.context.registry.all()) {
       const state = this.ensureThing(driver.name);
@@ -208,7 +222,7 @@ export class AlarmService implements Service {
     if (this.stopped) return;
     this.stopped = true;
     this.owned.dispose();
-    await this.store.flush();
+    await Promise.all([this.store.flush(), this.shelves.flush()]);
   }
 
   // ---------------------------------------------------------------- queries
@@ -317,6 +331,7 @@ export class AlarmService implements Service {
     const timer = this.context.clock.setTimeout(() => this.unshelveNow(instance, SYSTEM), durationSec * 1000);
     instance.shelved = { by, at: toIso(now), until: toIso(now + durationSec * 1000), reason, timer };
     this.transition(instance, 'shelved', 'shelved', now, by, reason);
+    this.saveShelves();
     return this.toAlarm(instance);
   }
 
@@ -609,6 +624,7 @@ export class AlarmService implements Service {
     if (instance.state !== 'shelved') return;
     this.context.clock.clearTimeout(instance.shelved?.timer);
     instance.shelved = null;
+    this.saveShelves();
     const now = this.context.clock.now();
     if (instance.current !== null) {
       instance.severity = instance.current;
@@ -624,8 +640,10 @@ export class AlarmService implements Service {
 
   private disableNow(instance: Instance, by: string, reason?: string): void {
     const now = this.context.clock.now();
+    const wasShelved = instance.shelved !== null;
     this.clearTimers(instance);
     instance.shelved = null;
+    if (wasShelved) this.saveShelves();
     instance.current = null;
     instance.level = 0;
     instance.severity = null;
@@ -710,9 +728,11 @@ export class AlarmService implements Service {
         fresh.push(instance);
       }
     }
+    let shelfEnded = false;
     for (const [id, old] of state.instances) {
       if (keep.get(id) === old) continue;
       this.clearTimers(old);
+      shelfEnded ||= old.shelved !== null;
       if (old.state !== 'normal') this.publish(old, 'cleared', 'normal', old.state, now, by, 'rule changed or removed');
     }
     state.rules = [...rules];
@@ -724,9 +744,36 @@ export class AlarmService implements Service {
         instance.disabled = { by, at: toIso(now) };
         continue;
       }
+      this.restoreShelf(instance, now);
       this.evaluateFromScratch(instance, now);
     }
+    if (shelfEnded) this.saveShelves();
     this.changed();
+  }
+
+  /** A shelf read back at start applies to the first instance of its alarm, for the time it has left. */
+  private restoreShelf(instance: Instance, now: number): void {
+    const shelf = this.restoredShelves.get(instance.id);
+    if (shelf === undefined) return;
+    this.restoredShelves.delete(instance.id);
+    const until = Date.parse(shelf.until);
+    if (!(until > now)) return;
+    const { by, at, reason } = shelf;
+    instance.state = 'shelved';
+    instance.since = Date.parse(at) || now;
+    instance.shelved = { by, at, until: shelf.until, reason, timer: this.context.clock.setTimeout(() => this.unshelveNow(instance, SYSTEM), until - now) };
+  }
+
+  /** Writes every shelf there is: the alarms' own and those whose Thing has not appeared yet. */
+  private saveShelves(): void {
+    const shelves: Shelf[] = [...this.restoredShelves.values()];
+    for (const state of this.things.values()) {
+      for (const instance of state.instances.values()) {
+        const shelf = instance.shelved;
+        if (shelf) shelves.push({ id: instance.id, by: shelf.by, at: shelf.at, until: shelf.until, reason: shelf.reason });
+      }
+    }
+    void this.shelves.save(shelves);
   }
 
   private index(state: ThingState): void {
@@ -769,7 +816,12 @@ export class AlarmService implements Service {
     // A removed instrument takes its alarms with it.
     for (const [name, state] of this.things) {
       if (!state.listed || names.has(name)) continue;
-      for (const instance of state.instances.values()) this.clearTimers(instance);
+      for (const instance of state.instances.values()) {
+        this.clearTimers(instance);
+        // Its shelves stay too, for their time, should it come back.
+        const shelf = instance.shelved;
+        if (shelf) this.restoredShelves.set(instance.id, { id: instance.id, by: shelf.by, at: shelf.at, until: shelf.until, reason: shelf.reason });
+      }
       // Its rules stay for when it comes back (the same instrument added again).
       if (state.source !== 'default') this.loadedRules.set(name, state.rules);
       this.things.delete(name);
@@ -782,6 +834,7 @@ export class AlarmService implements Service {
   private transition(instance: Instance, next: AlarmState, event: AlarmEventKind, now: number, by: string, note?: string): void {
     const previous = instance.state;
     if (instance.severity !== null) instance.reported = instance.severity;
+    if (next !== 'unacknowledged') this.clearReminder(instance);
     instance.state = next;
     instance.since = now;
     this.publish(instance, event, next, previous, now, by, note);
@@ -813,15 +866,21 @@ export class AlarmService implements Service {
     }
   }
 
-  private notify(instance: Instance, now: number): void {
+  /** Announces a new (or escalated, or still unacknowledged) alarm of major or worse, and arms its reminder. */
+  private notify(instance: Instance, now: number, reminder = false): void {
     const severity = instance.severity;
-    if (severity === null || severityRank(severity) < NOTIFY_RANK || this.notifyListeners.size === 0) return;
+    if (severity === null || severityRank(severity) < NOTIFY_RANK) return;
+    if (!reminder) instance.remindedAt = null;
+    this.armReminder(instance);
+    if (this.notifyListeners.size === 0) return;
+    const title = `${severity.toUpperCase()} alarm: ${this.thingTitle(instance.thing.name)}`;
+    const raised = instance.raisedAt === null ? '' : ` since ${toIso(instance.raisedAt).slice(11, 16)} UTC`;
     const notification: AlarmNotification = {
       id: instance.id,
       thing: instance.thing.name,
       severity,
-      title: `${severity.toUpperCase()} alarm: ${this.thingTitle(instance.thing.name)}`,
-      body: instance.message,
+      title: reminder ? `Still unacknowledged — ${title}` : title,
+      body: reminder ? `${instance.message} (raised${raised})` : instance.message,
       time: toIso(now),
     };
     for (const listener of this.notifyListeners) {
@@ -831,6 +890,25 @@ export class AlarmService implements Service {
         this.context.logger.warn('alarms: a notification listener failed', error);
       }
     }
+  }
+
+  private armReminder(instance: Instance): void {
+    this.clearReminder(instance);
+    if (this.reminderMs <= 0 || this.stopped) return;
+    instance.reminderTimer = this.context.clock.setTimeout(() => {
+      instance.reminderTimer = undefined;
+      if (instance.state !== 'unacknowledged') return;
+      const now = this.context.clock.now();
+      instance.remindedAt = now;
+      this.notify(instance, now, true);
+      this.changed(); // windows announce it again too (browser notifications, the beep)
+    }, this.reminderMs);
+  }
+
+  private clearReminder(instance: Instance): void {
+    if (instance.reminderTimer === undefined) return;
+    this.context.clock.clearTimeout(instance.reminderTimer);
+    instance.reminderTimer = undefined;
   }
 
   /** Marks the snapshot dirty and pushes it soon (at most once per interval). */
@@ -900,6 +978,7 @@ export class AlarmService implements Service {
       ...(instance.value !== undefined ? { value: instance.value } : {}),
       since: toIso(instance.since),
       raisedAt: instance.raisedAt === null ? null : toIso(instance.raisedAt),
+      ...(instance.remindedAt !== null && instance.state === 'unacknowledged' ? { remindedAt: toIso(instance.remindedAt) } : {}),
       acknowledged: instance.acknowledged,
       shelved,
       disabled: instance.disabled,
@@ -1027,6 +1106,7 @@ export class AlarmService implements Service {
   private clearTimers(instance: Instance): void {
     this.cancelPending(instance);
     this.clearStaleTimer(instance);
+    this.clearReminder(instance);
     if (instance.shelved) this.context.clock.clearTimeout(instance.shelved.timer);
   }
 }

@@ -1,8 +1,8 @@
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { ALARM_RULES_VERSION, ThingRulesFile, type AlarmRule } from '../../../shared/alarms';
+import { describeError as describe, readJsonFile, writeJsonFile, type JsonCheck } from '../../core/json-file';
 import type { Logger } from '../../core/logger';
 
 /** Something the operator must be told (shown in the alarm panel, logged). */
@@ -77,28 +77,9 @@ export class RuleStore {
   }
 
   private async loadFile(path: string, nameFromFile: string): Promise<{ ok: true; thing: string; rules: AlarmRule[] } | { ok: false; notice: RuleNotice }> {
-    let problem: string;
-    try {
-      const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
-      const version = typeof raw === 'object' && raw !== null && 'version' in raw ? raw.version : undefined;
-      if (typeof version === 'number' && version > ALARM_RULES_VERSION) {
-        problem = `it was written by a newer Lab Monitor (version ${version})`;
-      } else {
-        const parsed = ThingRulesFile.safeParse(migrate(raw));
-        if (parsed.success) return { ok: true, thing: parsed.data.thing, rules: parsed.data.rules };
-        problem = z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ');
-      }
-    } catch (error) {
-      problem = describe(error);
-    }
-    const backup = `${path}.bad-${this.now()}`;
-    let kept: string;
-    try {
-      await copyFile(path, backup);
-      kept = `the file was kept as ${backup}`;
-    } catch (error) {
-      kept = `it could not be backed up (${describe(error)})`;
-    }
+    const read = await readJsonFile(path, checkRulesFile, this.now());
+    if (read.kind === 'read') return { ok: true, thing: read.value.thing, rules: read.value.rules };
+    const { problem, kept } = read.kind === 'bad' ? read : { problem: 'the file is gone', kept: 'nothing was kept' };
     this.logger.error(`alarm rules file ${path} is invalid (${problem}); ${kept}; default rules are used for "${nameFromFile}"`);
     return {
       ok: false,
@@ -114,16 +95,11 @@ export class RuleStore {
   save(thing: string, rules: readonly AlarmRule[]): Promise<void> {
     const path = this.pathOf(thing);
     if (path === undefined || this.folder === undefined) return Promise.resolve();
-    const folder = this.folder;
     const body: ThingRulesFile = { version: ALARM_RULES_VERSION, thing, rules: [...rules] };
-    const text = `${JSON.stringify(body, null, 2)}\n`;
     const previous = this.writing.get(thing) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(async () => {
-        await mkdir(folder, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(path, text, { mode: 0o600 });
-      });
+      .then(() => writeJsonFile(path, body));
     this.writing.set(thing, next);
     return next;
   }
@@ -134,10 +110,13 @@ export class RuleStore {
   }
 }
 
-/** Older file versions become the current one here (there is only version 1 so far). */
-function migrate(raw: unknown): unknown {
-  return raw;
-}
+/** Older file versions would become the current one here (there is only version 1 so far). */
+const checkRulesFile: JsonCheck<ThingRulesFile> = (raw) => {
+  const version = typeof raw === 'object' && raw !== null && 'version' in raw ? raw.version : undefined;
+  if (typeof version === 'number' && version > ALARM_RULES_VERSION) return { ok: false, problem: `it was written by a newer Lab Monitor (version ${version})` };
+  const parsed = ThingRulesFile.safeParse(raw);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ') };
+};
 
 const isMissing = (error: unknown): boolean => error instanceof Error && 'code' in error && error.code === 'ENOENT';
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
