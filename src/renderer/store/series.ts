@@ -70,6 +70,8 @@ const ARRIVALS_KEPT = 64;
 const RATE_SPAN_MS = 5000;
 
 interface KeyTrack {
+  /** The Thing of the key. */
+  readonly thing: string;
   numbers: RingBuffer | undefined;
   lastAt: number | undefined;
   /**
@@ -101,6 +103,19 @@ export interface KeyRate {
   lost: number;
 }
 
+/** Median of the most recent update intervals (steps forward in time between arrivals), once at least 3 are known. */
+function medianInterval(arrivals: RingBuffer): number | undefined {
+  // A clock that went back gives no step.
+  const intervals: number[] = [];
+  for (let i = arrivals.length - 1; i > 0 && intervals.length < INTERVALS_KEPT; i -= 1) {
+    const step = arrivals.timeAt(i) - arrivals.timeAt(i - 1);
+    if (step >= 0) intervals.push(step);
+  }
+  if (intervals.length < 3) return undefined;
+  intervals.sort((a, b) => a - b);
+  return intervals[Math.floor(intervals.length / 2)];
+}
+
 /**
  * The renderer's one source of samples, outside React state: per live key the recent numeric
  * samples (tile and table trends, the live tail of charts), recent update intervals
@@ -109,6 +124,8 @@ export interface KeyRate {
  */
 export class SeriesRegistry {
   private readonly tracks = new Map<string, KeyTrack>();
+  /** The same tracks by Thing: what a Thing's activity and gaps look at, without scanning every key. */
+  private readonly byThing = new Map<string, Map<string, KeyTrack>>();
   private readonly listeners = new Map<string, Set<SampleListener>>();
   /** Smallest (receive − publish) seen: this window's clock minus the host's, plus the fastest delivery. */
   private offset: number | undefined;
@@ -118,8 +135,15 @@ export class SeriesRegistry {
   record(key: string, value: unknown, at: number, source?: SampleSource): void {
     let track = this.tracks.get(key);
     if (!track) {
-      track = { numbers: undefined, lastAt: undefined, arrivals: new RingBuffer(ARRIVALS_KEPT) };
+      const { thing } = splitLiveKey(key);
+      track = { thing, numbers: undefined, lastAt: undefined, arrivals: new RingBuffer(ARRIVALS_KEPT) };
       this.tracks.set(key, track);
+      let ofThing = this.byThing.get(thing);
+      if (!ofThing) {
+        ofThing = new Map();
+        this.byThing.set(thing, ofThing);
+      }
+      ofThing.set(key, track);
     }
     track.lastAt = at;
     track.arrivals.push(at, source?.seq ?? 0);
@@ -138,8 +162,8 @@ export class SeriesRegistry {
    */
   markGap(thing: string, at: number): void {
     const time = this.hostTime(at);
-    for (const [key, track] of this.tracks) {
-      if (track.numbers && splitLiveKey(key).thing === thing) {
+    for (const [key, track] of this.byThing.get(thing) ?? []) {
+      if (track.numbers) {
         track.numbers.push(time, Number.NaN);
         this.notify(key, time, Number.NaN);
       }
@@ -193,6 +217,7 @@ export class SeriesRegistry {
   }
 
   private notify(key: string, time: number, value: number): void {
+    if (this.listeners.size === 0) return;
     const set = this.listeners.get(key);
     if (!set) return;
     for (const listener of [...set]) {
@@ -211,11 +236,10 @@ export class SeriesRegistry {
   thingActivity(thing: string): { lastAt: number | undefined; interval: number | undefined } {
     let lastAt: number | undefined;
     let interval: number | undefined;
-    for (const key of this.tracks.keys()) {
-      if (splitLiveKey(key).thing !== thing) continue;
-      const at = this.tracks.get(key)?.lastAt;
+    for (const track of this.byThing.get(thing)?.values() ?? []) {
+      const at = track.lastAt;
       if (at !== undefined && (lastAt === undefined || at > lastAt)) lastAt = at;
-      const median = this.medianInterval(key);
+      const median = medianInterval(track.arrivals);
       if (median !== undefined && (interval === undefined || median < interval)) interval = median;
     }
     return { lastAt, interval };
@@ -233,16 +257,7 @@ export class SeriesRegistry {
   /** Median of the recent update intervals, once at least 3 are known. */
   medianInterval(key: string): number | undefined {
     const arrivals = this.tracks.get(key)?.arrivals;
-    if (!arrivals) return undefined;
-    // The most recent steps forward in time (a clock that went back gives none).
-    const intervals: number[] = [];
-    for (let i = arrivals.length - 1; i > 0 && intervals.length < INTERVALS_KEPT; i -= 1) {
-      const step = arrivals.timeAt(i) - arrivals.timeAt(i - 1);
-      if (step >= 0) intervals.push(step);
-    }
-    if (intervals.length < 3) return undefined;
-    const sorted = intervals.sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    return arrivals ? medianInterval(arrivals) : undefined;
   }
 
   /**
@@ -258,6 +273,11 @@ export class SeriesRegistry {
   }
 
   forget(key: string): void {
+    const track = this.tracks.get(key);
+    if (!track) return;
     this.tracks.delete(key);
+    const ofThing = this.byThing.get(track.thing);
+    ofThing?.delete(key);
+    if (ofThing?.size === 0) this.byThing.delete(track.thing);
   }
 }
