@@ -174,7 +174,7 @@ export const LiveItem = z.object({
 });
 export type LiveItem = z.infer<typeof LiveItem>;
 
-/** The listen channel: one batch per flush, in order. */
+/** The listen channel: one batch per flush, in order (over IPC as its LiveFrame, below). */
 export const LIVE_BATCH_CHANNEL = 'lab:live:batch';
 export const LiveBatch = z.object({
   /** Batch number on this channel, starting at 1. */

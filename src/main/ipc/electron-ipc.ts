@@ -49,8 +49,8 @@ export interface ElectronIpc {
  * Wires every `lab:` call channel to the core. Each message is checked at the trust
  * boundary: the sender must be one of our windows showing one of our pages, the request
  * must match its schema. Errors cross as data. Each window gets its own live channel,
- * pushed with `webContents.send(LIVE_BATCH_CHANNEL, frame)` (a LiveFrame, see src/shared/live-wire.ts)
- * and closed when it is destroyed.
+ * pushed with `webContents.send(LIVE_BATCH_CHANNEL, frame)` (a LiveFrame, see
+ * src/shared/live-wire.ts) and closed when it is destroyed.
  */
 export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
   const { ipcMain, core, isAllowedUrl, isOwnWebContents } = options;

@@ -59,7 +59,8 @@ const idOf = (value: unknown): number | undefined => {
 /**
  * The browser-mode transport: the same two shapes as Electron IPC over one WebSocket per
  * client. `{type:'call', id, channel, request}` is answered with `{type:'result', id, result}`;
- * live batches are pushed as `{type:'live', frame}` (a LiveFrame, see src/shared/live-wire.ts). Each socket has its own live channel,
+ * live batches are pushed as `{type:'live', frame}` (a LiveFrame: each key once per socket, items
+ * as columns; see src/shared/live-wire.ts). Each socket has its own live channel and key ids,
  * closed with the socket. A bad frame is answered (when it has an id) or logged, never fatal.
  */
 export function attachWsTransport(options: WsTransportOptions): WsTransport {
