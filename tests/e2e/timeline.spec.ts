@@ -24,6 +24,8 @@ async function shown(entries: Locator, since = 0): Promise<Shown[]> {
 }
 
 test('the timeline shows writes and action transitions, filtered by Thing and kind', async ({ page }, testInfo) => {
+  // A write, a ramp and a stage move, each waited for: more than the default minute on a busy machine.
+  test.setTimeout(150_000);
   // The same machine's clock as the server's; a second of slack.
   const since = Date.now() - 1000;
   await openApp(page);
