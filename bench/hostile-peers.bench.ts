@@ -64,13 +64,14 @@ async function main(): Promise<void> {
     let lastBatch = 0;
     let gap = 0;
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as { type: string; id: number; result: never; batch: { seq: number } };
+      // A live frame's own seq is all a client needs to acknowledge it (see LiveFrame).
+      const frame = JSON.parse(data.toString()) as { type: string; id: number; result: never; frame: { seq: number } };
       if (frame.type === 'result') pending.get(frame.id)?.(frame.result);
       else {
         const now = performance.now();
         if (lastBatch) gap = Math.max(gap, now - lastBatch);
         lastBatch = now;
-        ws.send(JSON.stringify({ type: 'ack', seq: frame.batch.seq }));
+        ws.send(JSON.stringify({ type: 'ack', seq: frame.frame.seq }));
       }
     });
     return {

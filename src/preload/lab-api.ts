@@ -1,12 +1,13 @@
 import {
   CHANNEL_PREFIX,
   LIVE_BATCH_CHANNEL,
-  LiveBatch,
   isCallChannel,
   parseResult,
   type LabApi,
+  type LiveBatch,
 } from '../shared/contract';
 import { once } from '../shared/disposable';
+import { createLiveDecoder } from '../shared/live-wire';
 
 /** The part of Electron's ipcRenderer the preload uses; the real one fits. */
 export interface IpcRendererLike {
@@ -25,21 +26,25 @@ type BatchListener = (batch: LiveBatch) => void;
 export function createLabApi(ipc: IpcRendererLike, report: (message: string, error?: unknown) => void = console.error): LabApi {
   const listeners = new Set<BatchListener>();
 
+  // Key ids hold for this page's life: main starts a fresh channel (and fresh ids) for a new page.
+  const decoder = createLiveDecoder();
+
   const onBatch = (_event: unknown, ...args: unknown[]): void => {
-    const parsed = LiveBatch.safeParse(args[0]);
-    if (!parsed.success) {
-      report('lab: ignored a malformed live batch', parsed.error);
+    const decoded = decoder.decode(args[0]);
+    if (!decoded.ok) {
+      report(`lab: ignored a malformed live frame: ${decoded.reason}`);
       return;
     }
+    const batch = decoded.batch;
     for (const listener of [...listeners]) {
       try {
-        listener(parsed.data);
+        listener(batch);
       } catch (error) {
         report('lab: a live batch listener threw', error);
       }
     }
     // Applied: main paces its flushes by these acknowledgements.
-    ipc.invoke('lab:live:ack', { seq: parsed.data.seq }).catch((error: unknown) => report('lab: acknowledging a live batch failed', error));
+    ipc.invoke('lab:live:ack', { seq: batch.seq }).catch((error: unknown) => report('lab: acknowledging a live batch failed', error));
   };
 
   return {

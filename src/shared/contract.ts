@@ -179,7 +179,7 @@ export const LiveItem = z.object({
 });
 export type LiveItem = z.infer<typeof LiveItem>;
 
-/** The listen channel: one batch per flush, in order. */
+/** The listen channel: one batch per flush, in order (over IPC as its LiveFrame, below). */
 export const LIVE_BATCH_CHANNEL = 'lab:live:batch';
 export const LiveBatch = z.object({
   /** Batch number on this channel, starting at 1. */
@@ -191,6 +191,36 @@ export const LiveBatch = z.object({
   dropped: z.number().int().nonnegative(),
 });
 export type LiveBatch = z.infer<typeof LiveBatch>;
+
+/** Largest key id a live frame may use: an encoder that would pass it starts its ids afresh. */
+export const MAX_LIVE_KEY_ID = 100_000;
+
+/**
+ * `[id, thing, affordance, messageType]`: from this frame on, on this connection, `id` stands
+ * for that key. Sent in the first frame that uses the id; an id announced again means the new
+ * key from then on (an encoder that started afresh).
+ */
+export const LiveKeyAnnouncement = z.tuple([z.number().int().positive().max(MAX_LIVE_KEY_ID), z.string(), z.string(), MessageType]);
+export type LiveKeyAnnouncement = z.infer<typeof LiveKeyAnnouncement>;
+
+/**
+ * A live batch as it crosses a transport (WebSocket and Electron IPC alike): the same batch,
+ * with each key sent once per connection as a small id, and the items as parallel columns
+ * (`ids[i]`, `seqs[i]`, `times[i]`, `payloads[i]` are item i). src/shared/live-wire.ts encodes
+ * and decodes it; listeners only ever see the `LiveBatch` it stands for.
+ */
+export const LiveFrame = z.object({
+  seq: z.number().int().positive(),
+  conflated: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  /** Announcements of the ids this frame uses for the first time, before any item. */
+  keys: z.array(LiveKeyAnnouncement),
+  ids: z.array(z.number().int().positive().max(MAX_LIVE_KEY_ID)),
+  seqs: z.array(z.number().int().positive()),
+  times: z.array(z.number()),
+  payloads: z.array(z.unknown()),
+});
+export type LiveFrame = z.infer<typeof LiveFrame>;
 
 /** What the preload exposes as `window.lab`, and what the WebSocket client implements too. */
 export interface LabApi {
@@ -241,8 +271,9 @@ export const WsClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ack'), seq: z.number().int().nonnegative() }),
 ]);
 export type WsClientFrame = z.infer<typeof WsClientFrame>;
-export const WsServerFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), result: z.unknown() }),
-  z.object({ type: z.literal('batch'), batch: LiveBatch }),
-]);
+export const WsResultFrame = z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), result: z.unknown() });
+export type WsResultFrame = z.infer<typeof WsResultFrame>;
+/** A live frame: checked by the live-wire decoder (a structural check per item), not by this schema. */
+export const WsLiveFrame = z.object({ type: z.literal('live'), frame: LiveFrame });
+export const WsServerFrame = z.discriminatedUnion('type', [WsResultFrame, WsLiveFrame]);
 export type WsServerFrame = z.infer<typeof WsServerFrame>;

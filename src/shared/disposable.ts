@@ -50,3 +50,70 @@ export function once(disposer: Disposer): Disposer {
     disposer();
   };
 }
+
+/** A disposer whose work may end later (a socket closing, a driver stopping). */
+export type AsyncDisposer = () => void | PromiseLike<unknown>;
+
+/**
+ * A DisposableStore for owners whose teardown waits (sockets, drivers): `dispose()` runs the
+ * disposers one after another in reverse order of adding, waiting for each; one that throws
+ * or rejects does not stop the others, and the first error is rethrown at the end. Calling
+ * `dispose()` again returns the same promise. A disposer added after disposal runs at once;
+ * its failure goes to `onLateError`, as nobody waits for it.
+ */
+export class AsyncDisposableStore {
+  private readonly disposers = new Set<AsyncDisposer>();
+  private disposed = false;
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly onLateError: (error: unknown) => void) {}
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Adds a disposer; returns the function that runs it early (and forgets it). */
+  add(disposer: AsyncDisposer): () => Promise<void> {
+    if (this.disposed) {
+      this.runLate(disposer);
+      return () => Promise.resolve();
+    }
+    this.disposers.add(disposer);
+    return async () => {
+      if (this.disposers.delete(disposer)) await disposer();
+    };
+  }
+
+  dispose(): Promise<void> {
+    if (this.disposing === undefined) {
+      this.disposed = true; // before the first disposer runs: what it adds runs at once
+      this.disposing = this.disposeAll();
+    }
+    return this.disposing;
+  }
+
+  private async disposeAll(): Promise<void> {
+    const disposers = [...this.disposers].reverse();
+    this.disposers.clear();
+    let failed = false;
+    let first: unknown;
+    for (const disposer of disposers) {
+      try {
+        await disposer();
+      } catch (error) {
+        if (!failed) first = error;
+        failed = true;
+      }
+    }
+    if (failed) throw first;
+  }
+
+  private runLate(disposer: AsyncDisposer): void {
+    try {
+      const result = disposer();
+      if (result !== undefined) Promise.resolve(result).catch(this.onLateError);
+    } catch (error) {
+      this.onLateError(error);
+    }
+  }
+}

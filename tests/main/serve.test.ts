@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WsServerFrame, type LiveBatch } from '../../src/shared/contract';
+import type { LiveBatch } from '../../src/shared/contract';
+import { frameReader, type ReadFrame } from './ipc/live-frames';
 import { silentLogger } from '../../src/main/core/logger';
 import { startBrowserServer, type BrowserServer } from '../../src/main/serve';
 import { FakeThing } from './ipc/fake-thing';
@@ -70,17 +71,18 @@ function connect(query = `?token=${TOKEN}`, headers: Record<string, string> = {}
 
 /** Collects server frames, parsed against the contract. */
 function frames(socket: WebSocket) {
-  const received: WsServerFrame[] = [];
+  const received: ReadFrame[] = [];
   const waiters: Array<() => void> = [];
+  const reader = frameReader();
   socket.on('message', (data) => {
-    received.push(WsServerFrame.parse(JSON.parse(data.toString())));
+    received.push(reader.read(data.toString()));
     for (const wake of waiters.splice(0)) wake();
   });
-  const next = async (match: (frame: WsServerFrame) => boolean, timeoutMs = 3000): Promise<WsServerFrame> => {
+  const next = async (match: (frame: ReadFrame) => boolean, timeoutMs = 3000): Promise<ReadFrame> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = received.findIndex(match);
-      if (index >= 0) return received.splice(index, 1)[0] as WsServerFrame;
+      if (index >= 0) return received.splice(index, 1)[0] as ReadFrame;
       if (Date.now() > deadline) throw new Error('timed out waiting for a frame');
       await new Promise<void>((resolve) => {
         waiters.push(resolve);

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { LIVE_BATCH_CHANNEL, type LiveBatch } from '../../src/shared/contract';
 import { createLabApi, type IpcRendererLike } from '../../src/preload/lab-api';
+import { createLiveEncoder } from '../../src/shared/live-wire';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;
 
@@ -76,13 +77,25 @@ describe('createLabApi', () => {
     });
     const offGood = lab.onLiveBatch((b) => seen.push(b));
     expect(count(LIVE_BATCH_CHANNEL)).toBe(1);
-    emit(LIVE_BATCH_CHANNEL, batch);
+    // Main sends frames (each key once, items as columns); listeners get the batch they stand for.
+    const encoder = createLiveEncoder();
+    emit(LIVE_BATCH_CHANNEL, encoder.encode(batch));
     expect(seen).toEqual([batch]);
     expect(report).toHaveBeenCalledWith('lab: a live batch listener threw', expect.any(Error));
     emit(LIVE_BATCH_CHANNEL, { seq: 'x' });
+    emit(LIVE_BATCH_CHANNEL, batch);
     expect(seen).toHaveLength(1);
-    // Only the valid batch is acknowledged, after its listeners ran.
-    expect(invoked).toEqual([{ channel: 'lab:live:ack', args: [{ seq: 1 }] }]);
+    expect(report).toHaveBeenCalledWith(expect.stringContaining('lab: ignored a malformed live frame'));
+    // The key announced before still holds: the next frame carries only its id.
+    const next = encoder.encode({ ...batch, seq: 2, items: [{ ...batch.items[0]!, seq: 2, payload: 22 }] });
+    expect(next.keys).toEqual([]);
+    emit(LIVE_BATCH_CHANNEL, next);
+    expect(seen.at(-1)?.items[0]).toMatchObject({ thing: 'thermo', affordance: 'temperature', payload: 22, seq: 2 });
+    // Only the valid frames are acknowledged, after their listeners ran.
+    expect(invoked).toEqual([
+      { channel: 'lab:live:ack', args: [{ seq: 1 }] },
+      { channel: 'lab:live:ack', args: [{ seq: 2 }] },
+    ]);
     offBad();
     offBad();
     offGood();

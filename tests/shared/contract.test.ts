@@ -99,13 +99,15 @@ describe('WebSocket frames', () => {
   it('accept the protocol shapes', () => {
     expect(WsClientFrame.safeParse({ type: 'call', id: 0, channel: 'lab:things:list', request: {} }).success).toBe(true);
     expect(WsServerFrame.safeParse({ type: 'result', id: 3, result: { ok: true, value: null } }).success).toBe(true);
-    expect(WsServerFrame.safeParse({ type: 'batch', batch: { seq: 1, items: [item], conflated: 0, dropped: 0 } }).success).toBe(true);
+    const frame = { seq: 1, conflated: 0, dropped: 0, keys: [[1, 'thermo', 'temperature', 'property']], ids: [1], seqs: [1], times: [5], payloads: [21] };
+    expect(WsServerFrame.safeParse({ type: 'live', frame }).success).toBe(true);
   });
 
   it('reject anything else', () => {
     for (const frame of [{ type: 'call', id: -1, channel: 'x' }, { type: 'call', id: 1.5, channel: 'x' }, { type: 'call', channel: 'x' }, { type: 'cast', id: 1, channel: 'x' }, 'call']) {
       expect(WsClientFrame.safeParse(frame).success, JSON.stringify(frame)).toBe(false);
     }
-    expect(WsServerFrame.safeParse({ type: 'batch', batch: { seq: 0, items: [] } }).success).toBe(false);
+    expect(WsServerFrame.safeParse({ type: 'batch', batch: { seq: 1, items: [item], conflated: 0, dropped: 0 } }).success).toBe(false);
+    expect(WsServerFrame.safeParse({ type: 'live', frame: { seq: 0, conflated: 0, dropped: 0, keys: [], ids: [], seqs: [], times: [], payloads: [] } }).success).toBe(false);
   });
 });

@@ -79,7 +79,8 @@ interface Subscription {
   /**
    * What deliver calls: the target, always; else the plain sink, dereferenced once and held
    * until the current job ends (as `deref()` itself keeps its target alive until then), so a
-   * burst of publishes dereferences it once.
+   * burst of publishes dereferences it once. Undefined once the subscription ended, so the
+   * hot path needs no other check to skip one removed during a fan-out.
    */
   callee: MessageSendStream | undefined;
   readonly entry: Entry;
@@ -302,16 +303,21 @@ export class MessageBroker implements Publisher {
 
   private route(message: Message): void {
     const routes = this.routes.get(message.thing);
+    const everything = this.everything;
     if (routes !== undefined) {
       const exact = routes.entries.get(message.affordance);
-      if (exact !== undefined) this.deliver(exact, message, undefined);
+      if (exact !== undefined) this.deliver(exact, message);
       const any = routes.any;
-      if (any !== undefined && any !== exact) this.deliver(any, message, exact);
+      if (any !== undefined && any !== exact) {
+        if (exact === undefined) this.deliver(any, message);
+        else this.deliverSkipping(any, message, exact);
+      }
+      // A Thing named '*' has the ('*', '*') entry as its '*': served above. (Comparing
+      // entries, not the name: a string comparison here costs more than a delivery.)
+      if (everything !== undefined && everything !== any) this.deliver(everything, message);
+    } else if (everything !== undefined) {
+      this.deliver(everything, message);
     }
-    // Subscribers to every Thing; a Thing named '*' was already served above.
-    if (message.thing === ANY_THING) return;
-    const everything = this.everything;
-    if (everything !== undefined) this.deliver(everything, message, undefined);
   }
 
   /** Delivers what was published from inside deliveries, in order; off the hot path. */
@@ -418,26 +424,15 @@ export class MessageBroker implements Publisher {
 
   // The hot path: no allocation unless something goes wrong. Everything a subscriber does,
   // its `closed` getter included, runs inside the try: whatever throws is that subscriber's.
-  private deliver(entry: Entry, message: Message, skip: Entry | undefined): void {
+  private deliver(entry: Entry, message: Message): void {
     const subs = entry.subs;
     entry.routed++;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
-      if (!sub.active) continue; // removed re-entrantly during this publish
-      let sink = sub.callee;
-      if (sink === undefined) {
-        sink = sub.ref.deref();
-        if (sink === undefined) {
-          this.remove(sub, undefined);
-          continue;
-        }
-        this.hold(sub, sink);
-      }
+      // Set while the subscription is active and its sink at hand (a target: always).
+      const sink = sub.callee ?? this.sinkOf(sub);
+      if (sink === undefined) continue;
       try {
-        if (skip !== undefined && skip.byKey.has(sink)) {
-          sub.skipped++;
-          continue;
-        }
         if (sub.offers) {
           // trySendNowait throws ClosedResourceError once closed: no need to ask first.
           if (sink.trySendNowait?.(message) === false) this.dropped(sub, message);
@@ -450,6 +445,49 @@ export class MessageBroker implements Publisher {
         this.failed(sub, sink, message, error);
       }
     }
+  }
+
+  /**
+   * `deliver` for a Thing's `'*'` entry when the message's own affordance has subscribers
+   * too: a sink subscribed to both gets the message once, through `skip`.
+   */
+  private deliverSkipping(entry: Entry, message: Message, skip: Entry): void {
+    const subs = entry.subs;
+    entry.routed++;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i] as Subscription;
+      const sink = sub.callee ?? this.sinkOf(sub);
+      if (sink === undefined) continue;
+      try {
+        if (skip.byKey.has(sink)) {
+          sub.skipped++;
+        } else if (sub.offers) {
+          if (sink.trySendNowait?.(message) === false) this.dropped(sub, message);
+        } else if (sink.closed === true) {
+          this.remove(sub, sink);
+        } else {
+          sink.sendNowait(message);
+        }
+      } catch (error) {
+        this.failed(sub, sink, message, error);
+      }
+    }
+  }
+
+  /**
+   * What to call for a subscription with nothing at hand: its plain sink, dereferenced and
+   * held for the current job; undefined if it was removed (re-entrantly, during this
+   * publish) or its sink was collected (it is removed now).
+   */
+  private sinkOf(sub: Subscription): MessageSendStream | undefined {
+    if (!sub.active) return undefined;
+    const sink = sub.ref.deref();
+    if (sink === undefined) {
+      this.remove(sub, undefined);
+      return undefined;
+    }
+    this.hold(sub, sink);
+    return sink;
   }
 
   /** Keeps a dereferenced plain sink until the current job ends; see `Subscription.callee`. */
@@ -467,7 +505,10 @@ export class MessageBroker implements Publisher {
 
   private dropped(sub: Subscription, message: Message): void {
     sub.dropped++;
-    this.report(sub, 'drop');
+    // While a summary is due (its timer runs), a drop costs a count.
+    const state = sub.dropReport;
+    if (state !== undefined && state.pending > 0) state.pending++;
+    else this.report(sub, 'drop');
     const listeners = this.dropListeners;
     if (listeners.length > 0) {
       const event: DropEvent = { thing: sub.thing, affordance: sub.affordance, message, dropped: sub.dropped };

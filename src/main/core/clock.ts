@@ -1,3 +1,5 @@
+import type { Disposer } from '../../shared/disposable';
+
 /** Wall-clock time in ms since the epoch; injectable so tests control it. */
 export type Now = () => number;
 
@@ -21,3 +23,34 @@ export const systemClock: Clock = {
  * (e.g. 2026-03-14T15:09:26.535Z). Compare parsed times, never these strings.
  */
 export const toIso = (ms: number): string => new Date(ms).toISOString();
+
+/** What can own a timer: a DisposableStore, or an AsyncDisposableStore. */
+interface TimerOwner {
+  add(disposer: () => void): () => unknown;
+}
+
+/**
+ * Starts a timer owned by `owner`: disposing the owner cancels it, and it leaves the owner
+ * when it fires (a timer started again and again does not pile up disposers). On an owner
+ * already disposed it never fires. Returns its cancel function.
+ */
+export function ownedTimeout(owner: TimerOwner, clock: Clock, callback: () => void, ms: number): Disposer {
+  let pending = true;
+  let forget: (() => unknown) | undefined = undefined;
+  const cancel = (): void => {
+    if (!pending) return;
+    pending = false;
+    clock.clearTimeout(handle);
+  };
+  const handle = clock.setTimeout(() => {
+    if (!pending) return;
+    pending = false;
+    void forget?.();
+    callback();
+  }, ms);
+  forget = owner.add(cancel);
+  return () => {
+    cancel();
+    void forget?.();
+  };
+}

@@ -66,6 +66,14 @@ const defaultSetTimer = (callback: () => void, ms: number): (() => void) => {
   return () => clearTimeout(handle);
 };
 
+/** What the channel keeps per (thing, affordance) it has seen. */
+interface KeyState {
+  /** Sequence number of the last item of this key. */
+  seq: number;
+  /** Index in the pending items of this key's property item, or −1. */
+  pendingAt: number;
+}
+
 // Thing and affordance names never contain NUL, so this key is unambiguous.
 const keyOf = (thing: string, affordance: string): string => `${thing}\u0000${affordance}`;
 
@@ -90,10 +98,13 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
 
   // Reference counts by key; the broker sees one subscription per key.
   const subscriptions = new Map<string, LiveKey & { refs: number; release: Disposer }>();
-  const itemSeq = new Map<string, number>();
+  // Per key, thing → affordance: its sequence and its pending property item. Looked up by the
+  // message's own strings (no key string is built per message).
+  const keys = new Map<string, Map<string, KeyState>>();
   // Pending items in arrival order; a conflated property is replaced in place.
   let pending: LiveItem[] = [];
-  const pendingProperty = new Map<string, number>();
+  // Keys with a property item in `pending` (their `pendingAt` is cleared at flush).
+  let pendingKeys: KeyState[] = [];
   let batchSeq = 0;
   let ackedSeq: number | undefined;
   let conflated = 0;
@@ -104,10 +115,19 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
 
   const receive = (message: Message): void => {
     if (disposed) return;
-    const key = keyOf(message.thing, message.affordance);
+    let byAffordance = keys.get(message.thing);
+    if (byAffordance === undefined) {
+      byAffordance = new Map();
+      keys.set(message.thing, byAffordance);
+    }
+    let key = byAffordance.get(message.affordance);
+    if (key === undefined) {
+      key = { seq: 0, pendingAt: -1 };
+      byAffordance.set(message.affordance, key);
+    }
 
-    const seq = (itemSeq.get(key) ?? 0) + 1;
-    itemSeq.set(key, seq);
+    key.seq += 1;
+    const seq = key.seq;
     const item: LiveItem = {
       thing: message.thing,
       affordance: message.affordance,
@@ -117,13 +137,10 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
       time: now(),
     };
 
-    if (message.messageType === 'property') {
-      const index = pendingProperty.get(key);
-      if (index !== undefined) {
-        pending[index] = item;
-        conflated += 1;
-        return;
-      }
+    if (message.messageType === 'property' && key.pendingAt >= 0) {
+      pending[key.pendingAt] = item;
+      conflated += 1;
+      return;
     }
     if (pending.length >= maxPendingItems) {
       dropped += 1;
@@ -133,11 +150,19 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
       }
       return;
     }
-    if (message.messageType === 'property') pendingProperty.set(key, pending.length);
+    if (message.messageType === 'property') {
+      key.pendingAt = pending.length;
+      pendingKeys.push(key);
+    }
     pending.push(item);
 
     if (pending.length >= maxBatchItems && canSend()) flush();
     else schedule();
+  };
+
+  const releasePending = (): void => {
+    for (const key of pendingKeys) key.pendingAt = -1;
+    pendingKeys = [];
   };
 
   const canSend = (): boolean => ready() && (ackedSeq === undefined || batchSeq - ackedSeq < maxUnacknowledged);
@@ -170,7 +195,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
     }
     const items = pending;
     pending = [];
-    pendingProperty.clear();
+    releasePending();
     overflowLogged = false;
     for (let start = 0; start < items.length || start === 0; start += maxBatchItems) {
       batchSeq += 1;
@@ -250,7 +275,7 @@ export function createLiveChannel(options: LiveChannelOptions): LiveChannel {
       if (disposed) return;
       disposed = true;
       pending = [];
-      pendingProperty.clear();
+      releasePending();
       subscriptions.clear();
       try {
         owned.dispose();

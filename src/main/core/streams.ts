@@ -222,9 +222,8 @@ class StreamState<T> {
   trySendNowait(item: T): boolean {
     if (this.sendClosed) throw new ClosedResourceError();
     if (this.receiveClosed) throw new BrokenResourceError();
-    const waiter = this.waiters.shift();
-    if (waiter !== undefined) {
-      waiter.resolve(item);
+    if (this.waiters.length > 0) {
+      (this.waiters.shift() as Waiter<T>).resolve(item);
       return true;
     }
     return this.queue.offer(item, this.maxBufferSize);

@@ -6,7 +6,8 @@ import type { Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import type { ThingRegistry } from '../things/registry';
 import { Backoff, type BackoffOptions } from './backoff';
-import { systemClock, type Clock } from '../core/clock';
+import { ownedTimeout, systemClock, type Clock } from '../core/clock';
+import { AsyncDisposableStore, type Disposer } from '../../shared/disposable';
 import type { InstrumentLink, KindContext } from './driver-kind';
 import { hasQuerySecret, originOf, redactQuerySecrets, redactUrl, type FetchLike } from './http';
 import { DRIVER_KINDS, kindsFor, SUPPORTED_SCHEMES, type DriverKindId } from './kinds';
@@ -51,9 +52,17 @@ interface Entry {
   /** Set once a kind has connected it. */
   link?: InstrumentLink;
   state: ConnectionState;
-  timer: unknown;
+  /** Cancels the next discovery attempt; set while one waits. */
+  retry: Disposer | undefined;
   backoff: Backoff;
   removed: boolean;
+  /**
+   * What the instrument holds: its requests' abort, the retry timer, its drivers in the
+   * registry, the kind's link (an MQTT connection). Disposed in one call when it is removed.
+   */
+  owned: AsyncDisposableStore;
+  /** Tears it down through the manager's store (once). */
+  release: () => Promise<void>;
 }
 
 /**
@@ -74,11 +83,18 @@ export class InstrumentManager {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private started = false;
+  /** Every instrument's teardown: `stop()` disposes them in one call. */
+  private owned: AsyncDisposableStore;
 
   constructor(private readonly options: InstrumentManagerOptions) {
     this.logger = options.logger ?? consoleLogger;
     this.clock = options.clock ?? systemClock;
     this.store = new SettingsStore(options.settingsPath, this.logger, () => this.clock.now());
+    this.owned = this.newStore('instruments');
+  }
+
+  private newStore(what: string): AsyncDisposableStore {
+    return new AsyncDisposableStore((error) => this.logger.warn(`stopping ${what}: ${reasonOf(error)}`));
   }
 
   list(): Instrument[] {
@@ -111,11 +127,13 @@ export class InstrumentManager {
     }
   }
 
+  /** Tears every instrument down in one call; the manager can be started again. */
   async stop(): Promise<void> {
     this.started = false;
-    const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.allSettled(entries.map((entry) => this.teardown(entry)));
+    const owned = this.owned;
+    this.owned = this.newStore('instruments');
+    await owned.dispose().catch((error: unknown) => this.logger.warn(`stopping instruments: ${reasonOf(error)}`));
   }
 
   /**
@@ -135,7 +153,7 @@ export class InstrumentManager {
     const outcome = await this.attempt(entry);
     if (outcome && !(outcome.code === 'DISCONNECTED' || outcome.code === 'TIMEOUT')) {
       this.entries.delete(entry.id);
-      await this.teardown(entry);
+      await entry.release();
       throw outcome;
     }
     if (persist) await this.save();
@@ -159,7 +177,7 @@ export class InstrumentManager {
     const entry = this.entries.get(id);
     if (!entry) throw new LabError('NOT_FOUND', `no instrument with id "${id}"`);
     this.entries.delete(id);
-    await this.teardown(entry);
+    await entry.release();
     if (entry.persist) await this.save();
   }
 
@@ -171,8 +189,8 @@ export class InstrumentManager {
     const entry = this.entries.get(id);
     if (!entry) throw new LabError('NOT_FOUND', `no instrument with id "${id}"`);
     let retried = false;
-    if (entry.timer !== undefined) {
-      this.clock.clearTimeout(entry.timer);
+    if (entry.retry !== undefined) {
+      entry.retry();
       void this.attempt(entry);
       retried = true;
     }
@@ -196,6 +214,7 @@ export class InstrumentManager {
     id: string,
     auth: PersistedInstrument['auth'] = credentials?.scheme ?? 'nosec',
   ): Entry {
+    const owned = this.newStore(`instrument ${redactUrl(url)}`);
     const entry: Entry = {
       id,
       url,
@@ -209,17 +228,28 @@ export class InstrumentManager {
       persist,
       drivers: [],
       state: this.state('connecting'),
-      timer: undefined,
+      retry: undefined,
       backoff: new Backoff(this.options.backoff),
       removed: false,
+      owned,
+      release: this.owned.add(() => this.teardown(entry)),
     };
+    // Disposed in reverse: the retry timer (added later) is cancelled, requests are aborted,
+    // the drivers leave the registry, then the link stops.
+    owned.add(() => entry.link?.stop());
+    owned.add(async () => {
+      const drivers = entry.drivers;
+      entry.drivers = [];
+      await Promise.allSettled(drivers.map((driver) => this.options.registry.remove(driver.name)));
+    });
+    owned.add(() => entry.abort.abort());
     this.entries.set(id, entry);
     return entry;
   }
 
   /** One discovery attempt; on a failure it schedules the next. Returns the failure. */
   private async attempt(entry: Entry): Promise<LabError | undefined> {
-    entry.timer = undefined;
+    entry.retry = undefined;
     if (entry.removed) return undefined;
     entry.state = this.state('connecting', entry.backoff.failures > 0 ? entry.state.reason : undefined);
     try {
@@ -239,7 +269,7 @@ export class InstrumentManager {
       const delay = entry.backoff.next();
       entry.state = this.state('disconnected', labError.message, delay);
       this.logger.warn(`instrument ${redactUrl(entry.url)}: ${labError.message}`);
-      entry.timer = this.clock.setTimeout(() => void this.attempt(entry), delay);
+      entry.retry = ownedTimeout(entry.owned, this.clock, () => void this.attempt(entry), delay);
       return labError;
     }
   }
@@ -295,12 +325,7 @@ export class InstrumentManager {
 
   private async teardown(entry: Entry): Promise<void> {
     entry.removed = true;
-    entry.abort.abort();
-    this.clock.clearTimeout(entry.timer);
-    const drivers = entry.drivers;
-    entry.drivers = [];
-    await Promise.allSettled(drivers.map((driver) => this.options.registry.remove(driver.name)));
-    await entry.link?.stop();
+    await entry.owned.dispose();
   }
 
   private connectionOf(entry: Entry): ConnectionState {

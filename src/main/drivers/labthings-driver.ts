@@ -16,7 +16,8 @@ import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, redactUrl } from '.
 import { LtInvocation, LtWsFrame, toInvocation, type LtWsFrame as LtWsFrameType } from './labthings-wire';
 import { reasonOf } from './reconnect';
 import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
-import { toIso } from '../core/clock';
+import { ownedTimeout, toIso } from '../core/clock';
+import type { DisposableStore } from '../../shared/disposable';
 import { findForm } from './td-forms';
 
 export type { RemoteDriverOptions } from './remote-driver';
@@ -60,12 +61,13 @@ export class LabThingsDriver extends RemoteThingDriver {
   private readonly invocationPollMs: number;
   private readonly propertyPollMs: number;
 
-  private socket?: WebSocket;
   private readonly invocations = new Map<string, Tracked>();
   /** Properties the server refused to observe (functional ones): polled instead. */
   private readonly polled = new Set<string>();
-  private invocationTimer: unknown;
-  private propertyTimer: unknown;
+  /** The run whose invocation poll is pending or running (one poll chain per run). */
+  private invocationPollOf: DisposableStore | undefined;
+  /** The connection whose property poll is pending or running (one poll chain per connection). */
+  private propertyPollOf: DisposableStore | undefined;
   /** Actions being listed (a run started elsewhere); a second request while one runs waits for it. */
   private readonly discovering = new Map<string, Promise<void>>();
   /** Finished invocations read back in full for a list call (output, log): they no longer change. */
@@ -80,12 +82,6 @@ export class LabThingsDriver extends RemoteThingDriver {
     this.invocationPollMs = options.invocationPollMs ?? 300;
     this.propertyPollMs = options.propertyPollMs ?? 1000;
     this.wsUrl = labThingsSocketUrl(this.td, this.base, options.tdUrl);
-  }
-
-  override async stop(why?: 'removed'): Promise<void> {
-    this.clock.clearTimeout(this.invocationTimer);
-    this.invocationTimer = undefined;
-    await super.stop(why);
   }
 
   // ---- properties -------------------------------------------------------------------
@@ -195,12 +191,17 @@ export class LabThingsDriver extends RemoteThingDriver {
 
   protected async connect(session: number): Promise<void> {
     const httpEquivalent = this.wsUrl.replace(/^ws/, 'http');
+    const owned = this.session;
     const socket = new WebSocket(this.wsUrl, {
       headers: authHeadersFor(httpEquivalent, this.credentials, this.credentialOrigin),
       handshakeTimeout: 10_000,
       maxPayload: BODY_LIMITS.value,
     });
-    this.socket = socket;
+    owned.add(() => {
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.terminate();
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', (error) => reject(new LabError('DISCONNECTED', `WebSocket ${redactUrl(this.wsUrl)}: ${error.message}`)));
@@ -273,18 +274,6 @@ export class LabThingsDriver extends RemoteThingDriver {
     };
     this.logger.warn(`${this.name}: invocation ${tracked.invocation.id} (${tracked.invocation.action}) ${reason}`);
     this.publishInvocation(tracked);
-  }
-
-  protected teardown(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    this.clock.clearTimeout(this.propertyTimer);
-    this.propertyTimer = undefined;
-    if (socket) {
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.terminate();
-    }
   }
 
   private onFrame(text: string): void {
@@ -380,10 +369,12 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   private schedulePropertyPoll(): void {
-    if (this.propertyTimer !== undefined || this.polled.size === 0 || this.stopped) return;
+    const owned = this.session;
+    if (this.propertyPollOf === owned || this.polled.size === 0 || this.stopped) return;
     const session = this.loop.current;
-    this.propertyTimer = this.clock.setTimeout(async () => {
-      this.propertyTimer = undefined;
+    this.propertyPollOf = owned;
+    ownedTimeout(owned, this.clock, async () => {
+      this.propertyPollOf = undefined;
       for (const property of this.polled) {
         try {
           const value = await this.readProperty(property);
@@ -457,11 +448,14 @@ export class LabThingsDriver extends RemoteThingDriver {
   }
 
   private scheduleInvocationPoll(): void {
-    if (this.invocationTimer !== undefined || this.stopped) return;
-    this.invocationTimer = this.clock.setTimeout(async () => {
+    const run = this.run;
+    if (this.invocationPollOf === run || this.stopped) return;
+    this.invocationPollOf = run;
+    ownedTimeout(run, this.clock, async () => {
       const active = [...this.invocations].filter(([, tracked]) => !isTerminal(tracked.invocation));
       await Promise.all(active.map(([id]) => this.refreshQuietly(id)));
-      this.invocationTimer = undefined;
+      if (this.invocationPollOf !== run) return; // stopped meanwhile
+      this.invocationPollOf = undefined;
       if ([...this.invocations.values()].some((tracked) => !isTerminal(tracked.invocation))) this.scheduleInvocationPoll();
     }, this.invocationPollMs);
   }

@@ -15,7 +15,8 @@ import {
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from '../things/driver';
 import { Backoff, type BackoffOptions } from './backoff';
-import { systemClock, toIso, type Clock } from '../core/clock';
+import { ownedTimeout, systemClock, toIso, type Clock } from '../core/clock';
+import { AsyncDisposableStore, type Disposer } from '../../shared/disposable';
 import { completedInvocation } from './completed-invocation';
 import type { DriverKind } from './driver-kind';
 import { ConnectionTracker } from './connection';
@@ -158,7 +159,8 @@ export type MqttReply = z.infer<typeof MqttReply>;
 interface PendingReply {
   resolve(reply: MqttReply): void;
   reject(error: LabError): void;
-  timer: unknown;
+  /** Cancels its timeout. */
+  cancel: Disposer;
 }
 
 /** Where one message goes: the drivers that asked for its topic. */
@@ -189,8 +191,14 @@ export class MqttInstrument {
   readonly replyTopic = `lab-monitor/replies/${this.clientId}`;
   readonly limits: MqttLimits;
   private protocolVersion: MqttProtocolVersion;
-  private timer: unknown;
+  /** Cancels the pending reconnect; set while one waits. */
+  private retry: Disposer | undefined;
   private stopped = false;
+  /**
+   * Everything the instrument holds from start to stop: the broker connection, the replies
+   * waiting, the reconnect and silence timers. `stop()` disposes it in one call.
+   */
+  private readonly owned: AsyncDisposableStore;
   private ignoredThings = 0;
   /** Messages dropped because they were larger than the limits allow. */
   dropped = 0;
@@ -203,6 +211,7 @@ export class MqttInstrument {
     this.protocolVersion = options.protocolVersion ?? 5;
     this.tracker = new ConnectionTracker(`mqtt ${redactUrl(options.url)}`, undefined, this.clock);
     this.filter = discoveryFilter(options.url);
+    this.owned = new AsyncDisposableStore((error) => this.logger.warn(`${this.label}: stopping: ${String(error)}`));
   }
 
   get label(): string {
@@ -220,18 +229,32 @@ export class MqttInstrument {
 
   /** Starts connecting; resolves at once (the broker may be down: it keeps trying). */
   async start(): Promise<void> {
-    if (this.client) return;
+    if (this.client || this.stopped) return;
+    // Disposed in reverse order: timers (added later) first, then these.
+    this.owned.add(async () => {
+      const client = this.client;
+      this.client = undefined;
+      if (client) await abandonClient(client);
+    });
+    this.owned.add(() => {
+      for (const [id, pending] of this.pending) {
+        pending.cancel();
+        pending.reject(new LabError('DISCONNECTED', `${this.label}: stopped`));
+        this.pending.delete(id);
+      }
+    });
+    this.owned.add(() => {
+      for (const driver of this.things.values()) driver.setBroker('disconnected', 'stopped');
+    });
     this.tracker.set('connecting');
     this.connect();
     this.watchSilence();
   }
 
-  private silenceTimer: unknown;
-
   /** Looks for Things gone silent, a few times per `silentAfterMs`. */
   private watchSilence(): void {
     const every = Math.max(50, Math.floor(this.limits.silentAfterMs / 4));
-    this.silenceTimer = this.clock.setTimeout(() => {
+    ownedTimeout(this.owned, this.clock, () => {
       if (this.stopped) return;
       const now = this.clock.now();
       for (const driver of this.things.values()) driver.checkSilence(now, this.limits.silentAfterMs);
@@ -281,19 +304,10 @@ export class MqttInstrument {
     client.on('close', () => this.lost('connection closed'));
   }
 
+  /** Tears down everything in one call (see `owned`); resolves once the connection is closed. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.clock.clearTimeout(this.timer);
-    this.clock.clearTimeout(this.silenceTimer);
-    const client = this.client;
-    this.client = undefined;
-    for (const driver of this.things.values()) driver.setBroker('disconnected', 'stopped');
-    for (const [id, pending] of this.pending) {
-      this.clock.clearTimeout(pending.timer);
-      pending.reject(new LabError('DISCONNECTED', `${this.label}: stopped`));
-      this.pending.delete(id);
-    }
-    if (client) await client.endAsync(true).catch(() => {});
+    await this.owned.dispose();
   }
 
   /** Publishes a JSON payload; resolves once the broker has it (QoS 1 and 2). */
@@ -312,11 +326,11 @@ export class MqttInstrument {
     if (this.pending.size >= this.limits.maxPendingReplies) throw new LabError('DRIVER_FAULT', `${this.label}: too many requests waiting for replies`);
     const id = randomBytes(12).toString('hex');
     const reply = new Promise<MqttReply>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
+      const cancel = ownedTimeout(this.owned, this.clock, () => {
         this.pending.delete(id);
         reject(new LabError('TIMEOUT', `${this.label}: no reply on ${topic} within ${this.limits.replyTimeoutMs} ms`));
       }, this.limits.replyTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, cancel });
     });
     try {
       await client.publishAsync(topic, JSON.stringify(payload ?? null), {
@@ -324,8 +338,7 @@ export class MqttInstrument {
         properties: { responseTopic: this.replyTopic, correlationData: Buffer.from(id) },
       });
     } catch (error) {
-      const pending = this.pending.get(id);
-      this.clock.clearTimeout(pending?.timer);
+      this.pending.get(id)?.cancel();
       this.pending.delete(id);
       throw new LabError('DISCONNECTED', `${this.label}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -340,22 +353,22 @@ export class MqttInstrument {
 
   /** The reconnect that was due later starts now; false when none was waiting. */
   retryNow(): boolean {
-    if (this.stopped || this.timer === undefined) return false;
-    this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.stopped || this.retry === undefined) return false;
+    this.retry();
+    this.retry = undefined;
     this.reconnect(this.tracker.current.reason);
     return true;
   }
 
   private lost(reason: string): void {
-    if (this.stopped || this.timer !== undefined) return;
+    if (this.stopped || this.retry !== undefined) return;
     const delay = this.backoff.next();
     this.setState('disconnected', reason, delay);
     const client = this.client;
     this.client = undefined;
     if (client) void abandonClient(client);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
+    this.retry = ownedTimeout(this.owned, this.clock, () => {
+      this.retry = undefined;
       this.reconnect(reason);
     }, delay);
   }
@@ -426,7 +439,7 @@ export class MqttInstrument {
     const pending = id === undefined ? undefined : this.pending.get(id);
     if (!pending || id === undefined) return;
     this.pending.delete(id);
-    this.clock.clearTimeout(pending.timer);
+    pending.cancel();
     let reply: MqttReply;
     try {
       const parsed = MqttReply.safeParse(JSON.parse(payload.toString('utf8')));

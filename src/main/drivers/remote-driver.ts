@@ -1,4 +1,5 @@
 import type { Credentials } from '../../shared/contract';
+import { DisposableStore } from '../../shared/disposable';
 import { LabError } from '../../shared/errors';
 import {
   FRESHNESS_AFFORDANCE,
@@ -84,6 +85,19 @@ export abstract class RemoteThingDriver implements ThingDriver {
   protected readonly streamIdleMs: number;
   /** Aborted when the driver stops: every request it made ends at once. */
   private life = new AbortController();
+  /**
+   * What the current run (start → stop) holds: the reconnect loop, the requests' abort and
+   * whatever a driver adds (timers that outlive a connection). `stop()` disposes it; every
+   * start gets a new one.
+   */
+  protected run = new DisposableStore();
+  /**
+   * What the current connection holds (sockets, event streams, long polls, timers): disposed
+   * by `teardown()`, when a connection fails, is lost or the driver stops; each connection
+   * gets a new one. A `connect` that outlives its connection adds to a disposed store, which
+   * disposes what it adds at once.
+   */
+  protected session = new DisposableStore();
   /** How each property is kept fresh; every property `pushed` until a driver says otherwise. */
   private fresh: FreshnessMap = {};
 
@@ -110,6 +124,7 @@ export abstract class RemoteThingDriver implements ThingDriver {
       connect: (session) => this.connect(session),
       teardown: () => this.teardown(),
     });
+    this.run.dispose(); // not started yet
     if (options.td.base !== undefined && this.base !== options.td.base) this.logger.warn(`${label} "${this.name}": its base is not an http(s) URL; hrefs are taken relative to ${this.origin}`);
     for (const refused of safe.refused) this.logger.warn(`${label} "${this.name}": ${refused}`);
   }
@@ -119,10 +134,23 @@ export abstract class RemoteThingDriver implements ThingDriver {
     return this.life.signal;
   }
 
-  /** Opens one connection (see ReconnectOptions.connect). */
+  /** Opens one connection (see ReconnectOptions.connect); what it opens goes in `this.session`. */
   protected abstract connect(session: number): Promise<void>;
-  /** Releases what a failed, lost or stopped connection holds. */
-  protected abstract teardown(): void;
+
+  /** Releases what a failed, lost or stopped connection holds: its store, in one call. */
+  protected teardown(): void {
+    const ended = this.session;
+    this.session = new DisposableStore();
+    this.disposeLogged(ended, 'closing a connection');
+  }
+
+  private disposeLogged(store: DisposableStore, what: string): void {
+    try {
+      store.dispose();
+    } catch (error) {
+      this.logger.warn(`${this.name}: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 
   abstract readProperty(property: string): Promise<unknown>;
   abstract writeProperty(property: string, value: unknown): Promise<void>;
@@ -142,15 +170,21 @@ export abstract class RemoteThingDriver implements ThingDriver {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    if (this.life.signal.aborted) this.life = new AbortController();
+    const run = new DisposableStore();
+    const life = new AbortController();
+    this.run = run;
+    this.life = life;
+    // Disposed in reverse: the requests are aborted, then the connection is torn down.
+    run.add(() => this.loop.stop());
+    run.add(() => life.abort());
     this.loop.start();
   }
 
+  /** Ends the run in one call (`this.run`); stopping twice is harmless. */
   async stop(why?: 'removed'): Promise<void> {
     if (this.stopped) return;
-    this.life.abort();
     if (why === 'removed') this.endOpenInvocations(LOST_ON_REMOVE);
-    this.loop.stop();
+    this.disposeLogged(this.run, 'stopping');
     this.tracker.set('disconnected', 'stopped');
     this.stopped = true;
   }

@@ -18,7 +18,7 @@ import { authHeadersFor, BODY_LIMITS, HttpClient, httpError, type FetchLike } fr
 import { reasonOf } from './reconnect';
 import { lostDetail, RemoteThingDriver, type RemoteDriverOptions } from './remote-driver';
 import { findForm } from './td-forms';
-import { toIso } from '../core/clock';
+import { ownedTimeout, toIso } from '../core/clock';
 import { normaliseTimestamp } from './time';
 
 /** An async invocation resource, as far as a generic server describes one. */
@@ -49,10 +49,6 @@ export class WotDriver extends RemoteThingDriver {
   private readonly fetchImpl: FetchLike;
   private readonly pollMs: number;
   private readonly invocationPollMs: number;
-  private sources: EventSource[] = [];
-  private aborts: AbortController[] = [];
-  /** Pending timers of the current connection; each leaves the set when it fires. */
-  private readonly timers = new Set<unknown>();
   /** Invocations with a follow-up poll pending, and the teardown count that owns them. */
   private readonly following = new Set<string>();
   private generation = 0;
@@ -206,23 +202,16 @@ export class WotDriver extends RemoteThingDriver {
     }
   }
 
-  protected teardown(): void {
-    for (const source of this.sources) source.close();
-    for (const abort of this.aborts) abort.abort();
-    for (const timer of this.timers) this.clock.clearTimeout(timer);
-    this.sources = [];
-    this.aborts = [];
-    this.timers.clear();
+  /** Event streams, long polls and timers go with the connection's store; the follow-ups start again. */
+  protected override teardown(): void {
+    super.teardown();
     this.following.clear();
     this.generation += 1;
   }
 
+  /** A timer of the current connection: cancelled when it is torn down. */
   private later(run: () => void, ms: number): void {
-    const timer = this.clock.setTimeout(() => {
-      this.timers.delete(timer);
-      run();
-    }, ms);
-    this.timers.add(timer);
+    ownedTimeout(this.session, this.clock, run, ms);
   }
 
   private observeSse(session: number, property: string, form: Form): void {
@@ -241,7 +230,7 @@ export class WotDriver extends RemoteThingDriver {
         );
       },
     });
-    this.sources.push(source);
+    const close = this.session.add(() => source.close());
     source.onmessage = (event) => {
       if (!this.loop.isCurrent(session)) return;
       let value: unknown;
@@ -265,8 +254,7 @@ export class WotDriver extends RemoteThingDriver {
       if (!this.loop.isCurrent(session) || source.readyState === EventSource.CLOSED) return;
       const idle = this.clock.now() - lastTraffic;
       if (idle < this.streamIdleMs) return this.later(watch, this.streamIdleMs - idle);
-      source.close();
-      this.sources = this.sources.filter((each) => each !== source);
+      close();
       void this.probe(session, property).then((alive) => {
         if (!this.loop.isCurrent(session)) return;
         if (alive) this.observeSse(session, property, form);
@@ -291,7 +279,7 @@ export class WotDriver extends RemoteThingDriver {
 
   private async observeLongPoll(session: number, property: string, form: Form): Promise<void> {
     const abort = new AbortController();
-    this.aborts.push(abort);
+    this.session.add(() => abort.abort());
     const url = this.href(form);
     while (this.loop.isCurrent(session)) {
       try {

@@ -1,5 +1,6 @@
 import { CALL_CHANNELS, LIVE_BATCH_CHANNEL } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
+import { createLiveEncoder } from '../../shared/live-wire';
 import type { ClientFactory, LabClient } from '../app/lab-core';
 import { consoleLogger, type Logger } from '../core/logger';
 
@@ -48,7 +49,8 @@ export interface ElectronIpc {
  * Wires every `lab:` call channel to the core. Each message is checked at the trust
  * boundary: the sender must be one of our windows showing one of our pages, the request
  * must match its schema. Errors cross as data. Each window gets its own live channel,
- * pushed with `webContents.send(LIVE_BATCH_CHANNEL, batch)` and closed when it is destroyed.
+ * pushed with `webContents.send(LIVE_BATCH_CHANNEL, frame)` (a LiveFrame, see
+ * src/shared/live-wire.ts) and closed when it is destroyed.
  */
 export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
   const { ipcMain, core, isAllowedUrl, isOwnWebContents } = options;
@@ -58,12 +60,21 @@ export function registerElectronIpc(options: ElectronIpcOptions): ElectronIpc {
   const clientFor = (contents: WebContentsLike): LabClient => {
     const existing = clients.get(contents);
     if (existing) return existing;
+    // Each key crosses to this page once; batches then travel as columns (see LiveFrame).
+    const encoder = createLiveEncoder();
     // The desktop window is the operator at this machine.
     const client = core.openClient({
       role: 'operator',
       label: `window ${contents.id}`,
       send: (batch) => {
-        if (!contents.isDestroyed()) contents.send(LIVE_BATCH_CHANNEL, batch);
+        if (contents.isDestroyed()) return;
+        try {
+          contents.send(LIVE_BATCH_CHANNEL, encoder.encode(batch));
+        } catch (error) {
+          // The frame's key announcements went with it: the next frames make theirs again.
+          encoder.reset();
+          throw error;
+        }
       },
     });
     clients.set(contents, client);

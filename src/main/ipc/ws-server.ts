@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { safeStringify, formatBytes } from '../../shared/bounded-json';
 import { WS_PATH, WsClientFrame, type LiveBatch, type Role, type WsServerFrame } from '../../shared/contract';
+import { createLiveEncoder, keepFrameItems } from '../../shared/live-wire';
 import type { Result } from '../../shared/errors';
 import type { ClientFactory } from '../app/lab-core';
 import { consoleLogger, type Logger } from '../core/logger';
@@ -58,7 +59,8 @@ const idOf = (value: unknown): number | undefined => {
 /**
  * The browser-mode transport: the same two shapes as Electron IPC over one WebSocket per
  * client. `{type:'call', id, channel, request}` is answered with `{type:'result', id, result}`;
- * live batches are pushed as `{type:'batch', batch}`. Each socket has its own live channel,
+ * live batches are pushed as `{type:'live', frame}` (a LiveFrame: each key once per socket, items
+ * as columns; see src/shared/live-wire.ts). Each socket has its own live channel and key ids,
  * closed with the socket. A bad frame is answered (when it has an id) or logged, never fatal.
  */
 export function attachWsTransport(options: WsTransportOptions): WsTransport {
@@ -114,17 +116,21 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
       ws.send(text);
       cutOffIfBehind();
     };
+    // Each key crosses this socket once; batches then travel as columns (see LiveFrame).
+    const encoder = createLiveEncoder();
     const sendBatch = (batch: LiveBatch): void => {
-      const whole = safeStringify({ type: 'batch', batch } satisfies WsServerFrame);
+      const frame = encoder.encode(batch);
+      const whole = safeStringify({ type: 'live', frame } satisfies WsServerFrame);
       if (whole.ok) return sendText(whole.text);
-      // Leave out the items that cannot be sent; count them as dropped, never silently.
-      const items = batch.items.filter((item) => safeStringify(item).ok);
-      logger.warn(`WebSocket ${label}: ${batch.items.length - items.length} live item(s) could not be sent (${whole.reason})`);
-      const reduced = safeStringify({
-        type: 'batch',
-        batch: { ...batch, items, dropped: batch.dropped + batch.items.length - items.length },
-      } satisfies WsServerFrame);
-      if (reduced.ok) sendText(reduced.text);
+      // Leave out the items that cannot be sent; count them as dropped, never silently. The
+      // frame's key announcements all go: later frames rely on them.
+      const reduced = keepFrameItems(frame, (index) => safeStringify(frame.payloads[index]).ok);
+      logger.warn(`WebSocket ${label}: ${frame.ids.length - reduced.ids.length} live item(s) could not be sent (${whole.reason})`);
+      const text = safeStringify({ type: 'live', frame: reduced } satisfies WsServerFrame);
+      if (text.ok) return sendText(text.text);
+      // Its announcements are lost with it: the next frames make theirs again.
+      encoder.reset();
+      logger.warn(`WebSocket ${label}: a live batch could not be sent (${text.reason})`);
     };
     const client = core.openClient({
       send: sendBatch,

@@ -1,4 +1,5 @@
 import { LabError } from '../../shared/errors';
+import { DisposableStore } from '../../shared/disposable';
 import { CONNECTION_AFFORDANCE, type ConnectionState, type Invocation, type ThingDescription } from '../../shared/model';
 import { Message, type Publisher } from '../core/message';
 import type { ThingDriver } from './driver';
@@ -49,8 +50,8 @@ export class SimulatedThing implements ThingDriver {
   private running = false;
   private stopped = false;
   private stalled = false;
-  private ticker: ReturnType<typeof setInterval> | null = null;
-  private readonly timers = new Set<Timer>();
+  /** The ticker and fault timers of the current run (start → stop): `stop()` disposes it. */
+  private run = new DisposableStore();
 
   constructor(options: SimulatedThingOptions) {
     this.name = options.name;
@@ -142,20 +143,19 @@ export class SimulatedThing implements ThingDriver {
     if (this.running) return;
     this.running = true;
     this.stopped = false;
+    this.run = new DisposableStore();
     this.setConnection({ status: 'connected' });
     this.thing.publishAll();
-    this.ticker = setInterval(() => this.model.tick(1 / this.updateHz), 1000 / this.updateHz);
-    this.ticker.unref?.();
+    const ticker = setInterval(() => this.model.tick(1 / this.updateHz), 1000 / this.updateHz);
+    ticker.unref?.();
+    this.run.add(() => clearInterval(ticker));
     this.scheduleFaults();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = null;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.run.dispose();
     this.stalled = false;
     const unfinished = (await this.listInvocations()).filter((invocation) => invocation.status === 'pending' || invocation.status === 'running');
     this.thing.invocations.abortAll(new LabError('DISCONNECTED', `${this.name} was stopped`));
@@ -185,13 +185,14 @@ export class SimulatedThing implements ThingDriver {
     );
   }
 
+  /** A timer of the current run; it leaves the run's store when it fires. */
   private after(seconds: number, run: () => void): void {
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      forget();
       if (this.running) run();
     }, seconds * 1000);
     timer.unref?.();
-    this.timers.add(timer);
+    const forget = this.run.add(() => clearTimeout(timer));
   }
 
   private scheduleFaults(): void {

@@ -3,7 +3,7 @@ import {
   parseResult,
   TOKEN_PARAM,
   WS_PATH,
-  WsServerFrame,
+  WsResultFrame,
   type CallChannel,
   type CallRequest,
   type CallResponse,
@@ -13,6 +13,7 @@ import {
 } from '../../shared/contract';
 import { once } from '../../shared/disposable';
 import type { LabErrorData, Result } from '../../shared/errors';
+import { createLiveDecoder } from '../../shared/live-wire';
 import { liveKey } from '../store/keys';
 
 /** The part of the DOM WebSocket this client uses, so tests can hand in a fake. */
@@ -127,6 +128,9 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
     return true;
   };
 
+  /** Key ids are per socket: a new socket starts with none. */
+  const decoder = createLiveDecoder();
+
   const onMessage = (data: unknown): void => {
     const text = describeData(data);
     if (text === undefined) return;
@@ -137,20 +141,26 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
       console.warn('lab: ignored a frame that is not JSON');
       return;
     }
-    const frame = WsServerFrame.safeParse(raw);
-    if (!frame.success) {
-      console.warn('lab: ignored a malformed frame', frame.error.message);
-      return;
-    }
-    if (frame.data.type === 'batch') {
+    if (typeof raw === 'object' && raw !== null && Reflect.get(raw, 'type') === 'live') {
+      const decoded = decoder.decode(Reflect.get(raw, 'frame'));
+      if (!decoded.ok) {
+        console.warn(`lab: ignored a malformed live frame: ${decoded.reason}`);
+        return;
+      }
+      const batch = decoded.batch;
       for (const listener of [...listeners]) {
         try {
-          listener(frame.data.batch);
+          listener(batch);
         } catch (error) {
           console.error('lab: a live listener threw', error);
         }
       }
-      sendFrame({ type: 'ack', seq: frame.data.batch.seq });
+      sendFrame({ type: 'ack', seq: batch.seq });
+      return;
+    }
+    const frame = WsResultFrame.safeParse(raw);
+    if (!frame.success) {
+      console.warn('lab: ignored a malformed frame', frame.error.message);
       return;
     }
     settle(frame.data.id, frame.data.result);
@@ -178,6 +188,7 @@ export function createWsLabApi(options: WsLabApiOptions): WsLabApi {
     if (closed) return;
     const ws = createSocket(options.url);
     socket = ws;
+    decoder.reset();
     let opened = false;
     ws.onopen = () => {
       if (socket !== ws) return;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LabError } from '../../../src/shared/errors';
-import { ANY_AFFORDANCE } from '../../../src/shared/model';
+import { ANY_AFFORDANCE, ANY_THING } from '../../../src/shared/model';
 import {
   MessageBroker,
   SubscriptionNotFoundError,
@@ -234,6 +234,39 @@ describe('MessageBroker: routing and delivery', () => {
     broker.unsubscribe('t', 'a', both);
     broker.publish(msg('t', 'a', 3));
     expect(both.payloads).toEqual([1, 2, 3]);
+  });
+
+  it("a message of a Thing named '*' reaches ('*', '*'), ('*', its affordance) and ('*', '*')-and-exact subscribers once each", () => {
+    const broker = quietBroker();
+    const everything = new RecordingSink();
+    const exact = new RecordingSink();
+    const both = new RecordingSink();
+    const [stream, receive] = createMemoryObjectStream<Message>(10);
+    broker.subscribe(ANY_THING, ANY_AFFORDANCE, everything);
+    broker.subscribe(ANY_THING, ANY_AFFORDANCE, stream);
+    broker.subscribe(ANY_THING, 'a', exact);
+    broker.subscribe(ANY_THING, ANY_AFFORDANCE, both);
+    broker.subscribe(ANY_THING, 'a', both);
+    broker.publish(msg(ANY_THING, 'a', 1));
+    broker.publish(msg(ANY_THING, 'b', 2));
+    broker.publish(msg('t', 'a', 3));
+    expect(everything.payloads).toEqual([1, 2, 3]);
+    expect(exact.payloads).toEqual([1]);
+    expect(both.payloads).toEqual([1, 2, 3]);
+    expect([1, 2, 3].map(() => receive.receiveNowait().payload)).toEqual([1, 2, 3]);
+    expect(() => receive.receiveNowait()).toThrow(WouldBlock);
+  });
+
+  it("('*', '*') and a Thing's '*' both get a message of that Thing, without a lookup by name", () => {
+    const broker = quietBroker();
+    const everything = new RecordingSink();
+    const thing = new RecordingSink();
+    broker.subscribe(ANY_THING, ANY_AFFORDANCE, everything);
+    broker.subscribe('t', ANY_AFFORDANCE, thing);
+    broker.publish(msg('t', 'a', 1)); // the Thing has routes, no exact entry
+    broker.publish(msg('u', 'a', 2)); // no routes at all
+    expect(everything.payloads).toEqual([1, 2]);
+    expect(thing.payloads).toEqual([1]);
   });
 
   it("a message whose affordance is literally '*' reaches '*' subscribers once", () => {
@@ -516,6 +549,29 @@ describe('MessageBroker: isolation', () => {
     broker.unsubscribe('t', 'a', meddler);
     broker.publish(msg('t', 'a', 2));
     expect(late.payloads).toEqual([2]);
+  });
+
+  it('skips a subscription removed during a fan-out, although its sink was already at hand in this job', () => {
+    const broker = quietBroker();
+    const plain = new RecordingSink();
+    const [stream, receive] = createMemoryObjectStream<Message>(10);
+    let meddle = false;
+    const disposers: Array<() => void> = [];
+    const meddler: MessageSendStream = {
+      sendNowait: () => {
+        if (meddle) for (const dispose of disposers) dispose();
+      },
+    };
+    broker.subscribe('t', 'a', meddler);
+    disposers.push(broker.subscribe('t', 'a', plain), broker.subscribe('t', 'a', stream));
+    broker.publish(msg('t', 'a', 1)); // the plain sink is now held for this job, the target always
+    meddle = true;
+    broker.publish(msg('t', 'a', 2)); // the meddler, first, ends both before their turn
+    broker.publish(msg('t', 'a', 3));
+    expect(plain.payloads).toEqual([1]);
+    expect(receive.receiveNowait().payload).toBe(1);
+    expect(() => receive.receiveNowait()).toThrow(WouldBlock);
+    expect(broker.subscriptionCount()).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CALL_CHANNELS, LIVE_BATCH_CHANNEL, LiveBatch } from '../../../src/shared/contract';
+import { CALL_CHANNELS, LIVE_BATCH_CHANNEL, type LiveBatch } from '../../../src/shared/contract';
+import { frameReader } from './live-frames';
 import { registerElectronIpc, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../src/main/ipc/electron-ipc';
 import { silentLogger } from '../../../src/main/core/logger';
 import { createLabCore, type LabCore } from '../../../src/main/app/lab-core';
@@ -31,8 +32,14 @@ class FakeWebContents implements WebContentsLike {
   readonly sent: Array<{ channel: string; args: unknown[] }> = [];
   private destroyed = false;
   private readonly onDestroyed: Array<() => void> = [];
+  /** The next send fails as structured clone does on a value it cannot copy. */
+  failNext = false;
   send(channel: string, ...args: unknown[]): void {
     if (this.destroyed) throw new Error('Object has been destroyed');
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('An object could not be cloned.');
+    }
     this.sent.push({ channel, args });
   }
   isDestroyed(): boolean {
@@ -46,8 +53,10 @@ class FakeWebContents implements WebContentsLike {
     this.destroyed = true;
     for (const listener of this.onDestroyed.splice(0)) listener();
   }
+  /** What this window's preload made of the live frames it was sent, in order. */
   batches(): LiveBatch[] {
-    return this.sent.filter((entry) => entry.channel === LIVE_BATCH_CHANNEL).map((entry) => LiveBatch.parse(entry.args[0]));
+    const reader = frameReader();
+    return this.sent.filter((entry) => entry.channel === LIVE_BATCH_CHANNEL).map((entry) => reader.decode(entry.args[0]));
   }
 }
 
@@ -155,6 +164,28 @@ describe('registerElectronIpc', () => {
     vi.advanceTimersByTime(16);
     expect(a.batches()).toEqual([{ seq: 1, conflated: 0, dropped: 0, items: [expect.objectContaining({ payload: 42 })] }]);
     expect(b.batches()).toEqual([]);
+  });
+
+  it('sends each key once per window, and again after a frame was lost on the way', async () => {
+    setup();
+    const a = window();
+    await ipcMain.invoke('lab:live:subscribe', event(a), { thing: 'thermo', affordance: 'level' });
+    thermo.emit(1);
+    vi.advanceTimersByTime(16);
+    thermo.emit(2);
+    vi.advanceTimersByTime(16);
+    const frames = () => a.sent.filter((entry) => entry.channel === LIVE_BATCH_CHANNEL).map((entry) => entry.args[0] as { keys: unknown[] });
+    expect(frames().map((frame) => frame.keys.length)).toEqual([1, 0]);
+    // A frame that cannot be sent takes its announcements with it: the next one makes its own.
+    a.failNext = true;
+    thermo.emit(3);
+    vi.advanceTimersByTime(16);
+    thermo.emit(4);
+    vi.advanceTimersByTime(16);
+    expect(frames().map((frame) => frame.keys.length)).toEqual([1, 0, 1]);
+    expect(a.batches().map((batch) => batch.items.map((item) => item.payload))).toEqual([[1], [2], [4]]);
+    // The lost batch shows as a gap in the batch numbers.
+    expect(a.batches().map((batch) => batch.seq)).toEqual([1, 2, 4]);
   });
 
   it("disposes a window's subscriptions when its webContents is destroyed", async () => {

@@ -8,7 +8,8 @@ import { silentLogger } from '../../../src/main/core/logger';
 import { Message } from '../../../src/main/core/message';
 import type { ClientFactory, LabClient } from '../../../src/main/app/lab-core';
 import { attachWsTransport, type WsTransport } from '../../../src/main/ipc/ws-server';
-import { WsServerFrame, type LiveBatch } from '../../../src/shared/contract';
+import type { LiveBatch } from '../../../src/shared/contract';
+import { frameReader } from './live-frames';
 
 // Live batches over the WebSocket wait while the socket is congested: the live channel holds
 // its flush and conflates, rather than queueing without bound in main's memory.
@@ -70,8 +71,9 @@ describe('WebSocket transport: backpressure on live batches', () => {
 
     const received: LiveBatch[] = [];
     socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const reader = frameReader();
     socket.on('message', (data) => {
-      const frame = WsServerFrame.parse(JSON.parse(String(data)));
+      const frame = reader.read(String(data));
       if (frame.type === 'batch') received.push(frame.batch);
     });
     await new Promise((resolve, reject) => {

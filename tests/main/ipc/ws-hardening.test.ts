@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode } from '../../../src/shared/errors';
-import { WsServerFrame, type LiveBatch } from '../../../src/shared/contract';
+import type { LiveBatch } from '../../../src/shared/contract';
+import { frameReader } from './live-frames';
 import { startBrowserServer, type BrowserServer } from '../../../src/main/serve';
 import { NOT_READING_CLOSE } from '../../../src/main/ipc/ws-server';
 import { RecordingLogger, until } from '../drivers/helpers';
@@ -48,8 +49,9 @@ async function open(token = TOKEN): Promise<Client> {
   });
   const results = new Map<number, unknown>();
   const batches: LiveBatch[] = [];
+  const reader = frameReader();
   socket.on('message', (data) => {
-    const frame = WsServerFrame.parse(JSON.parse(data.toString()));
+    const frame = reader.read(data.toString());
     if (frame.type === 'result') results.set(frame.id, frame.result);
     else {
       batches.push(frame.batch);

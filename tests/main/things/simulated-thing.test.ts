@@ -176,4 +176,22 @@ describe('simulated Things', () => {
     expect(clean.connection().status).toBe('connected');
     expect(spiky.connection().status).toBe('connected');
   });
+
+  it('stop clears its ticker and every fault timer in one call, and can start again', async () => {
+    const thing = one(publisher, {
+      kind: 'stage',
+      faults: { stall: { everySec: 20, durationSec: 5, firstAfterSec: 2 }, disconnect: { everySec: 10, downSec: 3, connectingSec: 1, firstAfterSec: 1 } },
+    });
+    expect(vi.getTimerCount()).toBe(0);
+    await thing.start();
+    vi.advanceTimersByTime(2500); // a disconnect and a stall are under way: more timers pending
+    expect(vi.getTimerCount()).toBeGreaterThan(3);
+    await thing.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await thing.stop();
+    await thing.start();
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    await thing.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveBatch } from '../../../src/shared/contract';
 import { createWsLabApi, wsUrlFromLocation, type WebSocketLike, type WsLinkState } from '../../../src/renderer/lab/ws-lab-api';
+import { createLiveEncoder } from '../../../src/shared/live-wire';
 
 class FakeSocket implements WebSocketLike {
   static all: FakeSocket[] = [];
@@ -75,23 +76,92 @@ describe('ws LabApi', () => {
     if (!result.ok) expect(result.error.code).toBe('INTERNAL');
   });
 
-  it('delivers parsed batches to listeners and drops invalid ones', () => {
+  it('delivers decoded batches to listeners and drops invalid ones', () => {
     const api = setup();
     const socket = FakeSocket.all[0]!;
     socket.open();
     const seen: LiveBatch[] = [];
     const dispose = api.onLiveBatch((batch) => seen.push(batch));
-    const batch = { seq: 1, items: [{ thing: 'thermo', affordance: 'temperature', messageType: 'property', payload: 21, seq: 1, time: 5 }], conflated: 0, dropped: 0 };
-    socket.receive({ type: 'batch', batch });
-    socket.receive({ type: 'batch', batch: { ...batch, seq: 0 } });
+    const encoder = createLiveEncoder();
+    const batch: LiveBatch = { seq: 1, items: [{ thing: 'thermo', affordance: 'temperature', messageType: 'property', payload: 21, seq: 1, time: 5 }], conflated: 0, dropped: 0 };
+    socket.receive({ type: 'live', frame: encoder.encode(batch) });
+    socket.receive({ type: 'live', frame: { ...encoder.encode(batch), seq: 0 } });
     dispose();
-    socket.receive({ type: 'batch', batch: { ...batch, seq: 2 } });
+    socket.receive({ type: 'live', frame: encoder.encode({ ...batch, seq: 2 }) });
     expect(seen).toEqual([batch]);
     // Every valid batch is acknowledged once applied, so the server can pace the flow.
     expect(socket.sent).toEqual([
       { type: 'ack', seq: 1 },
       { type: 'ack', seq: 2 },
     ]);
+  });
+
+  it('refuses malformed live frames with a warning and loses nothing else; a hostile server cannot break the page', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const api = setup();
+      const socket = FakeSocket.all[0]!;
+      socket.open();
+      const seen: LiveBatch[] = [];
+      api.onLiveBatch((batch) => seen.push(batch));
+      const pending = api.call('lab:things:list', {});
+      const id = socket.lastId();
+      const good = { seq: 1, conflated: 0, dropped: 0, keys: [[1, 'thermo', 'temperature', 'property']], ids: [1], seqs: [1], times: [5], payloads: [20] };
+      const bad: Array<[string, unknown]> = [
+        ['a wrong key id', { ...good, seq: 2, keys: [], ids: [9] }],
+        ['a wrong tuple length', { ...good, seq: 2, keys: [[2, 'thermo']], ids: [2] }],
+        ['columns of different lengths', { ...good, seq: 2, keys: [], seqs: [2, 3] }],
+        ['a non-number seq', { ...good, seq: 2, keys: [], seqs: ['2'] }],
+        ['no frame at all', undefined],
+        ['a huge frame of unknown ids', { ...good, seq: 2, keys: [], ids: new Array(200_000).fill(77), seqs: new Array(200_000).fill(1), times: new Array(200_000).fill(1), payloads: new Array(200_000).fill('x'.repeat(10)) }],
+      ];
+      const deep = `{"type":"live","frame":${JSON.stringify({ ...good, seq: 2, payloads: ['deep'] }).replace('"deep"', `${'['.repeat(5000)}${']'.repeat(5000)}`)}}`;
+      socket.receive({ type: 'live', frame: good });
+      for (const [what, frame] of bad) {
+        warn.mockClear();
+        expect(() => socket.receive({ type: 'live', frame }), what).not.toThrow();
+        expect(warn, what).toHaveBeenCalledWith(expect.stringContaining('lab: ignored a malformed live frame'));
+      }
+      expect(() => socket.receive(deep)).not.toThrow();
+      // The deep payload is data like any other (the store leaves what it cannot show): it was delivered.
+      expect(seen.map((batch) => batch.seq)).toEqual([1, 2]);
+      // The key announced before still holds, results still resolve, and only applied frames were acknowledged.
+      socket.receive({ type: 'live', frame: { ...good, seq: 3, keys: [], seqs: [2], payloads: [21] } });
+      expect(seen.at(-1)?.items).toEqual([{ thing: 'thermo', affordance: 'temperature', messageType: 'property', payload: 21, seq: 2, time: 5 }]);
+      socket.receive({ type: 'result', id, result: { ok: true, value: [] } });
+      expect(socket.sent.filter((frame) => Reflect.get(frame as object, 'type') === 'ack')).toEqual([
+        { type: 'ack', seq: 1 },
+        { type: 'ack', seq: 2 },
+        { type: 'ack', seq: 3 },
+      ]);
+      void pending;
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('knows key ids only on the socket that announced them', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const api = setup();
+      FakeSocket.all[0]!.open();
+      const seen: LiveBatch[] = [];
+      api.onLiveBatch((batch) => seen.push(batch));
+      const frame = { seq: 1, conflated: 0, dropped: 0, keys: [[1, 'thermo', 'temperature', 'property']], ids: [1], seqs: [1], times: [5], payloads: [20] };
+      FakeSocket.all[0]!.receive({ type: 'live', frame });
+      FakeSocket.all[0]!.drop();
+      vi.advanceTimersByTime(100);
+      const second = FakeSocket.all[1]!;
+      second.open();
+      // A new server channel announces its own keys: an id it did not announce means nothing.
+      second.receive({ type: 'live', frame: { ...frame, keys: [] } });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('key id 1 was never announced'));
+      second.receive({ type: 'live', frame: { ...frame, keys: [[1, 'stage', 'position', 'property']] } });
+      expect(seen.map((batch) => batch.items[0]?.thing)).toEqual(['thermo', 'stage']);
+      api.close();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('times out calls with a TIMEOUT error', async () => {

@@ -12,6 +12,8 @@ export interface WotServer {
   requests: { method: string; path: string; body: string }[];
   /** Ends the open event streams and long polls (a network blip), the server stays up. */
   dropStreams(): void;
+  /** Event streams and long polls open now (a client that closed one is no longer counted). */
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startWotServer(options: { auth?: WotAuth; port?: number; m
     dropStreams: () => {
       for (const res of [...sse, ...longPolls]) res.destroy();
     },
+    openStreams: () => sse.size + longPolls.size,
     close: async () => {
       for (const res of [...sse, ...longPolls]) res.destroy();
       server.closeAllConnections();
