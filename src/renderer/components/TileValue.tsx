@@ -27,6 +27,8 @@ export function TileValue({ thing, name, tools = false, showThing = false }: { t
   const writable = affordance.readOnly !== true;
   // A setpoint holds between changes: silence is not staleness. A Thing that is not connected is.
   const stale = (silent && !writable) || (status !== 'connected' && status !== 'stale');
+  // On the overview the tile already says its Thing is not connected: the value is only greyed there.
+  const staleTag = stale && (showThing || status === 'connected');
   const classes = ['tile-value', problem ? 'problem' : '', stale ? 'stale' : ''].filter(Boolean).join(' ');
   return (
     <li
@@ -41,14 +43,17 @@ export function TileValue({ thing, name, tools = false, showThing = false }: { t
       }}
     >
       <span className="tile-value-name" title={affordance.description ?? name}>
-        {showThing && <span className="tile-value-thing">{thing} · </span>}
-        {affordance.title ?? name}
+        {/* The title gives way (an ellipsis); the marks after it keep their size. */}
+        <span className="tile-value-title">
+          {showThing && <span className="tile-value-thing">{thing} · </span>}
+          {affordance.title ?? name}
+        </span>
         {alarm && (
           <span className={`sev-badge sev-${alarm}`} data-testid={`tile-alarm-${thing}-${name}`} data-severity={alarm}>
             {alarm}
           </span>
         )}
-        {stale && (
+        {staleTag && (
           <span className="tag stale-tag" data-testid={`tile-stale-${thing}-${name}`}>
             stale
           </span>
