@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 /** Command-line options shared by the desktop app and browser mode. */
 export interface CliOptions {
   port: number;
@@ -33,7 +34,9 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[?[0-9a-f]*:[0-9a-f:.]*\]?$/i;
+const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** A DNS name, an IPv4 address, or an IPv6 address (bare or in brackets). */
+const isHostName = (value: string): boolean => DNS_NAME.test(value) || isIPv6(/^\[(.*)\]$/.exec(value)?.[1] ?? value);
 const VALUE_OPTIONS = new Set(['--port', '--host', '--config', '--connect', '--token', '--settings', '--viewer-token', '--data', '--publish', '--retry-max-sec', '--alarm-reminder-min', '--host-name']);
 const FLAG_OPTIONS = new Set(['--viewer-only']);
 /** Options whose value may be left out (then the next argument is another option, or none). */
@@ -93,7 +96,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         break;
       case '--host-name':
         // A DNS name or an address, without a port or a scheme: what a browser puts in Host.
-        if (!HOST_NAME.test(value)) throw new CliError(`--host-name needs a host name or address without port or scheme (lab-pc.example.org, 10.0.0.5), got "${value}"`);
+        if (!isHostName(value)) throw new CliError(`--host-name needs a host name or address without port or scheme (lab-pc.example.org, 10.0.0.5), got "${value}"`);
         options.hostNames.push(value.toLowerCase());
         break;
       case '--config':
@@ -129,7 +132,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         break;
       case '--alarm-reminder-min': {
         const minutes = Number(value);
-        if (!Number.isFinite(minutes) || minutes < 0 || minutes > 24 * 60) throw new CliError(`--alarm-reminder-min must be 0 (never) to 1440, got "${value}"`);
+        // 0 turns reminders off; anything else is at least 6 s, so a typo never means "never".
+        if (!Number.isFinite(minutes) || minutes < 0 || minutes > 24 * 60 || (minutes > 0 && minutes < 0.1)) {
+          throw new CliError(`--alarm-reminder-min must be 0 (never) or 0.1 to 1440, got "${value}"`);
+        }
         options.alarmReminderSec = Math.round(minutes * 60);
         break;
       }

@@ -25,6 +25,9 @@ export const moreSevere = (a: Severity | null, b: Severity | null): Severity | n
  * - shelved: set aside for a while by an operator; comes back by itself;
  * - disabled: not evaluated until enabled again.
  */
+/** The longest an alarm may be shelved: 7 days. */
+export const MAX_SHELVE_SEC = 7 * 86_400;
+
 export const AlarmState = z.enum(['normal', 'unacknowledged', 'acknowledged', 'returned', 'shelved', 'disabled']);
 export type AlarmState = z.infer<typeof AlarmState>;
 export const ALARM_STATE_LABELS: Record<AlarmState, string> = {

@@ -3,7 +3,7 @@ import { LabErrorData, type Result } from './errors';
 import { Layout, LayoutBody, LayoutExport } from './layout';
 import { EventsRequest, EventsResponse, ExportRequest, ExportResult, RecorderStatus, SeriesRequest, SeriesResponse } from './history';
 import { ConnectionState, Invocation, MessageType, ThingDescription, ThingSummary } from './model';
-import { Alarm, AlarmRule, AlarmSnapshot, MAX_RULES_PER_THING, RuleSuggestion, ThingRules } from './alarms';
+import { Alarm, AlarmRule, AlarmSnapshot, MAX_RULES_PER_THING, MAX_SHELVE_SEC, RuleSuggestion, ThingRules } from './alarms';
 
 /**
  * The one IPC contract. Two shapes cross a process boundary: a call (request → Result) and
@@ -114,7 +114,7 @@ export const calls = {
   },
   /** Operators only. Sets an alarm aside for `durationSec` (up to 7 days); it comes back by itself. */
   'lab:alarms:shelve': {
-    request: z.object({ id: name, durationSec: z.number().min(1).max(7 * 86_400), reason: z.string().trim().min(1).max(500) }),
+    request: z.object({ id: name, durationSec: z.number().min(1).max(MAX_SHELVE_SEC), reason: z.string().trim().min(1).max(500) }),
     response: Alarm,
   },
   'lab:alarms:unshelve': { request: z.object({ id: name }), response: Alarm },

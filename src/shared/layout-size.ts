@@ -1,4 +1,4 @@
-import type { LayoutPanel } from './layout';
+import { MAX_PANEL_ROWS, type LayoutPanel } from './layout';
 import type { ActionAffordance, DataSchema, PropertyAffordance, ThingDescription } from './model';
 
 /**
@@ -14,9 +14,9 @@ const LINE_PX = 19;
 
 const linesOf = (text: string | undefined, perLine = CHARS_PER_LINE): number => (text ? Math.ceil(text.length / perLine) : 0);
 
-/** Rows a panel needs to show `contentPx` of content without scrolling. */
+/** Rows a panel needs to show `contentPx` of content without scrolling; never more than a panel may have (it scrolls then). */
 export function rowsFor(contentPx: number): number {
-  return Math.max(2, Math.ceil((contentPx + CHROME_PX + GAP_PX) / (ROW_PX + GAP_PX)));
+  return Math.min(MAX_PANEL_ROWS, Math.max(2, Math.ceil((contentPx + CHROME_PX + GAP_PX) / (ROW_PX + GAP_PX))));
 }
 
 /** The inputs an action's form shows: one per property of an object input, one for any other input. */
@@ -57,6 +57,6 @@ export function sizedToContent<P extends LayoutPanel>(panel: P, td: ThingDescrip
     const action = td.actions[panel.action];
     return action ? { ...panel, h: actionRows(action) } : panel;
   }
-  if (panel.kind === 'properties') return { ...panel, h: Math.min(100, propertiesRows(Object.entries(td.properties))) };
+  if (panel.kind === 'properties') return { ...panel, h: propertiesRows(Object.entries(td.properties)) };
   return panel;
 }

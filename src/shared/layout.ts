@@ -21,13 +21,16 @@ export const ThingRef = z.union([
 ]);
 export type ThingRef = z.infer<typeof ThingRef>;
 
+/** The tallest a panel may be, in grid rows. */
+export const MAX_PANEL_ROWS = 100;
+
 const place = {
   /** Stable within its layout. */
   id: z.string().min(1).max(100),
   x: z.number().int().min(0).max(LAYOUT_COLUMNS - 1),
   y: z.number().int().min(0).max(10_000),
   w: z.number().int().min(1).max(LAYOUT_COLUMNS),
-  h: z.number().int().min(1).max(100),
+  h: z.number().int().min(1).max(MAX_PANEL_ROWS),
   title: z.string().max(200).optional(),
 };
 

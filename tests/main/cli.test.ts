@@ -35,7 +35,7 @@ describe('parseCliArgs', () => {
       '10.0.0.5',
       '[fe80::1]',
     ]);
-    for (const bad of ['http://lab-pc', 'lab-pc:5190', 'lab pc', 'lab-pc/x', '-lab', 'a'.repeat(64)]) expect(() => parseCliArgs(['--host-name', bad]), bad).toThrow('--host-name needs');
+    for (const bad of ['http://lab-pc', 'lab-pc:5190', 'cafe:5190', ':', '[::1', '::1]', 'lab pc', 'lab-pc/x', '-lab', 'a'.repeat(64)]) expect(() => parseCliArgs(['--host-name', bad]), bad).toThrow('--host-name needs');
   });
 
   it('reads how often an unacknowledged alarm is announced again, in minutes', () => {
@@ -43,6 +43,7 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--alarm-reminder-min=0']).alarmReminderSec).toBe(0);
     expect(() => parseCliArgs(['--alarm-reminder-min', '-1'])).toThrow('--alarm-reminder-min must be');
     expect(() => parseCliArgs(['--alarm-reminder-min', 'soon'])).toThrow('--alarm-reminder-min must be');
+    expect(() => parseCliArgs(['--alarm-reminder-min', '0.001'])).toThrow('--alarm-reminder-min must be');
   });
 
   it('reads the longest wait between reconnect attempts, in seconds', () => {

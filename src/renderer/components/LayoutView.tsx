@@ -124,7 +124,9 @@ function ChartPanel({
           onChange &&
           ((ref) => {
             if (panel.series.length >= 16 || present.some((series) => series.thing === ref.thing && series.property === ref.property)) return;
-            onChange({ ...panel, series: [...panel.series, { thing: { name: ref.thing }, property: ref.property }] });
+            // A Thing the chart already shows keeps its reference (`{ self }` in a type's template).
+            const known = panel.series.find((series) => resolve(series.thing) === ref.thing)?.thing;
+            onChange({ ...panel, series: [...panel.series, { thing: known ?? { name: ref.thing }, property: ref.property }] });
           })
         }
       />
@@ -495,7 +497,7 @@ export function LayoutView({ layout, self }: { layout: Layout; self?: string }) 
         onChange={edit}
         onRemove={(panel) => edit({ ...body, panels: body.panels.filter((each) => each.id !== panel.id) })}
         renderPanel={(panel) => (
-          <PanelContent panel={panel} resolve={resolve} onChange={canEdit ? (changed) => edit({ ...body, panels: body.panels.map((each) => (each.id === changed.id ? changed : each)) }) : undefined} />
+          <PanelContent panel={panel} resolve={resolve} onChange={editing && canEdit ? (changed) => edit({ ...body, panels: body.panels.map((each) => (each.id === changed.id ? changed : each)) }) : undefined} />
         )}
       />
     </section>

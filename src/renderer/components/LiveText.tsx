@@ -1,5 +1,5 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { severityRank, type Severity } from '../../shared/alarms';
+import { severityRank, type AlarmSnapshot, type Severity } from '../../shared/alarms';
 import type { PropertyAffordance } from '../../shared/model';
 import { liveKey } from '../store/keys';
 import { formatAge, formatValue } from '../ui/format';
@@ -100,14 +100,25 @@ export function useStale(thing: string, name: string): boolean {
   return useSyncExternalStore(ticker.subscribe, () => series.isStale(key, Date.now()));
 }
 
+/**
+ * The highest annunciated alarm per property of one alarm snapshot, built once per snapshot:
+ * every tile and row asks on every store update (each live batch), so a lookup, not a scan.
+ */
+const alarmIndexes = new WeakMap<AlarmSnapshot, Map<string, Severity>>();
+function alarmIndex(snapshot: AlarmSnapshot): Map<string, Severity> {
+  let index = alarmIndexes.get(snapshot);
+  if (index) return index;
+  index = new Map();
+  for (const each of snapshot.alarms) {
+    if (each.severity === null || each.state === 'shelved' || each.state === 'disabled') continue;
+    const key = liveKey(each.thing, each.property);
+    if (severityRank(each.severity) > severityRank(index.get(key) ?? null)) index.set(key, each.severity);
+  }
+  alarmIndexes.set(snapshot, index);
+  return index;
+}
+
 /** The highest annunciated alarm on a property, or null (a primitive: re-renders only when it changes). */
 export function usePropertyAlarm(thing: string, name: string): Severity | null {
-  return useLab((state) => {
-    let worst: Severity | null = null;
-    for (const each of state.alarms?.alarms ?? []) {
-      if (each.thing !== thing || each.property !== name || each.state === 'shelved' || each.state === 'disabled') continue;
-      if (severityRank(each.severity) > severityRank(worst)) worst = each.severity;
-    }
-    return worst;
-  });
+  return useLab((state) => (state.alarms ? (alarmIndex(state.alarms).get(liveKey(thing, name)) ?? null) : null));
 }

@@ -766,6 +766,9 @@ export class AlarmService implements Service {
 
   /** Writes every shelf there is: the alarms' own and those whose Thing has not appeared yet. */
   private saveShelves(): void {
+    // Shelves kept for alarms that have not come back end at their own time too.
+    const now = this.context.clock.now();
+    for (const [id, shelf] of this.restoredShelves) if (!(Date.parse(shelf.until) > now)) this.restoredShelves.delete(id);
     const shelves: Shelf[] = [...this.restoredShelves.values()];
     for (const state of this.things.values()) {
       for (const instance of state.instances.values()) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MAX_SHELVE_SEC } from '../../../shared/alarms';
 import { readJsonFile, writeJsonFile, type JsonCheck } from '../../core/json-file';
 import type { Logger } from '../../core/logger';
 import type { RuleNotice } from './rule-store';
@@ -54,8 +55,14 @@ export class ShelfStore {
         notices: [{ thing: '', time: this.now(), text: `Shelved alarms could not be read back (${read.problem}); ${read.kept}. Every alarm is active again.` }],
       };
     }
+    // A shelf ends at its own time, and never later than the longest shelving from now (a file edited by hand).
     const now = this.now();
-    return { shelves: read.value.filter((shelf) => Date.parse(shelf.until) > now), notices: [] };
+    const latest = now + MAX_SHELVE_SEC * 1000;
+    const shelves = read.value.flatMap((shelf) => {
+      const until = Date.parse(shelf.until);
+      return until > now ? [until > latest ? { ...shelf, until: new Date(latest).toISOString() } : shelf] : [];
+    });
+    return { shelves, notices: [] };
   }
 
   /** Replaces the file with these shelves; serialised, so the last call wins. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
 import { DisposableStore } from '../../../shared/disposable';
 import { LabError } from '../../../shared/errors';
 import {
@@ -13,6 +12,7 @@ import {
 } from '../../../shared/layout';
 import { LAB_THING, LAYOUTS_AFFORDANCE, THINGS_AFFORDANCE, type ThingDescription, type ThingSummary } from '../../../shared/model';
 import { toIso } from '../../core/clock';
+import { readJsonFile, writeJsonFile } from '../../core/json-file';
 import { Message } from '../../core/message';
 import type { MessageSendStream } from '../../core/streams';
 import type { Service, ServiceContext } from '../service';
@@ -113,9 +113,8 @@ export class LayoutStore implements Service {
 
   /** Writes a layout's export to a file (atomically, owner-only). */
   async exportTo(id: string, path: string): Promise<void> {
-    const text = `${JSON.stringify(this.export(id), null, 2)}\n`;
     try {
-      await writeFileAtomic(path, text, { mode: 0o600 });
+      await writeJsonFile(path, this.export(id));
     } catch (error) {
       throw new LabError('INTERNAL', `the layout could not be written to ${path}: ${(error as Error).message}`);
     }
@@ -171,7 +170,13 @@ export class LayoutStore implements Service {
       } catch {
         continue; // a Thing whose description is not known yet gets its template later
       }
-      fresh.push({ id: randomUUID(), forType: thing.type, saved: generateLayout(td), working: null, savedAt: this.now() });
+      // Checked like anything an operator sends: it is built from what the instrument describes.
+      const generated = LayoutBody.safeParse(generateLayout(td));
+      if (!generated.success) {
+        this.context.logger.warn(`layouts: no template for ${thing.type}: ${z.prettifyError(generated.error)}`);
+        continue;
+      }
+      fresh.push({ id: randomUUID(), forType: thing.type, saved: generated.data, working: null, savedAt: this.now() });
     }
     if (fresh.length === 0) return;
     void this.change(() => {
@@ -181,46 +186,36 @@ export class LayoutStore implements Service {
 
   private async load(): Promise<Layout[]> {
     if (this.path === undefined) return [];
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      this.context.logger.error(`layouts: ${this.path} cannot be read (${(error as Error).message}); starting with no layouts`);
+    let migratedFrom: number | undefined;
+    const read = await readJsonFile<LayoutsFile>(
+      this.path,
+      (raw) => {
+        const outcome = migrateLayouts(raw);
+        if (!outcome.ok) return { ok: false, problem: outcome.problem.replace(/\s*\n\s*/g, '; ').slice(0, 500) };
+        migratedFrom = outcome.migratedFrom;
+        return { ok: true, value: outcome.file };
+      },
+      this.context.clock.now(),
+    );
+    if (read.kind === 'missing') return [];
+    if (read.kind === 'bad') {
+      this.context.logger.error(`layouts: ${this.path} is not a layouts file (${read.problem}); ${read.kept}; starting with no layouts`);
       return [];
     }
-    let outcome: ReturnType<typeof migrateLayouts>;
-    try {
-      outcome = migrateLayouts(JSON.parse(text));
-    } catch (error) {
-      outcome = { ok: false, problem: `not JSON (${(error as Error).message})` };
+    if (migratedFrom !== undefined) {
+      this.context.logger.info(`layouts: ${this.path} read from version ${migratedFrom}; it is written as version ${LAYOUT_VERSION} from now on`);
     }
-    if (outcome.ok) {
-      if (outcome.migratedFrom !== undefined) {
-        this.context.logger.info(`layouts: ${this.path} read from version ${outcome.migratedFrom}; it is written as version ${LAYOUT_VERSION} from now on`);
-      }
-      return outcome.file.layouts;
-    }
-    const backup = `${this.path}.bad-${this.context.clock.now()}`;
-    await copyFile(this.path, backup).catch(() => undefined);
-    const problem = outcome.problem.replace(/\s*\n\s*/g, '; ').slice(0, 500);
-    this.context.logger.error(`layouts: ${this.path} is not a layouts file (${problem}); kept as ${backup}, starting with no layouts`);
-    return [];
+    return read.value.layouts;
   }
 
   private persist(): Promise<void> {
     const path = this.path;
     if (path === undefined) return Promise.resolve();
     const file: LayoutsFile = { version: LAYOUT_VERSION, layouts: this.layouts };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
     // Serialised, so the file on disk is always the latest whole state.
     this.writing = this.writing
       .catch(() => undefined)
-      .then(async () => {
-        await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-        await writeFileAtomic(path, text, { mode: 0o600 });
-        await chmod(path, 0o600);
-      });
+      .then(() => writeJsonFile(path, file));
     return this.writing.catch((error: unknown) => {
       throw new LabError('INTERNAL', `layouts could not be saved: ${(error as Error).message}`);
     });

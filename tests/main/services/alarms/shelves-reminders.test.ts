@@ -108,6 +108,16 @@ describe('shelved alarms across a restart', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('a shelf edited by hand to last for years ends within the longest shelving', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, SHELVES_FILE), JSON.stringify({ version: 1, shelves: [{ id: 'psu/v', by: 'x', at: '2026-03-01T09:00:00Z', until: '2036-01-01T00:00:00Z', reason: 'r' }] }));
+    h = await makeAlarms({ dataDir: dir, rules: { psu: [major] } });
+    h.value('psu', 'voltage', 25);
+    expect(h.alarm('psu/v')).toMatchObject({ state: 'shelved', shelved: { until: '2026-03-08T10:00:00.000Z' } });
+    await vi.advanceTimersByTimeAsync(7 * 86_400_000);
+    expect(h.alarm('psu/v').state).toBe('unacknowledged');
+  });
+
   it('refuses a shelves file of the wrong shape, whatever it holds', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, SHELVES_FILE), JSON.stringify({ version: 1, shelves: [{ id: 'psu/v', by: 'x', at: 'y', until: '2026-03-01T11:00:00Z', reason: 'r'.repeat(5000) }] }));

@@ -5,7 +5,7 @@ import { MessageBroker } from '../../../../src/main/core/broker';
 import { actionRows, generateLayout, propertiesRows, rowsFor } from '../../../../src/main/services/layouts/generate-layout';
 import { loadInstrumentConfig } from '../../../../src/main/things/instrument-config';
 import { createSimulatedThings } from '../../../../src/main/things/simulated-things';
-import type { LayoutPanel } from '../../../../src/shared/layout';
+import { LayoutBody, MAX_PANEL_ROWS, type LayoutPanel } from '../../../../src/shared/layout';
 import type { ActionAffordance, ThingDescription } from '../../../../src/shared/model';
 
 /** The Thing Descriptions of every simulated kind the shipped configuration lists. */
@@ -22,6 +22,16 @@ const action = (fields: number, description = ''): ActionAffordance => ({
 });
 
 describe('generated layouts', () => {
+  it('an instrument describing a huge action still gets a layout that fits the schema', () => {
+    const huge: ThingDescription = {
+      title: 'Huge',
+      properties: { t: { type: 'number', readOnly: true, forms: [] } },
+      actions: { configure: action(60, 'd'.repeat(5000)) },
+    } as unknown as ThingDescription;
+    expect(actionRows(action(60, 'd'.repeat(5000)))).toBe(MAX_PANEL_ROWS);
+    expect(LayoutBody.safeParse(generateLayout(huge)).success).toBe(true);
+  });
+
   it('size an action card by its inputs and a property table by its rows', () => {
     expect(actionRows(action(3))).toBeGreaterThan(actionRows(action(1)));
     expect(actionRows(action(1, 'x'.repeat(200)))).toBeGreaterThan(actionRows(action(1)));
