@@ -5,8 +5,8 @@ import type { ActionAffordance, DataSchema, PropertyAffordance, ThingDescription
  * Grid geometry the renderer draws with (LayoutGrid): a row is 44 px, panels 10 px apart, so a
  * panel of h rows is 54·h − 10 px high; its title bar and padding take 38 px of that.
  */
-const ROW_PX = 44;
-const GAP_PX = 10;
+export const ROW_PX = 44;
+export const GAP_PX = 10;
 const CHROME_PX = 38;
 /** Characters of 13 px text on one line of a panel four columns wide (about 230 px). */
 const CHARS_PER_LINE = 32;

@@ -3,10 +3,9 @@ import ReactGridLayout, { useContainerWidth, verticalCompactor, type Layout as G
 import 'react-grid-layout/css/styles.css';
 import 'react-resizable/css/styles.css';
 import { LAYOUT_COLUMNS, type LayoutBody, type LayoutPanel } from '../../shared/layout';
+// The same geometry panels are sized by (a value tile is two rows).
+import { GAP_PX, ROW_PX } from '../../shared/layout-size';
 import { NARROW_GRID_PX, stackPanels } from '../ui/layout-place';
-
-/** Grid row height in px: a value tile is two rows. */
-export const ROW_HEIGHT = 44;
 
 /**
  * Panels on a 12-column grid (react-grid-layout): in edit mode they move by their title bar and
@@ -53,7 +52,7 @@ export function LayoutGrid({
         <ReactGridLayout
           width={width}
           layout={items}
-          gridConfig={{ cols: LAYOUT_COLUMNS, rowHeight: ROW_HEIGHT, margin: [10, 10], containerPadding: [0, 0] }}
+          gridConfig={{ cols: LAYOUT_COLUMNS, rowHeight: ROW_PX, margin: [GAP_PX, GAP_PX], containerPadding: [0, 0] }}
           dragConfig={{ enabled: arranging, handle: '.panel-head' }}
           resizeConfig={{ enabled: arranging, handles: ['se'] }}
           compactor={verticalCompactor}
