@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeAlarms } from './harness';
+import { describe, expect, it, vi } from 'vitest';
+import { makeAlarms, useAlarmTestClock } from './harness';
 import { Message } from '../../../../src/main/core/message';
 
 type Harness = Awaited<ReturnType<typeof makeAlarms>>;
 let h: Harness | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T10:00:00Z') });
-});
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  vi.useRealTimers();
-});
+useAlarmTestClock();
 
 const threshold = (extra: Record<string, unknown> = {}) => ({ id: 'v', kind: 'threshold' as const, property: 'voltage', hi: 10, hihi: 20, ...extra });
 

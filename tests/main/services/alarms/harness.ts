@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { AlarmRuleInput, AlarmTransition } from '../../../../src/shared/alarms';
 import { ALARM_AFFORDANCE, ANY_AFFORDANCE, ANY_THING, CONNECTION_AFFORDANCE, type ConnectionStatus } from '../../../../src/shared/model';
 import { MessageBroker } from '../../../../src/main/core/broker';
@@ -12,6 +13,20 @@ import { AlarmService, type AlarmNotification, type AlarmServiceOptions } from '
 import { ThingRegistry } from '../../../../src/main/things/registry';
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'lab-alarms-'));
+
+/** Harnesses not stopped yet: each test's are stopped after it. */
+const running = new Set<{ stop(): Promise<void> }>();
+
+/** For a test file: fake timers from `now` in each test, and every harness it made stopped after it. */
+export function useAlarmTestClock(now = '2026-03-01T10:00:00Z'): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date(now) });
+  });
+  afterEach(async () => {
+    for (const harness of [...running]) await harness.stop();
+    vi.useRealTimers();
+  });
+}
 
 /** A broker, an empty registry and an alarm service; values are published as a Thing would. */
 export async function makeAlarms(options: { dataDir?: string; rules?: Record<string, AlarmRuleInput[]>; logger?: Logger; service?: AlarmServiceOptions } = {}) {
@@ -42,7 +57,7 @@ export async function makeAlarms(options: { dataDir?: string; rules?: Record<str
     if (!found) throw new Error(`no alarm ${id}`);
     return found;
   };
-  return {
+  const harness = {
     broker,
     registry,
     service,
@@ -53,9 +68,12 @@ export async function makeAlarms(options: { dataDir?: string; rules?: Record<str
     alarm,
     events: () => transitions.map((each) => `${each.event}:${each.state}`),
     async stop() {
+      running.delete(harness);
       stopListening();
       await service.stop();
       void sink;
     },
   };
+  running.add(harness);
+  return harness;
 }

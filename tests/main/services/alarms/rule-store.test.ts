@@ -1,20 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeAlarms, tempDir } from './harness';
+import { describe, expect, it } from 'vitest';
+import { makeAlarms, tempDir, useAlarmTestClock } from './harness';
 import { ruleFileName } from '../../../../src/main/services/alarms';
 
 type Harness = Awaited<ReturnType<typeof makeAlarms>>;
 let h: Harness | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T10:00:00Z') });
-});
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  vi.useRealTimers();
-});
+useAlarmTestClock();
 
 describe('alarm rules on disk', () => {
   it('saves versioned, owner-only files per Thing and reads them back', async () => {

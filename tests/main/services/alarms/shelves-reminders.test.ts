@@ -1,20 +1,13 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeAlarms, tempDir } from './harness';
+import { describe, expect, it, vi } from 'vitest';
+import { makeAlarms, tempDir, useAlarmTestClock } from './harness';
 import { SHELVES_FILE } from '../../../../src/main/services/alarms/shelf-store';
 
 type Harness = Awaited<ReturnType<typeof makeAlarms>>;
 let h: Harness | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T10:00:00Z') });
-});
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-  vi.useRealTimers();
-});
+useAlarmTestClock();
 
 const major = { id: 'v', kind: 'threshold' as const, property: 'voltage', hihi: 20 };
 const minor = { id: 'm', kind: 'threshold' as const, property: 'current', hi: 2 };
