@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -14,7 +14,7 @@ export type JsonCheck<T> = (raw: unknown) => { ok: true; value: T } | { ok: fals
 
 /**
  * Reads and checks a JSON file. A missing file is `missing`; a bad one is copied aside to
- * `<path>.bad-<now>` (so nothing the operator wrote is lost when the next save replaces it).
+ * `<path>.bad-<now>`, owner-only (so nothing the operator wrote is lost when the next save replaces it).
  * Never throws.
  */
 export async function readJsonFile<T>(path: string, check: JsonCheck<T>, now: number): Promise<JsonFileRead<T>> {
@@ -30,6 +30,8 @@ export async function readJsonFile<T>(path: string, check: JsonCheck<T>, now: nu
   const backup = `${path}.bad-${now}`;
   try {
     await copyFile(path, backup);
+    // What the operator wrote stays theirs: the copy is owner-only whatever the original was.
+    if (process.platform !== 'win32') await chmod(backup, 0o600);
     return { kind: 'bad', problem, kept: `the file was kept as ${backup}` };
   } catch (error) {
     return { kind: 'bad', problem, kept: `it could not be backed up (${describeError(error)})` };

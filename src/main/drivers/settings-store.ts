@@ -1,7 +1,6 @@
-import { chmod, copyFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { chmod, stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { readJsonFile, writeJsonFile, type JsonCheck } from '../core/json-file';
 import type { Logger } from '../core/logger';
 import { DRIVER_KIND_IDS } from './kinds';
 
@@ -21,6 +20,10 @@ export const PersistedInstrument = z.object({
 export type PersistedInstrument = z.infer<typeof PersistedInstrument>;
 
 const SettingsFile = z.object({ version: z.literal(1), instruments: z.array(PersistedInstrument) });
+const checkSettingsFile: JsonCheck<PersistedInstrument[]> = (raw) => {
+  const parsed = SettingsFile.safeParse(raw);
+  return parsed.success ? { ok: true, value: parsed.data.instruments } : { ok: false, problem: z.prettifyError(parsed.error) };
+};
 
 export class SettingsStore {
   private writing: Promise<void> = Promise.resolve();
@@ -33,31 +36,11 @@ export class SettingsStore {
 
   /** Never throws: a missing file is an empty list, a bad one is kept aside and logged. */
   async load(): Promise<PersistedInstrument[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return [];
-      this.logger.error(`instruments file ${this.path} cannot be read (${error instanceof Error ? error.message : String(error)}); starting with no instruments`);
-      return [];
-    }
+    const read = await readJsonFile(this.path, checkSettingsFile, this.now());
+    if (read.kind === 'missing') return [];
     await this.makeOwnerOnly(this.path);
-    let problem: string;
-    try {
-      const parsed = SettingsFile.safeParse(JSON.parse(text));
-      if (parsed.success) return parsed.data.instruments;
-      problem = z.prettifyError(parsed.error);
-    } catch (error) {
-      problem = error instanceof Error ? error.message : String(error);
-    }
-    const backup = `${this.path}.bad-${this.now()}`;
-    try {
-      await copyFile(this.path, backup);
-      await this.makeOwnerOnly(backup);
-      this.logger.error(`instruments file ${this.path} is invalid (${problem}); starting with no instruments; the bad file was kept as ${backup}`);
-    } catch (error) {
-      this.logger.error(`instruments file ${this.path} is invalid (${problem}) and could not be backed up (${error instanceof Error ? error.message : String(error)}); starting with no instruments`);
-    }
+    if (read.kind === 'read') return read.value;
+    this.logger.error(`instruments file ${this.path} is invalid (${read.problem}); starting with no instruments; ${read.kept}`);
     return [];
   }
 
@@ -73,14 +56,8 @@ export class SettingsStore {
 
   /** Atomic (temp file + rename) and serialised, so the file is always whole. */
   save(instruments: PersistedInstrument[]): Promise<void> {
-    const text = `${JSON.stringify({ version: 1, instruments }, null, 2)}\n`;
-    this.writing = this.writing
-      .catch(() => {})
-      .then(async () => {
-        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-        // Owner-only: the list says which instruments exist and where.
-        await writeFileAtomic(this.path, text, { mode: 0o600 });
-      });
+    // Owner-only: the list says which instruments exist and where.
+    this.writing = this.writing.catch(() => {}).then(() => writeJsonFile(this.path, { version: 1, instruments }));
     return this.writing;
   }
 }
