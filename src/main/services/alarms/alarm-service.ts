@@ -772,8 +772,8 @@ export class AlarmService implements Service {
     const shelves: Shelf[] = [...this.restoredShelves.values()];
     for (const state of this.things.values()) {
       for (const instance of state.instances.values()) {
-        const shelf = instance.shelved;
-        if (shelf) shelves.push({ id: instance.id, by: shelf.by, at: shelf.at, until: shelf.until, reason: shelf.reason });
+        const shelf = shelfOf(instance);
+        if (shelf) shelves.push(shelf);
       }
     }
     void this.shelves.save(shelves);
@@ -822,8 +822,8 @@ export class AlarmService implements Service {
       for (const instance of state.instances.values()) {
         this.clearTimers(instance);
         // Its shelves stay too, for their time, should it come back.
-        const shelf = instance.shelved;
-        if (shelf) this.restoredShelves.set(instance.id, { id: instance.id, by: shelf.by, at: shelf.at, until: shelf.until, reason: shelf.reason });
+        const shelf = shelfOf(instance);
+        if (shelf) this.restoredShelves.set(instance.id, shelf);
       }
       // Its rules stay for when it comes back (the same instrument added again).
       if (state.source !== 'default') this.loadedRules.set(name, state.rules);
@@ -1112,6 +1112,12 @@ export class AlarmService implements Service {
     this.clearReminder(instance);
     if (instance.shelved) this.context.clock.clearTimeout(instance.shelved.timer);
   }
+}
+
+/** An alarm's shelf as the shelves file keeps it (its timer left out), or null. */
+function shelfOf(instance: Instance): Shelf | null {
+  const shelf = instance.shelved;
+  return shelf ? { id: instance.id, by: shelf.by, at: shelf.at, until: shelf.until, reason: shelf.reason } : null;
 }
 
 const severityOfRule = (rule: AlarmRule): Severity =>
